@@ -1,0 +1,5 @@
+"""`python -m tunedesk` (and `accelerate launch -m tunedesk …`)."""
+
+from tunedesk.cli import main
+
+main()

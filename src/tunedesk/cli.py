@@ -1,0 +1,209 @@
+"""The `tunedesk` command line: each command parses, calls one stage, and prints its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tunedesk import __version__
+from tunedesk.errors import ConfigError, TunedeskError
+
+app = typer.Typer(
+    name="tunedesk", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Turn your own support history into a support model you own.",
+)
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="The workspace folder.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the counts and paths.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+_OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=")
+
+
+def _privacy_defaults() -> None:
+    # No telemetry and no hub calls, whatever library later stages import.
+    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                       "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1", "TRL_DISABLE_TELEMETRY": "1"}.items():
+        os.environ.setdefault(key, value)
+
+
+def split_args(args: list[str] | None) -> tuple[list[Path], list[str]]:
+    """Positional arguments as paths, except `key=value` ones that are not existing files: config overrides."""
+    paths, overrides = [], []
+    for arg in args or []:
+        if _OVERRIDE.match(arg) and not Path(arg).exists():
+            overrides.append(arg)
+        else:
+            paths.append(Path(arg))
+    return paths, overrides
+
+
+def overrides_only(args: list[str] | None) -> list[str]:
+    """Arguments that must all be key=value overrides."""
+    bad = [a for a in args or [] if not _OVERRIDE.match(a)]
+    if bad:
+        raise ConfigError("command-line overrides", [f"{a!r}: expected key=value, e.g. clean.min_csat=4" for a in bad])
+    return list(args or [])
+
+
+def reporter(quiet: bool, as_json: bool) -> Any:
+    """A progress reporter on stderr, or a silent one."""
+    from tunedesk.ui import RichReporter, SilentReporter
+
+    return SilentReporter() if quiet or as_json else RichReporter(err)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to create (or complete).")],
+    example: Annotated[
+        bool, typer.Option("--example", help="Fill it with the Trailhead Outfitters demo corpus.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+) -> None:
+    """Create a workspace: tunedesk.yaml, policies.yaml, redaction.yaml, kb/ (and exports/ with --example)."""
+    from tunedesk.workspace import init_workspace
+
+    result = init_workspace(path, example=example, force=force)
+    for p in result.written:
+        out.print(f"  wrote [green]{_rel(p, result.root)}[/]")
+    for p in result.kept:
+        out.print(f"  kept  {_rel(p, result.root)} (exists; --force overwrites)")
+    if example:
+        out.print(f"Example corpus: {result.example_tickets:,} Zendesk tickets in {path}/exports/")
+    out.print(f"Next: [bold]tunedesk ingest -w {path}[/] then [bold]tunedesk clean -w {path}[/]")
+
+
+@app.command()
+def ingest(
+    args: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (default: `sources` and kb/ from tunedesk.yaml), and key=value config overrides.",
+    )] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", "-f", help="Importer name; recognised per file when omitted.",
+    )] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o",
+        help="Importer option key=value (repeatable): -o category_field=123, -o columns.customer=instruction.",
+    )] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Read helpdesk exports and KB articles into the workspace store (re-importing updates, never duplicates)."""
+    from tunedesk import ingest as stage
+    from tunedesk.config import parse_overrides
+    from tunedesk.workspace import Workspace
+
+    paths, overrides = split_args(args)
+    ws = Workspace.open(workspace, overrides)
+    summary = stage.run(ws, paths or None, format, parse_overrides(option or []), reporter(quiet, as_json))
+    if as_json:
+        print(json.dumps(summary.as_dict()))
+        return
+    from tunedesk.report_console import print_ingest
+
+    print_ingest(out, summary)
+
+
+@app.command()
+def clean(
+    args: Annotated[list[str] | None, typer.Argument(help="key=value config overrides, e.g. clean.min_csat=4.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Redact PII, strip notes/quotes/signatures, label escalations, filter by quality, remove duplicates."""
+    from tunedesk.clean import stage
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides_only(args))
+    summary = stage.run(ws, reporter(quiet, as_json))
+    if as_json:
+        print(json.dumps(summary.as_dict()))
+        return
+    from tunedesk.report_console import print_clean
+
+    print_clean(out, summary)
+
+
+@app.command()
+def status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """What the workspace's store holds and what each stage last did."""
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    store = ws.store
+    counts = {
+        "tickets": store.count("tickets"), "articles": store.count("articles"),
+        "clean_kept": store.count("clean_tickets", outcome="kept"),
+        "clean_dropped": store.count("clean_tickets", outcome="dropped"),
+        "quarantined": store.count("quarantine"),
+    }
+    info = {"workspace": str(ws.root), "store": store.url, "counts": counts,
+            "last": {s: store.last_stage_run(s) is not None for s in ("ingest", "clean")}}
+    if as_json:
+        print(json.dumps(info))
+        return
+    out.print(f"[bold]{ws.config.name}[/] at {ws.root}")
+    for key, value in counts.items():
+        out.print(f"  {key:<14} {value:>8,}")
+
+
+@app.command()
+def config(
+    args: Annotated[list[str] | None, typer.Argument(help="key=value overrides to try.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    explain: Annotated[bool, typer.Option("--explain", help="List every key with its default and meaning.")] = False,
+) -> None:
+    """Show the resolved configuration (validated), or explain every key."""
+    from tunedesk.config import dump_config
+    from tunedesk.config import explain as explain_rows
+
+    if explain:
+        for key, default, doc in explain_rows():
+            out.print(f"[bold]{key}[/] = {default}\n    {doc}")
+        return
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides_only(args))
+    out.print(dump_config(ws.config), markup=False, highlight=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the tunedesk version."""
+    out.print(__version__)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Entry point: run the app, turning the project's own errors into one clean message and exit code 2."""
+    _privacy_defaults()
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.source}: {len(exc.problems)} problem(s)", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  - {problem}", markup=False, highlight=False)
+        sys.exit(2)
+    except TunedeskError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted: rerun the same command to continue (stages are idempotent)")
+        sys.exit(130)

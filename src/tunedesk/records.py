@@ -1,0 +1,115 @@
+"""The records every stage speaks: importers produce them, the store keeps them, later stages transform them."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    """Who wrote a message: the customer, a public agent reply, an internal note, or the system."""
+
+    customer = "customer"
+    agent = "agent"
+    note = "note"
+    system = "system"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Participant(_Record):
+    """A person named in the export (requester, agent); clean uses them to find names and emails to redact."""
+
+    name: str | None = None
+    email: str | None = None
+    role: Role = Role.customer
+
+
+class Message(_Record):
+    """One message of a ticket thread, as plain text."""
+
+    role: Role
+    body: str
+    author: str | None = None
+    created_at: datetime | None = None
+    public: bool = True
+
+
+class Ticket(_Record):
+    """A support conversation from any helpdesk, normalised.
+
+    `id` is `<source>:<external_id>`, so re-importing the same export updates the same record.
+    """
+
+    id: str
+    source: str
+    external_id: str
+    subject: str = ""
+    messages: list[Message] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    category: str | None = None
+    status: str | None = None
+    csat: float | None = None
+    """Customer satisfaction on a 1–5 scale (Zendesk good/bad map to 5/1)."""
+    channel: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    escalation: str | None = None
+    """Set by clean: the name of the escalation rule the ticket matched, if any."""
+    quality: float | None = None
+    """Set by clean: a 0–1 quality score of the final agent answer."""
+
+    @classmethod
+    def make_id(cls, source: str, external_id: object) -> str:
+        """The stable store id for a ticket of a source."""
+        return f"{source}:{external_id}"
+
+    def public_messages(self) -> list[Message]:
+        """Messages a customer could see: internal notes and system events left out."""
+        return [m for m in self.messages if m.role in (Role.customer, Role.agent)]
+
+    def content_hash(self) -> str:
+        """A hash of the whole record, to tell an unchanged re-import from an update."""
+        return hashlib.sha1(self.model_dump_json().encode()).hexdigest()
+
+
+class Article(_Record):
+    """A knowledge-base article, as plain text (Markdown kept)."""
+
+    id: str
+    source: str
+    external_id: str
+    title: str
+    body: str
+    url: str | None = None
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    updated_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        """A hash of the whole record, to tell an unchanged re-import from an update."""
+        return hashlib.sha1(self.model_dump_json().encode()).hexdigest()
+
+
+class Rejected(_Record):
+    """A record an importer could not read: quarantined with its reason, never silently lost."""
+
+    source_file: str
+    locator: str
+    """Where in the file: `line 17`, `tickets[3]`, `message 2`, or `file` for the whole file."""
+    reason: str
+    field: str | None = None
+    raw: str = ""
+    """The start of the raw record (at most 2,000 characters), for a person to inspect."""
+
+
+ImportedRecord = Ticket | Article | Rejected

@@ -1,0 +1,231 @@
+"""HTML bodies (emails, helpdesk comments, KB pages) to plain text, optionally without the quoted history."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+_TAG_NAMES = (
+    r"html|head|body|div|p|br|span|table|tbody|tr|td|th|a|b|i|u|strong|em|ul|ol|li|h[1-6]|blockquote|font|img|hr"
+    r"|pre|code|meta|style|center|section|article|small|sup|sub"
+)
+_HTML_TAG = re.compile(rf"<!doctype\s+html|</?(?:{_TAG_NAMES})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+
+_SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "iframe", "object", "svg", "meta",
+                      "link", "button", "select", "input", "textarea"})
+_BLOCKS = frozenset({"p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "h1", "h2", "h3",
+                     "h4", "h5", "h6", "ul", "ol", "table", "thead", "tbody", "tfoot", "tr", "address", "dl", "dt",
+                     "dd", "figure", "figcaption", "form", "fieldset", "center", "hr", "caption", "body", "html"})
+_PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dl", "figure"})
+_NON_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+_INLINE_SPACE = re.compile(r"[\s\xa0]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t]{2,}")
+_PRE_MARK = "\x00"
+
+# Header labels that open a forwarded/replied-to block, in the languages the fixtures and common clients use.
+_HEADER_START = re.compile(r"^\W{0,3}(?:From|De|Von|От|Van|Da|Date|Sent)\s*:", re.IGNORECASE)
+_QUOTE_CONTAINERS = (
+    "div.gmail_quote, blockquote.gmail_quote, blockquote[type=cite], div.yahoo_quoted, [id^=yahoo_quoted],"
+    " div.moz-cite-prefix + blockquote, div.moz-cite-prefix, div.gmail_extra > div.gmail_quote"
+)
+_HISTORY_STARTS = "[id$=divRplyFwdMsg], [id$=appendonsend], [id$=stopSpelling], #OLK_SRC_BODY_SECTION"
+_CONTAINER_HINTS = ("quote", "cite", "yahoo")
+_HISTORY_HINTS = ("divrplyfwdmsg", "appendonsend", "stopspelling", "olk_src_body_section")
+_FORWARD = re.compile(r"^\W*-+\s*Forwarded message", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(r":\s*$")
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text carries HTML markup (tags), not merely a '<' or an escaped entity."""
+    return _HTML_TAG.search(text) is not None
+
+
+def html_to_text(html: str, drop_quotes: bool = True) -> str:
+    """Readable plain text of an HTML body; with `drop_quotes`, the quoted history of a reply is left out."""
+    with warnings.catch_warnings():
+        # An XHTML prolog or a body that looks like a URL makes bs4 warn; the text is still wanted.
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(html, "lxml")
+    if drop_quotes:
+        _drop_quoted_history(soup, html.lower())
+    out = _TextWriter()
+    try:
+        _render(soup, out)
+    except RecursionError:
+        # Thousands of nested tags (broken or hostile markup): give up on layout, keep every word.
+        out = _TextWriter()
+        out.text("\n".join(soup.stripped_strings))
+    text = _finish(out.result())
+    return _drop_trailing_quote(text) if drop_quotes else text
+
+
+def _drop_quoted_history(soup: BeautifulSoup, lowered: str) -> None:
+    """Remove the quote containers of Gmail, Apple Mail, Thunderbird, Yahoo, Outlook and Hotmail."""
+    # CSS selection costs more than parsing: only run what the raw markup can possibly match.
+    containers = soup.select(_QUOTE_CONTAINERS) if any(k in lowered for k in _CONTAINER_HINTS) else []
+    for element in containers:
+        if element.decomposed:
+            continue
+        if "gmail_quote" in (element.get("class") or []) and _FORWARD.match(element.get_text(" ", strip=True)):
+            continue  # a forwarded message is the customer's content, not history
+        element.decompose()
+    start = soup.select_one(_HISTORY_STARTS) if any(k in lowered for k in _HISTORY_HINTS) else None
+    if start is None and ("border-top" in lowered or "<hr" in lowered):
+        start = _outlook_splitter(soup)
+    if start is not None:
+        _drop_from(start)
+
+
+def _outlook_splitter(soup: BeautifulSoup) -> Tag | None:
+    """The rule or bordered box Outlook and Windows Mail put above the quoted message's From/Sent block."""
+    for div in soup.find_all("div", style=re.compile(r"border-top", re.IGNORECASE)):
+        if _HEADER_START.match(div.get_text(" ", strip=True)):
+            return div
+    for rule in soup.find_all("hr"):
+        following = []
+        for string in rule.find_all_next(string=True, limit=12):
+            if not isinstance(string, _NON_TEXT) and string.strip():
+                following.append(string.strip())
+        if following and _HEADER_START.match(" ".join(following)):
+            return rule
+    return None
+
+
+def _drop_from(element: Tag) -> None:
+    """Remove an element and everything after it in document order (the history below a reply)."""
+    node: Tag | None = element
+    while node is not None and node.name not in ("body", "html", "[document]"):
+        for sibling in list(node.next_siblings):
+            sibling.extract()
+        node = node.parent
+    element.decompose()
+
+
+class _TextWriter:
+    """Collects text the way a browser lays it out: blocks start on a new line, paragraphs leave a blank one."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.newlines = 2  # newlines at the end of the output so far; the start counts as a paragraph break
+
+    def text(self, text: str) -> None:
+        if self.newlines and not text.strip():
+            return  # whitespace between blocks is layout, not content
+        self.parts.append(text)
+        self.newlines = len(text) - len(text.rstrip("\n")) if text.endswith("\n") else 0
+
+    def line_break(self) -> None:
+        self.parts.append("\n")
+        self.newlines += 1
+
+    def hold_line(self) -> None:
+        """A block holding only &nbsp; still takes a line on screen (Outlook's empty paragraphs)."""
+        if self.newlines == 1:
+            self.line_break()
+
+    def block(self, blank_lines: int = 0) -> None:
+        """Make sure the next text starts on a new line, after `blank_lines` empty ones."""
+        missing = 1 + blank_lines - self.newlines
+        if missing > 0:
+            self.parts.append("\n" * missing)
+            self.newlines += missing
+
+    def result(self) -> str:
+        return "".join(self.parts)
+
+
+def _render(node: Tag, out: _TextWriter) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if isinstance(child, _NON_TEXT):
+                continue
+            raw = str(child)
+            if "\xa0" in raw and not raw.replace("\xa0", " ").strip():
+                out.hold_line()
+            else:
+                out.text(_INLINE_SPACE.sub(" ", raw))
+        elif isinstance(child, Tag):
+            _render_tag(child, out)
+
+
+def _render_tag(tag: Tag, out: _TextWriter) -> None:
+    name = tag.name
+    if name in _SKIPPED:
+        return
+    if name == "br":
+        out.line_break()
+    elif name == "li":
+        out.block()
+        out.text("- ")
+        _render(tag, out)
+        out.block()
+    elif name == "a":
+        _render_link(tag, out)
+    elif name in ("td", "th"):
+        out.text(" ")
+        _render(tag, out)
+        out.text(" ")
+    elif name == "blockquote":
+        out.block()
+        for line in _rendered(tag).split("\n"):
+            out.text(f"> {line}".rstrip())
+            out.line_break()
+    elif name == "pre":
+        out.block(1)
+        out.text("\n".join(_PRE_MARK + line for line in tag.get_text().split("\n")))
+        out.block(1)
+    elif name in _PARAGRAPHS and "MsoNormal" not in (tag.get("class") or []):
+        out.block(1)
+        _render(tag, out)
+        out.block(1)
+    elif name in _BLOCKS:
+        out.block()
+        _render(tag, out)
+        out.block()
+    else:
+        _render(tag, out)
+
+
+def _rendered(tag: Tag) -> str:
+    inner = _TextWriter()
+    _render(tag, inner)
+    return _finish(inner.result())
+
+
+def _render_link(tag: Tag, out: _TextWriter) -> None:
+    text = _INLINE_SPACE.sub(" ", _rendered(tag)).strip()
+    href = str(tag.get("href") or "").strip()
+    target = href.removeprefix("mailto:")
+    if not href or href.startswith(("#", "javascript:")) or target.rstrip("/") == text.rstrip("/"):
+        out.text(text)
+    elif not text:
+        out.text(target)
+    else:
+        out.text(f"{text} ({target})")
+
+
+def _finish(text: str) -> str:
+    """Strip each line, keep at most one blank line in a row, keep `<pre>` lines verbatim."""
+    lines: list[str] = []
+    for raw in _INVISIBLE.sub("", text).split("\n"):
+        line = raw[len(_PRE_MARK):].rstrip() if raw.startswith(_PRE_MARK) else _SPACES.sub(" ", raw).strip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _drop_trailing_quote(text: str) -> str:
+    """Drop a quoted block that ends the message, with its attribution line (mail.ru, Yandex and plain clients)."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or lines[end - 1].startswith(">")):
+        end -= 1
+    if end == len(lines) or not any(line.startswith(">") for line in lines[end:]):
+        return text
+    if end and _ATTRIBUTION_END.search(lines[end - 1]) and re.search(r"\d{4}|@", lines[end - 1]):
+        end -= 1
+    return "\n".join(lines[:end]).strip() if end else text

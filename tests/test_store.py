@@ -1,0 +1,87 @@
+"""The store: migrations, WAL, idempotent upserts, quarantine, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tunedesk.errors import StoreError
+from tunedesk.records import Message, Rejected, Role, Ticket
+from tunedesk.store import Store, open_store
+from tunedesk.store.db import resolve_url
+
+
+def ticket(i: int, body: str = "hello") -> Ticket:
+    return Ticket(id=Ticket.make_id("zendesk", i), source="zendesk", external_id=str(i), subject=f"s{i}",
+                  messages=[Message(role=Role.customer, body=body), Message(role=Role.agent, body="answer")],
+                  created_at=datetime(2026, 1, 2, tzinfo=UTC), csat=5.0)
+
+
+def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    store = open_store("sqlite:///tunedesk.db", tmp_path)
+    assert (tmp_path / "tunedesk.db").exists()
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    open_store("sqlite:///tunedesk.db", tmp_path)  # reopening an up-to-date store is a no-op
+
+
+def test_upsert_new_updated_unchanged(tmp_path: Path) -> None:
+    store = open_store("sqlite:///t.db", tmp_path)
+    first = store.upsert_tickets([ticket(1), ticket(2)])
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    again = store.upsert_tickets([ticket(1), ticket(2, body="changed")])
+    assert (again.new, again.updated, again.unchanged) == (0, 1, 1)
+    assert store.count("tickets") == 2
+    stored = {t.id: t for t in store.iter_tickets()}
+    assert stored["zendesk:2"].messages[0].body == "changed"
+    assert stored["zendesk:1"] == ticket(1)
+
+
+def test_same_id_twice_in_one_batch_keeps_the_later(tmp_path: Path) -> None:
+    store = open_store("sqlite:///t.db", tmp_path)
+    store.upsert_tickets([ticket(1, "old"), ticket(1, "new")])
+    assert [t.messages[0].body for t in store.iter_tickets()] == ["new"]
+
+
+def test_iter_tickets_pages_through_everything(tmp_path: Path) -> None:
+    store = open_store("sqlite:///t.db", tmp_path)
+    store.upsert_tickets([ticket(i) for i in range(25)])
+    assert len(list(store.iter_tickets(batch=7))) == 25
+
+
+def test_quarantine_keeps_one_row_per_place(tmp_path: Path) -> None:
+    store = open_store("sqlite:///t.db", tmp_path)
+    bad = Rejected(source_file="a.jsonl", locator="line 3", reason="JSONDecodeError", field=None, raw="{")
+    store.quarantine("ingest", [bad, bad])
+    store.quarantine("ingest", [bad.model_copy(update={"reason": "newer reason"})])
+    rows = store.quarantined("ingest")
+    assert len(rows) == 1 and rows[0].reason == "newer reason"
+
+
+def test_relative_sqlite_url_resolves_inside_the_workspace(tmp_path: Path) -> None:
+    assert resolve_url("sqlite:///x.db", tmp_path) == f"sqlite:///{tmp_path}/x.db"
+    assert resolve_url("sqlite:////abs/x.db", tmp_path) == "sqlite:////abs/x.db"
+    assert resolve_url("postgresql+psycopg://u@h/db", tmp_path) == "postgresql+psycopg://u@h/db"
+
+
+def test_bad_url_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"store\.url"):
+        open_store("not a url", tmp_path)
+    with pytest.raises(StoreError):
+        open_store(f"sqlite:///{tmp_path}/missing-dir/x.db", tmp_path)
+
+
+@pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
+def test_postgresql_store() -> None:
+    store = Store(os.environ["TUNEDESK_TEST_PG_URL"])
+    with store.engine.begin() as conn:
+        for table in ("clean_tickets", "quarantine", "stage_runs", "articles", "tickets"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    assert store.upsert_tickets([ticket(1), ticket(2)]).new == 2
+    assert store.upsert_tickets([ticket(1), ticket(2)]).unchanged == 2
+    assert [t.id for t in store.iter_tickets()] == ["zendesk:1", "zendesk:2"]
