@@ -30,7 +30,7 @@ demo: install
 	@echo "  $(TD) status -w $(DEMO)"
 
 test: install
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/clean_throughput.py

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tunedesk.errors import ConfigError
+from tunedesk.example import CATEGORY_FIELD_ID, write_zendesk_export
+from tunedesk.importers import zendesk
 from tunedesk.importers.base import Importer, read_head
 from tunedesk.importers.freshdesk import KB_REASON, FreshdeskImporter
 from tunedesk.importers.intercom import IntercomImporter
@@ -120,6 +124,69 @@ def test_zendesk_encoding_option_reads_a_legacy_codec_line() -> None:
     records = list(ZendeskImporter({"encoding": "latin-1"}).read(ZD / "bad_lines.jsonl"))
     assert by_id(records)["2005"].subject == "Café order"
     assert sorted(r.locator for r in rejected(records)) == ["line 2", "line 3", "line 5"]
+
+
+# Export lines the quick path (orjson, the common shape) must hand to the exact path (json, every check).
+UNUSUAL: dict[str, Callable[[dict[str, Any]], object]] = {
+    "an id beyond 64 bits": lambda t: t.update(id=2**70),
+    "a group id beyond 64 bits": lambda t: t.update(group_id=2**64 + 1),
+    "a float group id": lambda t: t.update(group_id=1.5),
+    "a text author id": lambda t: t["comments"][0].update(author_id=str(t["comments"][0]["author_id"])),
+    "a timestamp with an offset": lambda t: t["comments"][0].update(created_at="2025-01-01T07:38:24+02:00"),
+    "an empty body": lambda t: t["comments"][0].update(body=" "),
+    "numbers among tags": lambda t: t.update(tags=[7, "web", None]),
+    "a float category": lambda t: t["custom_fields"][0].update(value=2.5),
+    "no comments": lambda t: t.update(comments=[]),
+    "a mistyped status": lambda t: t.update(status=5),
+}
+
+
+def test_zendesk_quick_path_gives_the_exact_paths_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    export, users = tmp_path / "export.jsonl", tmp_path / "users.json"
+    write_zendesk_export(export, 16, seed=5)
+    tickets = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    for ticket, make_unusual in zip(tickets[1:], UNUSUAL.values(), strict=False):
+        make_unusual(ticket)
+    # common lines still: comments out of time order, a reply by another end-user, an agent named in users
+    reordered, cc = tickets[len(UNUSUAL) + 1], tickets[len(UNUSUAL) + 2]
+    reordered["comments"].reverse()
+    cc["comments"][1]["author_id"] = 555
+    agent = {"id": cc["assignee_id"], "name": "Jo Rivera", "email": "jo@trailhead-outfitters.example", "role": "agent"}
+    users.write_text(json.dumps({"users": [agent, {"id": 555, "name": "Sam Cc", "role": "end-user"}]}))
+    joined = tickets[len(UNUSUAL) + 3]  # a comment from another file: the exact path joins it
+    comment = {"id": 1, "body": "Any news?", "author_id": joined["requester_id"], "created_at": "2030-01-01T00:00:00Z"}
+    comments = tmp_path / f"ticket_{joined['id']}_comments.json"
+    comments.write_text(json.dumps({"comments": [comment]}))
+    lines = [json.dumps(t) for t in tickets] + ['{"id": 7, "requester_id": 1, "comments": [], "priority": NaN}']
+    export.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")  # a BOM: line 1 is unusual too
+    exact_lines: list[str] = []
+    convert = zendesk._convert
+
+    def exact(run: Any, path: Path, locator: str, raw: Any) -> ImportedRecord:
+        exact_lines.append(locator)
+        return convert(run, path, locator, raw)
+
+    monkeypatch.setattr(zendesk, "_convert", exact)
+    importer = ZendeskImporter({"category_field": CATEGORY_FIELD_ID})
+    quick = list(importer.read_files([users, comments, export]))
+    assert exact_lines == [f"line {n}" for n in [*range(1, len(UNUSUAL) + 2), len(UNUSUAL) + 4, len(lines)]]
+    monkeypatch.setattr(zendesk, "_quick_ticket", lambda run, ticket: None)
+    assert dumped(quick) == dumped(list(importer.read_files([users, comments, export])))
+    tickets_by_id = by_id(quick)
+    times = [m.created_at for m in tickets_by_id[str(reordered["id"])].messages if m.created_at is not None]
+    assert times == sorted(times) and len(times) == len(reordered["comments"])
+    assert tickets_by_id[str(joined["id"])].messages[-1].body == "Any news?"
+    cc_ticket = tickets_by_id[str(cc["id"])]
+    assert [m.role for m in cc_ticket.messages if m.author == "555"] == [Role.customer]
+    assert ("Jo Rivera", Role.agent) in [(p.name, p.role) for p in cc_ticket.participants]
+    # integers beyond 64 bits stay exact, floats stay floats, the mistyped status is named
+    assert tickets_by_id[str(2**70)].external_id == str(2**70)
+    assert tickets_by_id[str(tickets[2]["id"])].metadata["group_id"] == 2**64 + 1
+    assert tickets_by_id[str(tickets[3]["id"])].metadata["group_id"] == 1.5
+    assert tickets_by_id[str(tickets[8]["id"])].category == "2.5"
+    (bad,) = rejected(quick)
+    assert (bad.locator, bad.field) == (f"line {len(UNUSUAL) + 1}", "status")
+    assert len(quick) == len(lines)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 import types
 from pathlib import Path
@@ -12,13 +13,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tunedesk.clean import pii_patterns as pii
 from tunedesk.clean.redact import (
+    DEFAULT_ORDER_PATTERN,
+    DEFAULT_ORDER_STARTS,
     DEFAULT_RULES_PATH,
     Redaction,
     RedactionRules,
     Redactor,
     TicketState,
     load_redaction_rules,
+)
+from tunedesk.clean.redaction_fields import (
+    copy_record,
+    field_name,
+    rebuild_ticket,
+    split_by_field,
+    ticket_fields,
+    ticket_texts,
 )
 from tunedesk.clean.review import write_review
 from tunedesk.errors import ConfigError
@@ -373,3 +385,100 @@ def test_real_customer_queries_without_pii_stay_unchanged(shared_data: Path) -> 
     changed = [q for q in queries if redactor.redact_text(q)[1]]
     assert len(queries) > 5000
     assert len(changed) <= len(queries) // 1000, changed[:10]
+
+
+# The fast paths below must find exactly what the plain regex scan and pydantic's copy give.
+
+ORDER_AND_GREETING_BITS = ["Hi ", "Hello ", "Hey ", "Dear ", "Good morning ", "Mr ", "Mrs. ", "Ms ", "Miss ", "Mx ",
+                           "Dr ", "Prof ", "Ann ", "Lee ", "Ho ", "Maria", ", ", ".", "\n", "\x00", "order ",
+                           "Order no. ", "purchase ", "border ", "phase ", "#", "&#", "TH-", "-", "12345", "678",
+                           "104233 ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ORDER_AND_GREETING_BITS), max_size=30))
+def test_matches_from_literal_starts_finds_what_finditer_finds(bits: list[str]) -> None:
+    text = "".join(bits)
+    greeting = pii._GREETING
+    assert [m.span() for m in pii.matches_from(greeting, text, pii._GREETING_STARTS)] == \
+        [m.span() for m in greeting.finditer(text)]
+    order = re.compile(DEFAULT_ORDER_PATTERN)
+    assert pii.find_pattern(order, text, DEFAULT_ORDER_STARTS) == pii.find_pattern(order, text)
+
+
+def test_matches_from_resumes_inside_a_skipped_match_like_finditer() -> None:
+    # "Dear Ann Ms" ends inside "Ms Lee Mr", so the next greeting found starts at "Mr Ho", as with finditer.
+    text = "Dear Ann Ms Lee Mr Ho"
+    found = [m.group() for m in pii.matches_from(pii._GREETING, text, pii._GREETING_STARTS)]
+    assert found == [m.group() for m in pii._GREETING.finditer(text)] == ["Dear Ann Ms", "Mr Ho"]
+
+
+def test_an_edited_default_order_pattern_finds_the_same_order_numbers() -> None:
+    texts = ["Order TH-104233 and order #12345678", "purchase no. 1234567, border 123456, &#12345; #98765",
+             "ORDER 123456 or Order: #1234567 or AB-12345-6", "phase 123456 and PurchaseNumber 1234567"]
+    spaced = DEFAULT_ORDER_PATTERN.replace("(?x)\n", "(?x)\n ")  # same regex, so no literal-start fast path
+    default = Redactor(RedactionRules())
+    edited = Redactor(RedactionRules.model_validate({"order_number": {"pattern": spaced}}))
+    for text in texts:
+        assert default.redact_text(text) == edited.redact_text(text)
+    assert default.redact_text(texts[0])[0] == "Order TH-<ORDER_1> and order #<ORDER_2>"
+
+
+def test_numeric_authors_stay_but_an_author_that_is_pii_is_masked(redactor: Redactor) -> None:
+    authors = ["362000000000", "4111111111111111", "+14155550188", "12345678901234567890123", "4222222222222"]
+    redacted, redactions = redactor.redact_ticket(make_ticket(["Hi", "Hello", "Thanks", "ok", "bye"], authors=authors))
+    assert [m.author for m in redacted.messages] == ["362000000000", "<CARD_1>", "<PHONE_1>",
+                                                     "12345678901234567890123", "<CARD_2>"]
+    assert [(r.field, r.kind) for r in redactions] == [("messages[1].author", "card"), ("messages[2].author", "phone"),
+                                                       ("messages[4].author", "card")]
+
+
+def test_a_number_after_a_phone_word_in_its_own_field_is_a_phone() -> None:
+    ticket = make_ticket(["call me on\n5550123456", "5550123456"], metadata={"phone": "tel 5550123456"})
+    redacted, _ = Redactor(RedactionRules()).redact_ticket(ticket)
+    assert [m.body for m in redacted.messages] == ["call me on\n<PHONE_1>", "5550123456"]
+    assert redacted.metadata == {"phone": "tel <PHONE_1>"}
+
+
+def test_digit_groups_inside_settled_spans_are_passed_over() -> None:
+    text = "Store (303) 555-0142, mine (415) 555-0142"
+    assert [s[:2] for s in pii.scan_numbers(text).phones] == [(6, 20), (27, 41)]
+    assert [s[:2] for s in pii.scan_numbers(text, [(6, 20)]).phones] == [(27, 41)]
+    assert [s[:2] for s in pii.scan_numbers(text, [(6, 15)]).phones] == [(6, 20), (27, 41)], "only partly settled"
+
+
+def test_field_names_match_ticket_fields_at_every_position() -> None:
+    ticket = make_ticket(["a", "b", "c"], subject="s", authors=["Ann", None, "Bo"],
+                         metadata={"x": "1", "n": {"y": ["2", 3, {"z": "4"}], "w": None}, "v": ("5", "6")})
+    fields = ticket_fields(ticket)
+    assert ticket_texts(ticket) == [text for _, text in fields]
+    assert [field_name(ticket, i) for i in range(len(fields))] == [name for name, _ in fields]
+    assert fields[-3:] == [("metadata.n.y[2].z", "4"), ("metadata.v[0]", "5"), ("metadata.v[1]", "6")]
+
+
+def test_rebuild_replaces_only_the_given_positions_and_keeps_the_input() -> None:
+    ticket = make_ticket(["a", "b"], subject="s", authors=["Ann", None], metadata={"m": ["x", {"k": "y"}], "n": 1},
+                         participants=[Participant(name="Ann")])
+    rebuilt = rebuild_ticket(ticket, {2: "<NAME_1>", 5: "<Y>"})
+    assert [(m.body, m.author) for m in rebuilt.messages] == [("a", "<NAME_1>"), ("b", None)]
+    assert rebuilt.metadata == {"m": ["x", {"k": "<Y>"}], "n": 1} and ticket.metadata["m"][1] == {"k": "y"}
+    assert rebuilt.messages[1] is ticket.messages[1] and rebuilt.participants == [] and ticket.participants
+    unchanged = rebuild_ticket(ticket, {})
+    assert unchanged.model_dump() == ticket.model_copy(update={"participants": []}).model_dump()
+
+
+def test_copy_record_is_model_copy() -> None:
+    message = Message(role=Role.agent, body="hello")
+    copied, reference = copy_record(message, {"body": "<NAME_1>"}), message.model_copy(update={"body": "<NAME_1>"})
+    assert copied == reference and copied.model_fields_set == reference.model_fields_set == {"role", "body"}
+    assert type(copied) is Message and message.body == "hello"
+    copied.author = "x"
+    assert message.author is None, "the copy has its own fields"
+
+
+def test_split_by_field_moves_spans_to_their_field() -> None:
+    texts = ["ab", "", "cdef"]  # joined with a 3-character break: "ab" 0-2, "" 5-5, "cdef" 8-12
+    spans = [(0, 1, "k", "<A>"), (2, 6, "k", "<B>"), (6, 9, "k", "<C>"), (10, 20, "k", "<D>")]
+    assert split_by_field(texts, spans, 3) == {0: [(0, 1, "k", "<A>")], 2: [(0, 1, "k", "<C>"), (2, 4, "k", "<D>")]}
+    assert split_by_field(["ab", "cd"], [(2, 7, "k", "<B>")], 3) == {1: [(0, 2, "k", "<B>")]}, "begins in the break"
+    assert split_by_field(texts, [], 3) == {}

@@ -42,9 +42,10 @@ def test_upsert_new_updated_unchanged(tmp_path: Path) -> None:
     assert stored["zendesk:1"] == ticket(1)
 
 
-def test_same_id_twice_in_one_batch_keeps_the_later(tmp_path: Path) -> None:
+def test_same_id_twice_in_one_batch_keeps_the_later_and_counts_both(tmp_path: Path) -> None:
     store = open_store("sqlite:///t.db", tmp_path)
-    store.upsert_tickets([ticket(1, "old"), ticket(1, "new")])
+    counts = store.upsert_tickets([ticket(1, "old"), ticket(1, "new"), ticket(1, "new")])
+    assert (counts.new, counts.updated, counts.unchanged) == (1, 1, 1)
     assert [t.messages[0].body for t in store.iter_tickets()] == ["new"]
 
 
@@ -76,6 +77,7 @@ def test_bad_url_is_a_store_error(tmp_path: Path) -> None:
         open_store(f"sqlite:///{tmp_path}/missing-dir/x.db", tmp_path)
 
 
+@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
 @pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
 def test_postgresql_store() -> None:
     store = Store(os.environ["TUNEDESK_TEST_PG_URL"])
@@ -85,3 +87,24 @@ def test_postgresql_store() -> None:
     assert store.upsert_tickets([ticket(1), ticket(2)]).new == 2
     assert store.upsert_tickets([ticket(1), ticket(2)]).unchanged == 2
     assert [t.id for t in store.iter_tickets()] == ["zendesk:1", "zendesk:2"]
+
+
+@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
+@pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
+def test_postgresql_pipeline(tmp_path: Path) -> None:
+    """init → ingest → clean → re-ingest with the store on PostgreSQL."""
+    from tunedesk import ingest
+    from tunedesk.clean import stage
+    from tunedesk.workspace import Workspace, init_workspace
+
+    url = os.environ["TUNEDESK_TEST_PG_URL"]
+    store = Store(url)
+    with store.engine.begin() as conn:
+        for table in ("clean_tickets", "quarantine", "stage_runs", "articles", "tickets"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    init_workspace(tmp_path / "ws", example=True, example_tickets=120)
+    ws = Workspace.open(tmp_path / "ws", [f"store.url={url}"])
+    assert ingest.run(ws).tickets.new == 120
+    summary = stage.run(ws)
+    assert summary.tickets_in == 120 and summary.kept + sum(summary.dropped.values()) == 120
+    assert ingest.run(Workspace.open(tmp_path / "ws", [f"store.url={url}"])).tickets.unchanged == 120

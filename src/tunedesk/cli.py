@@ -68,11 +68,12 @@ def init(
         bool, typer.Option("--example", help="Fill it with the Trailhead Outfitters demo corpus.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+    tickets: Annotated[int, typer.Option("--tickets", min=10, help="Size of the example corpus.")] = 1500,
 ) -> None:
     """Create a workspace: tunedesk.yaml, policies.yaml, redaction.yaml, kb/ (and exports/ with --example)."""
     from tunedesk.workspace import init_workspace
 
-    result = init_workspace(path, example=example, force=force)
+    result = init_workspace(path, example=example, force=force, example_tickets=tickets)
     for p in result.written:
         out.print(f"  wrote [green]{_rel(p, result.root)}[/]")
     for p in result.kept:

@@ -59,9 +59,8 @@ class EscalationMatcher:
     def match_history(self, customer_texts: list[str], category: str | None, tags: list[str],
                       final_agent_reply: str) -> EscalationHit | None:
         """A historical ticket: text rules, then its category, sentiment, tags, and an agent handover, in that order."""
-        for text in customer_texts:
-            if hit := self.match_rules(text):
-                return hit
+        if hit := self.match_rules("\n".join(customer_texts)):
+            return hit
         if category and category.lower() in self.categories:
             return EscalationHit(category, "category")
         for text in customer_texts:

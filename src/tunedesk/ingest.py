@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,13 +147,39 @@ def _write_batch(store: Store, batch: Sequence[ImportedRecord], summary: IngestS
         else:
             rejected.append(record)
     summary.records_in += len(batch)
-    summary.tickets.add(store.upsert_tickets(tickets))
-    summary.articles.add(store.upsert_articles(articles))
+    ticket_counts = _upsert(store.upsert_tickets, tickets, label, rejected)
+    article_counts = _upsert(store.upsert_articles, articles, label, rejected)
+    summary.tickets.add(ticket_counts)
+    summary.articles.add(article_counts)
     summary.quarantined += len(rejected)
     store.quarantine("ingest", rejected)
     summary.reasons.update(_reason_key(r.reason) for r in rejected)
     counts = summary.by_format.setdefault(fmt, Counter())
-    counts.update({"in": len(batch), "tickets": len(tickets), "articles": len(articles), "quarantined": len(rejected)})
+    counts.update({"in": len(batch), "tickets": sum(vars(ticket_counts).values()),
+                   "articles": sum(vars(article_counts).values()), "quarantined": len(rejected)})
+
+
+R = TypeVar("R", Ticket, Article)
+
+
+def _upsert(write: Callable[[list[R]], UpsertCounts], records: list[R], label: str,
+            rejected: list[Rejected]) -> UpsertCounts:
+    """Write a batch; when it cannot be serialised, quarantine the records at fault and write the rest."""
+    try:
+        return write(records)
+    except ValueError:  # e.g. a lone surrogate ("\ud800") in a body: not valid Unicode, cannot be stored
+        pass
+    good = []
+    for record in records:
+        try:
+            record.model_dump_json()
+        except ValueError as exc:
+            kind = "ticket" if isinstance(record, Ticket) else "article"
+            reason = f"cannot be stored, text is not valid Unicode: {exc}"
+            rejected.append(reject(label or record.source, f"{kind} {record.id}", reason, record.id))
+        else:
+            good.append(record)
+    return write(good)
 
 
 def oversized(ticket: Ticket, max_body: int, label: str) -> Rejected | None:

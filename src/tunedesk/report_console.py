@@ -18,6 +18,8 @@ def print_ingest(console: Console, summary: IngestSummary) -> None:
     for col in ("format", "records in", "tickets", "articles", "quarantined"):
         table.add_column(col, justify="left" if col == "format" else "right")
     for fmt, c in summary.by_format.items():
+        if not c["in"]:
+            continue
         table.add_row(fmt, f"{c['in']:,}", f"{c['tickets']:,}", f"{c['articles']:,}", f"{c['quarantined']:,}")
     console.print(table)
     t, a = summary.tickets, summary.articles
@@ -51,12 +53,16 @@ def print_clean(console: Console, summary: CleanSummary) -> None:
     _paths(console, summary.paths)
 
 
+SHORT = {"no_agent_reply": "no reply", "low_csat": "csat", "multi_turn": "multi", "reply_too_long": "long",
+         "non_answer": "non-ans", "duplicate": "dup", "near_duplicate": "near-dup"}
+
+
 def _category_table(summary: CleanSummary) -> Table:
     reasons = summary.reasons()
-    table = Table(title="per category", title_justify="left")
-    table.add_column("category")
+    table = Table(title="per category (dropped by reason)", title_justify="left")
+    table.add_column("category", no_wrap=True)
     for col in ["in", "kept", *reasons]:
-        table.add_column(col.replace("_", " "), justify="right")
+        table.add_column(SHORT.get(col, col.replace("_", " ")), justify="right")
     for category, counts in sorted(summary.by_category.items()):
         table.add_row(category, *(str(counts.get(c, 0)) for c in ["in", "kept", *reasons]))
     return table

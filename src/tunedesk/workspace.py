@@ -101,7 +101,8 @@ class InitResult:
     example_tickets: int = 0
 
 
-def init_workspace(path: Path | str, example: bool = False, force: bool = False) -> InitResult:
+def init_workspace(path: Path | str, example: bool = False, force: bool = False,
+                   example_tickets: int = 1500) -> InitResult:
     """Create a workspace; existing files are kept unless `force`, so init can be rerun safely."""
     root = Path(path).resolve()
     if root.exists() and not root.is_dir():
@@ -113,7 +114,7 @@ def init_workspace(path: Path | str, example: bool = False, force: bool = False)
         _write(root / name, text, force, result)
     (root / "kb").mkdir(exist_ok=True)
     if example:
-        result.example_tickets = _write_example_data(root, force, result)
+        result.example_tickets = _write_example_data(root, force, result, example_tickets)
     else:
         _write(root / "kb" / "README.md", KB_README, force, result)
     return result
@@ -158,13 +159,13 @@ def _example_files() -> dict[str, str]:
     }
 
 
-def _write_example_data(root: Path, force: bool, result: InitResult) -> int:
+def _write_example_data(root: Path, force: bool, result: InitResult, tickets: int) -> int:
     from tunedesk import example
 
     export = root / "exports" / "zendesk_tickets.jsonl"
     if export.exists() and not force:
         result.kept.append(export.parent)
         return sum(1 for _ in export.open(encoding="utf-8"))
-    summary = example.write_example(root)
+    summary = example.write_example(root, n_tickets=tickets)
     result.written.extend(p for p in summary.paths if p.name != "policies.yaml")
     return summary.tickets

@@ -9,7 +9,7 @@ need Python run only on the few candidates a pattern finds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -57,9 +57,12 @@ _EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-
 # capitals (UK postcode), after a state code (ZIP), or after two capitals (IBAN). Filtering here, in the regex
 # engine, keeps Python off the many prices, dates and times. It starts with a plain character class so the engine
 # can skip quickly to digits; the lookbehind after it rejects starts inside a digit run or an id like TH-104233,
-# and ISO dates are passed over.
+# and ISO dates are passed over. So is a field that is nothing but an id too short or too long for a card (message
+# authors are often numeric ids): with no word like "call" before it in its field it cannot be PII.
 _NUMBER = re.compile(
-    r"[0-9](?<![0-9\-_/][0-9])(?![0-9]{3}-[0-9]{2}-[0-9]{2}(?![0-9]))[0-9]*+(?:(?:[ .\-]|\)[ .\-]?|[ .\-]?\()[0-9]++)*+"
+    r"[0-9](?<![0-9\-_/][0-9])(?![0-9]{3}-[0-9]{2}-[0-9]{2}(?![0-9]))"
+    r"(?!(?<=\x00\n[0-9])(?:[0-9]{0,11}|[0-9]{19,})(?:\n\x00|\Z))"
+    r"[0-9]*+(?:(?:[ .\-]|\)[ .\-]?|[ .\-]?\()[0-9]++)*+"
     r"(?:(?<=[0-9 .()\-]{7})|(?=[A-Z]?[ \t]+[A-Z])|(?=[A-Z]{2}(?![A-Za-z0-9]))|(?<=[A-Z]{2}[ \t][0-9]{5})"
     r"|(?<=[A-Z]{2}[0-9]{2}))"
 )
@@ -95,6 +98,8 @@ _GREETING = re.compile(
     r"(?:Hi|Hello|Hey|Dear|Good morning|Good afternoon|Good evening|Mr|Mrs|Ms|Miss|Mx|Dr|Prof)[,.]?[ \t]+"
     rf"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+)?({_TWO_NAMES})"
 )
+_GREETING_STARTS = ("H", "D", "G", "M", "P")
+"""The first letters of the greeting words and titles `_GREETING` starts with."""
 _SIGNOFF = re.compile(
     r"(?:Thanks|Thank you|Many thanks|Best regards|Best wishes|Best|Kind regards|Warm regards|Regards|Cheers|"
     r"Sincerely|Yours|Take care|All the best)[,.!]?[ \t]*(?:-[ \t]*)?\n?[ \t]*"
@@ -151,11 +156,16 @@ class NumberSpans(NamedTuple):
     addresses: list[Span]
 
 
-def scan_numbers(text: str) -> NumberSpans:
-    """Cards, phones, IBANs and addresses: one pass over digit groups, each group checked where it could be one."""
+def scan_numbers(text: str, settled: Sequence[tuple[int, int]] = ()) -> NumberSpans:
+    """Cards, phones, IBANs and addresses: one pass over digit groups, each group checked where it could be one.
+
+    A digit group inside a `settled` span (an allowlisted one) is passed over: all it could give would overlap it.
+    """
     found = NumberSpans([], [], [], [])
     for m in _NUMBER.finditer(text):
         start, end = m.span()
+        if settled and any(s <= start and end <= e for s, e in settled):
+            continue
         before = text[start - 1] if start else " "
         if before.isalpha():
             if start >= 2 and text[start - 2 : start].isupper() and not (start > 2 and text[start - 3].isalnum()):
@@ -271,10 +281,28 @@ def _address_key(address: str) -> str:
     return " ".join(address.lower().replace(",", " ").split())
 
 
+def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> list[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, for a pattern that never matches empty and only where a `starts` string
+    begins: str.find jumps to those few places, where the regex engine's scan would test every character."""
+    positions = []
+    for start in starts:
+        pos = text.find(start)
+        while pos != -1:
+            positions.append(pos)
+            pos = text.find(start, pos + 1)
+    positions.sort()
+    matches, resume = [], 0
+    for pos in positions:
+        if pos >= resume and (m := pattern.match(text, pos)) is not None:
+            matches.append(m)
+            resume = m.end()
+    return matches
+
+
 def find_greeting_names(text: str) -> list[Span]:
     """Names after a greeting or a title: 'Hi Maria,', 'Dear Mr. Lopez', 'Hello Anna Schmidt', 'from Ms. Okafor'."""
     spans = []
-    for m in _GREETING.finditer(text):
+    for m in matches_from(_GREETING, text, _GREETING_STARTS):
         span = _name_span(text, m)
         # After "Hi," a capitalised word usually starts the sentence ("Hi, Today I…"); a name then stands alone.
         if span and ("," not in text[m.start() : m.start(1)] or text[span[1] : span[1] + 1] in ",.!:;\n"):
@@ -316,7 +344,9 @@ def _name_span(text: str, m: re.Match[str]) -> Span | None:
 def known_name_variants(names: Iterable[str]) -> dict[str, str]:
     """Each participant's full name and name tokens, mapped to the person's key (their casefolded full name)."""
     variants: dict[str, str] = {}
-    for name in names:
+    for name in dict.fromkeys(names):  # a name seen twice adds nothing new
+        if name.isdigit():  # helpdesks give many authors as numeric ids
+            continue
         for variant, person in _variants_of(name):
             if variant not in variants or " " in variant:
                 variants[variant] = person
@@ -343,7 +373,8 @@ def find_known_names(text: str, variants: dict[str, str], ambiguous: frozenset[s
         pos = text.find(variant)
         while pos != -1:
             end = pos + len(variant)
-            whole = not (pos and text[pos - 1].isalnum()) and not (end < len(text) and text[end].isalnum())
+            # One-character slices: empty (not alphanumeric) at either end of the text.
+            whole = not text[pos - 1 : pos].isalnum() and not text[end : end + 1].isalnum()
             if whole and (variant not in ambiguous or in_name_position(text, pos, end)):
                 spans.append((pos, end, person))
             pos = text.find(variant, end)
@@ -360,10 +391,13 @@ def in_name_position(text: str, start: int, end: int) -> bool:
     return line.strip(" \t,.!-") == text[start:end]
 
 
-def find_pattern(pattern: re.Pattern[str], text: str) -> list[Span]:
-    """Matches of a configured pattern; when it has groups, the first group that took part is what is masked."""
+def find_pattern(pattern: re.Pattern[str], text: str, starts: Iterable[str] | None = None) -> list[Span]:
+    """Matches of a configured pattern; when it has groups, the first group that took part is what is masked.
+
+    `starts`: strings every match of the pattern begins with, when they are known (see `matches_from`).
+    """
     spans: list[Span] = []
-    for m in pattern.finditer(text):
+    for m in pattern.finditer(text) if starts is None else matches_from(pattern, text, starts):
         group = next((i for i, g in enumerate(m.groups(), 1) if g), 0) if pattern.groups else 0
         start, end = m.span(group)
         if end > start:

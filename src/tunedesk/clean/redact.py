@@ -12,13 +12,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tunedesk.clean import pii_patterns as pii
-from tunedesk.clean.redaction_fields import apply_replacements, context_snippet, rebuild_ticket, ticket_fields
+from tunedesk.clean.redaction_fields import (
+    apply_replacements,
+    context_snippet,
+    field_name,
+    rebuild_ticket,
+    split_by_field,
+    ticket_texts,
+)
 from tunedesk.errors import ConfigError
 from tunedesk.policies import format_validation_errors
 from tunedesk.records import Ticket
@@ -35,6 +42,8 @@ DEFAULT_ORDER_PATTERN = r"""(?x)
   | (?<![A-Za-z0-9&]\#) (?<=\#) ([0-9]{5,12}) \b                                  # #12345678
 )
 """
+DEFAULT_ORDER_STARTS = ("-", "rder", "hase", "#")
+"""The literals every match of the default order pattern begins with (see `pii_patterns.matches_from`)."""
 BUILTIN_KINDS = ("email", "phone", "card", "iban", "address", "name", "order_number")
 PLACEHOLDER_TYPES = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS",
                      "name": "NAME", "order_number": "ORDER"}
@@ -43,7 +52,6 @@ PRESIDIO_TYPES = {"PERSON": "name", "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "p
 # Overlapping detections of the same length: the more specific detector wins.
 PRIORITY = {"custom": 0, "card": 1, "iban": 2, "email": 3, "phone": 4, "order_number": 5, "address": 6, "name": 7,
             "presidio": 8}
-_DIGIT = re.compile(r"[0-9]")
 CONTEXT_CHARS = 40
 
 
@@ -221,13 +229,12 @@ Replacement = tuple[int, int, str, str]
 """(start, end, kind, placeholder) of one accepted detection."""
 
 
-@dataclass(frozen=True)
-class _Detector:
+class _Detector(NamedTuple):
+    find: Finder
+    priority: int
     kind: str
     ptype: str
     mask: bool
-    priority: int
-    find: Finder
 
 
 class Redactor:
@@ -256,68 +263,51 @@ class Redactor:
 
     def redact_ticket(self, ticket: Ticket) -> tuple[Ticket, list[Redaction]]:
         """A copy of the ticket with subject, messages, authors and metadata strings redacted, participants dropped."""
-        fields = ticket_fields(ticket)
-        texts = [text for _, text in fields]
-        people = [p.name for p in ticket.participants if p.name] + [m.author for m in ticket.messages if m.author]
-        state = TicketState(people if self._known else ())
-        per_field = _split_by_field(texts, self._replacements(pii.FIELD_BREAK.join(texts), state))
-        redactions = [
-            Redaction(ticket.id, fields[i][0], kind, placeholder, texts[i][start:end],
-                      context_snippet(texts[i], start, end, CONTEXT_CHARS))
-            for i, replacements in enumerate(per_field)
-            for start, end, kind, placeholder in replacements
-        ]
-        new_texts = [apply_replacements(t, reps) if reps else t for t, reps in zip(texts, per_field, strict=True)]
-        return rebuild_ticket(ticket, new_texts), redactions
+        texts = ticket_texts(ticket)
+        state = TicketState(_people(ticket) if self._known else ())
+        replacements = self._replacements(pii.FIELD_BREAK.join(texts), state)
+        redactions: list[Redaction] = []
+        replaced: dict[int, str] = {}
+        for i, spans in split_by_field(texts, replacements, len(pii.FIELD_BREAK)).items():
+            text, where = texts[i], field_name(ticket, i)
+            redactions += [Redaction(ticket.id, where, kind, placeholder, text[start:end],
+                                     context_snippet(text, start, end, CONTEXT_CHARS))
+                           for start, end, kind, placeholder in spans]
+            replaced[i] = apply_replacements(text, spans)
+        return rebuild_ticket(ticket, replaced), redactions
 
     def _replacements(self, text: str, state: TicketState) -> list[Replacement]:
-        chosen = self._resolve(text, self._detect(text, state))
-        for _, _, _, kind, _, key, _ in chosen:
-            if kind == "name" and " " in key:
-                for token in key.split():
-                    state.aliases.setdefault(token, key)
+        allowed = self._allowlisted(text)
+        candidates = self._detect(text, state, allowed)
+        if not candidates:
+            return []
+        chosen = _resolve(candidates, allowed)
+        aliases = state.aliases
+        for c in chosen:
+            if c[3] == "name" and " " in c[5]:
+                for token in c[5].split():
+                    aliases.setdefault(token, c[5])
         fmt = self.rules.placeholder
-        replacements = []
-        for start, end, _, kind, ptype, key, _ in chosen:
-            person = state.aliases.get(key, key) if kind == "name" else key
-            replacements.append((start, end, kind, state.placeholder(ptype, person, fmt)))
-        return replacements
+        return [(start, end, kind, state.placeholder(ptype, aliases.get(key, key) if kind == "name" else key, fmt))
+                for start, end, _, kind, ptype, key, _ in chosen]
 
-    def _detect(self, text: str, state: TicketState) -> list[Candidate]:
+    def _detect(self, text: str, state: TicketState, allowed: list[tuple[int, int]]) -> list[Candidate]:
         found: list[Candidate] = []
-        if self._number_kinds and _DIGIT.search(text):
-            numbers = pii.scan_numbers(text)
-            for kind, field_name, mask in self._number_kinds:
-                prio, ptype = PRIORITY[kind], PLACEHOLDER_TYPES[kind]
-                for s, e, key in getattr(numbers, field_name):
-                    found.append((s, e, prio, kind, ptype, key, mask))
-        for d in self._detectors:
-            for s, e, key in d.find(text):
-                found.append((s, e, d.priority, d.kind, d.ptype, key, d.mask))
+        if self._number_kinds:
+            numbers = pii.scan_numbers(text, allowed)
+            for index, priority, kind, ptype, mask in self._number_kinds:
+                if numbers[index]:
+                    found += [(s, e, priority, kind, ptype, key, mask) for s, e, key in numbers[index]]
+        for find, priority, kind, ptype, mask in self._detectors:
+            spans = find(text)
+            if spans:
+                found += [(s, e, priority, kind, ptype, key, mask) for s, e, key in spans]
         if self._known and state.variants:
-            for s, e, key in pii.find_known_names(text, state.variants, self._ambiguous):
-                found.append((s, e, PRIORITY["name"], "name", "NAME", key, self._name_mask))
+            spans = pii.find_known_names(text, state.variants, self._ambiguous)
+            found += [(s, e, PRIORITY["name"], "name", "NAME", key, self._name_mask) for s, e, key in spans]
         if self._presidio is not None:
             found.extend(_presidio_candidates(self._presidio, self.rules.presidio, text))
         return found
-
-    def _resolve(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
-        """Longest detection first, ties by priority; anything overlapping an allowlisted or taken span stays."""
-        if not candidates:
-            return []
-        taken = self._allowlisted(text)
-        chosen = []
-        for c in sorted(candidates, key=lambda c: (c[0] - c[1], c[2], c[0])):
-            start, end = c[0], c[1]
-            for t_start, t_end in taken:
-                if start < t_end and t_start < end:
-                    break
-            else:
-                taken.append((start, end))
-                if c[6]:
-                    chosen.append(c)
-        chosen.sort()
-        return chosen
 
     def _allowlisted(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -336,53 +326,63 @@ class Redactor:
         return spans
 
 
-def _split_by_field(texts: list[str], replacements: list[Replacement]) -> list[list[Replacement]]:
-    """Replacements found in the joined texts, moved to the field each falls in (offsets made local)."""
-    per_field: list[list[Replacement]] = [[] for _ in texts]
-    i, offset, step = 0, 0, len(pii.FIELD_BREAK)
-    for start, end, kind, placeholder in replacements:  # sorted by start, so fields come in order
-        while start >= offset + len(texts[i]) and i + 1 < len(texts):  # a custom match may begin in the break
-            start = max(start, offset + len(texts[i]) + step)
-            offset += len(texts[i]) + step
-            i += 1
-        local_start, local_end = max(start - offset, 0), min(end - offset, len(texts[i]))
-        if local_end > local_start:
-            per_field[i].append((local_start, local_end, kind, placeholder))
-    return per_field
+def _resolve(candidates: list[Candidate], allowed: list[tuple[int, int]]) -> list[Candidate]:
+    """Longest detection first, ties by priority; anything overlapping an allowlisted or taken span stays."""
+    taken = list(allowed)
+    chosen = []
+    for c in sorted(candidates, key=_longest_first):
+        start, end = c[0], c[1]
+        for t_start, t_end in taken:
+            if start < t_end and t_start < end:
+                break
+        else:
+            taken.append((start, end))
+            if c[6]:
+                chosen.append(c)
+    chosen.sort()
+    return chosen
 
 
-def _number_kinds(rules: RedactionRules) -> list[tuple[str, str, bool]]:
-    """The enabled detectors served by the one pass over digit groups: kind, NumberSpans field, whether it masks."""
+def _longest_first(c: Candidate) -> tuple[int, int, int]:
+    return (c[0] - c[1], c[2], c[0])
+
+
+def _people(ticket: Ticket) -> list[str]:
+    """Participants' names and message authors: the names this ticket's text may mention."""
+    return [p.name for p in ticket.participants if p.name] + [m.author for m in ticket.messages if m.author]
+
+
+def _number_kinds(rules: RedactionRules) -> list[tuple[int, int, str, str, bool]]:
+    """The enabled detectors served by the one pass over digit groups: where in `NumberSpans` their finds are,
+    priority, kind, placeholder type and whether they mask."""
     rule_of = {"card": (rules.card, "cards"), "phone": (rules.phone, "phones"), "iban": (rules.iban, "ibans"),
                "address": (rules.address, "addresses")}
-    return [(kind, field_name, rule.action == "mask") for kind, (rule, field_name) in rule_of.items() if rule.enabled]
+    return [(pii.NumberSpans._fields.index(spans), PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask")
+            for kind, (rule, spans) in rule_of.items() if rule.enabled]
 
 
 def _builtin_detectors(rules: RedactionRules) -> list[_Detector]:
     name = rules.name
     order = re.compile(rules.order_number.pattern)
+    starts = DEFAULT_ORDER_STARTS if rules.order_number.pattern == DEFAULT_ORDER_PATTERN else None
     finders: list[tuple[str, DetectorRule, Finder]] = [
         ("email", rules.email, pii.find_emails),
-        ("order_number", rules.order_number, partial(pii.find_pattern, order)),
+        ("order_number", rules.order_number, partial(pii.find_pattern, order, starts=starts)),
     ]
     for enabled, finder in ((name.greetings, pii.find_greeting_names), (name.signoffs, pii.find_signoff_names),
                             (name.self_intro, pii.find_self_intro_names)):
         if enabled:
             finders.append(("name", name, finder))
     return [
-        _Detector(kind, PLACEHOLDER_TYPES[kind], rule.action == "mask", PRIORITY[kind], finder)
+        _Detector(finder, PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask")
         for kind, rule, finder in finders
         if rule.enabled
     ]
 
 
 def _custom_detectors(rules: RedactionRules) -> list[_Detector]:
-    detectors = []
-    for rule in rules.custom:
-        pattern = re.compile(rule.pattern)
-        detectors.append(_Detector(rule.name, rule.placeholder_type, rule.action == "mask", PRIORITY["custom"],
-                                   partial(pii.find_pattern, pattern)))
-    return detectors
+    return [_Detector(partial(pii.find_pattern, re.compile(rule.pattern)), PRIORITY["custom"], rule.name,
+                      rule.placeholder_type, rule.action == "mask") for rule in rules.custom]
 
 
 def _load_presidio() -> Any:

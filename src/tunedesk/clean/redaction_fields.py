@@ -1,13 +1,18 @@
 """The text of a ticket that redaction reads, and the redacted ticket put back together from it.
 
 Redaction sees a ticket as an ordered list of `(field, text)` pairs: the subject, each message body and author,
-and every string anywhere in `metadata`. `rebuild_ticket` takes the texts back in the same order.
+and every string anywhere in `metadata`. `rebuild_ticket` puts the changed texts back at the same positions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from itertools import accumulate
+from operator import add
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tunedesk.records import Ticket
 
@@ -34,29 +39,126 @@ def _metadata_strings(value: Any, path: str, out: list[tuple[str, str]]) -> None
             _metadata_strings(item, f"{path}[{i}]", out)
 
 
-def rebuild_ticket(ticket: Ticket, texts: list[str]) -> Ticket:
-    """A copy of the ticket with its texts replaced, in `ticket_fields` order, and its participants dropped."""
-    it = iter(texts)
-    subject = next(it)
-    messages = []
+def ticket_texts(ticket: Ticket) -> list[str]:
+    """The texts of `ticket_fields` in the same order, without their names (most fields never need one)."""
+    texts = [ticket.subject]
     for message in ticket.messages:
-        body = next(it)
-        author = next(it) if message.author else message.author
+        texts.append(message.body)
+        if message.author:
+            texts.append(message.author)
+    if ticket.metadata:
+        _metadata_texts(ticket.metadata, texts)
+    return texts
+
+
+def _metadata_texts(value: dict[Any, Any] | list[Any] | tuple[Any, ...], out: list[str]) -> None:
+    # Scalars are tested here rather than in a call per value: most metadata values are numbers and ids.
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict | list | tuple):
+            _metadata_texts(item, out)
+
+
+def field_name(ticket: Ticket, position: int) -> str:
+    """The name `ticket_fields` gives the text at this position."""
+    if position == 0:
+        return "subject"
+    current = 1
+    for i, message in enumerate(ticket.messages):
+        if position == current:
+            return f"messages[{i}].body"
+        if message.author:
+            current += 1
+            if position == current:
+                return f"messages[{i}].author"
+        current += 1
+    return ticket_fields(ticket)[position][0]
+
+
+def rebuild_ticket(ticket: Ticket, replaced: Mapping[int, str]) -> Ticket:
+    """A copy of the ticket with the texts at these `ticket_fields` positions replaced and its participants dropped.
+
+    Messages and metadata without a replaced text are the input's own objects (a shallow copy, as `model_copy`).
+    """
+    messages = []
+    position = 1  # 0 is the subject
+    for message in ticket.messages:
+        body = replaced.get(position, message.body)
+        author = message.author
+        if author:
+            position += 1
+            author = replaced.get(position, author)
+        position += 1
         changed = body is not message.body or author is not message.author
-        messages.append(message.model_copy(update={"body": body, "author": author}) if changed else message)
-    metadata = _replace_strings(ticket.metadata, it)
-    update = {"subject": subject, "messages": messages, "participants": [], "metadata": metadata}
-    return ticket.model_copy(update=update)
+        messages.append(copy_record(message, {"body": body, "author": author}) if changed else message)
+    metadata = ticket.metadata
+    if any(index >= position for index in replaced):
+        metadata = _replace_strings(metadata, _numbered_texts(replaced, position))
+    update = {"subject": replaced.get(0, ticket.subject), "messages": messages, "participants": [],
+              "metadata": metadata}
+    return copy_record(ticket, update)
 
 
-def _replace_strings(value: Any, texts: Iterator[str]) -> Any:
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def copy_record(record: Record, update: dict[str, Any]) -> Record:
+    """What `record.model_copy(update=update)` gives, made directly for a model without extra or private fields.
+
+    pydantic's general copy goes through `copy.copy` three times; clean copies about three records per ticket.
+    """
+    if record.__pydantic_extra__ is not None or record.__pydantic_private__ is not None:
+        return record.model_copy(update=update)
+    copied = object.__new__(type(record))
+    values = record.__dict__.copy()
+    values.update(update)
+    object.__setattr__(copied, "__dict__", values)
+    object.__setattr__(copied, "__pydantic_fields_set__", record.__pydantic_fields_set__ | update.keys())
+    object.__setattr__(copied, "__pydantic_extra__", None)
+    object.__setattr__(copied, "__pydantic_private__", None)
+    return copied
+
+
+def _numbered_texts(replaced: Mapping[int, str], first: int) -> Iterator[str | None]:
+    """The replacement for each metadata string in turn (None: keep the string), from field position `first` on."""
+    position = first
+    while True:
+        yield replaced.get(position)
+        position += 1
+
+
+def _replace_strings(value: Any, texts: Iterator[str | None]) -> Any:
     if isinstance(value, str):
-        return next(texts)
+        new = next(texts)
+        return value if new is None else new
     if isinstance(value, dict):
         return {key: _replace_strings(item, texts) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_replace_strings(item, texts) for item in value)
     return value
+
+
+def split_by_field(texts: list[str], replacements: list[tuple[int, int, str, str]],
+                   separator: int) -> dict[int, list[tuple[int, int, str, str]]]:
+    """Spans found in the texts joined by a `separator`-long break, by field position, offsets made local.
+
+    A span that begins in a break counts from the next field; one that runs past its field's end is cut there.
+    """
+    if not replacements:
+        return {}
+    # Where each field ends in the joined text, summed in C rather than in a Python loop.
+    ends = list(map(add, accumulate(map(len, texts)), range(0, separator * len(texts), separator)))
+    last = len(texts) - 1
+    per_field: dict[int, list[tuple[int, int, str, str]]] = {}
+    for start, end, kind, placeholder in replacements:
+        i = min(bisect_right(ends, start), last)
+        field_end = ends[i]
+        offset = field_end - len(texts[i])
+        local_start, local_end = max(start - offset, 0), min(end, field_end) - offset
+        if local_end > local_start:
+            per_field.setdefault(i, []).append((local_start, local_end, kind, placeholder))
+    return per_field
 
 
 def apply_replacements(text: str, replacements: list[tuple[int, int, str, str]]) -> str:

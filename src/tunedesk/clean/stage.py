@@ -161,6 +161,10 @@ def _sample_for_review(sample: list[Redaction], new: list[Redaction], summary: C
 
 
 def _dedup_text(ticket: Ticket) -> str:
+    # An escalation's historical reply is a handover template and build writes its target anew: only the
+    # customer's words tell two escalations apart.
+    if ticket.escalation:
+        return "escalation\n" + "\n".join(m.body for m in ticket.messages if m.role == Role.customer)
     return "\n".join(m.body for m in ticket.messages)
 
 

@@ -189,8 +189,11 @@ def _raw_messages(paths: Iterable[Path]) -> Iterator[tuple[Path, str, bytes | Ex
         try:
             if path.suffix.lower() == ".mbox" or _starts_like_mbox(path):
                 box = mailbox.mbox(path, create=False)
-                for index, key in enumerate(box.iterkeys(), start=1):
-                    yield path, f"message {index}", box.get_bytes(key)
+                count = 0
+                for count, key in enumerate(box.iterkeys(), start=1):
+                    yield path, f"message {count}", box.get_bytes(key)
+                if count == 0:  # a mailbox with no "From " separator left: account for the file, never drop it
+                    yield path, "file", ValueError("no messages found in the mailbox (no 'From ' separator lines)")
             else:
                 yield path, "file", path.read_bytes()
         except (OSError, mailbox.Error, ValueError) as exc:

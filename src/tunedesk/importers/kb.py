@@ -210,7 +210,12 @@ def _freshdesk_article(item: Any, source: str, language: str | None) -> Article:
         raise RecordError("no text in description or description_text", field="description")
     status = item.get("status")
     metadata = {key: item[key] for key in _FRESHDESK_METADATA if item.get(key) is not None}
-    metadata["status"] = _FRESHDESK_STATUS.get(status, str(status)) if status is not None else "published"
+    if status is None:
+        metadata["status"] = "published"
+    elif isinstance(status, int) and not isinstance(status, bool):
+        metadata["status"] = _FRESHDESK_STATUS.get(status, str(status))
+    else:
+        raise RecordError(f"expected an integer status, got {type(status).__name__}", field="status")
     if language:
         metadata["language"] = language
     external_id = f"{article_id}/{language}" if language else str(article_id)

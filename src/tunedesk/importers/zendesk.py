@@ -7,7 +7,8 @@ embedded `comments`), and every ticket of `{"ticket"}`, `{"tickets"}` (API pages
 with the ticket id in the file name — `ticket_123_comments.json`, `123/comments.json` — sideloaded `comments`,
 `audit`/`audits` and `ticket_events` comment events) are joined to their ticket across all files read, and yield one
 Rejected per ticket only when that ticket is not among them. Any other Zendesk payload (macros, groups, …) is one
-Rejected for the file.
+Rejected for the file. An NDJSON line of the common shape takes a quick path (orjson, one pass, one validation)
+that gives the very record the exact path gives; every other line takes the exact path.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -57,6 +60,8 @@ _FILE_TICKET_ID = re.compile(r"(\d+)")
 _CSAT = {"good": 5.0, "bad": 1.0}
 _METADATA_KEYS = ("priority", "type", "group_id", "assignee_id", "brand_id", "organization_id", "custom_status_id")
 _TICKET_KEYS = ("requester_id", "subject", "description", "comments", "via")
+_BY_TIME, _AUTHOR, _AUTHOR_OF = itemgetter("created_at"), itemgetter("author"), attrgetter("author")
+_PLAIN_SCALARS = {str, int, bool}  # metadata the quick path keeps; `scalars` also keeps floats and drops the rest
 
 
 class ZendeskOptions(ApiOptions):
@@ -83,6 +88,12 @@ class _Run:
     users: dict[str, _User] = field(default_factory=dict)
     comments: PendingParts = field(default_factory=lambda: PendingParts("comment"))
     people: dict[tuple[str, Role], Participant | None] = field(default_factory=dict)
+    category_key: str | None = field(init=False)
+    """The category field's id as text, as custom field ids are compared."""
+
+    def __post_init__(self) -> None:
+        field_id = self.options.category_field
+        self.category_key = None if field_id is None else str(field_id)
 
     def participant(self, uid: str, role: Role) -> Participant | None:
         """The participant of a known user, built once (100,000 tickets share a few agents)."""
@@ -129,7 +140,9 @@ class ZendeskImporter(Importer):
     def read_files(self, paths: Iterable[Path]) -> Iterator[ImportedRecord]:
         """Read several files, joining users and comment payloads to tickets across all of them."""
         run = _Run(cast(ZendeskOptions, self.options))
-        yield from read_api_files(paths, run.options.encoding, partial(_plan, run), partial(_convert, run))
+        yield from read_api_files(
+            paths, run.options.encoding, partial(_plan, run), partial(_convert, run), partial(_quick_ticket, run)
+        )
         yield from run.comments.leftovers()
 
 
@@ -277,7 +290,7 @@ def _convert(run: _Run, path: Path, locator: str, raw: Any) -> Ticket:
         external_id=external,
         subject=get_str(ticket, "subject") or get_str(ticket, "raw_subject") or "",
         messages=messages,
-        participants=_participants(run, ticket, requester, via, messages),
+        participants=_participants(run, requester, ticket.get("assignee_id"), via, map(_AUTHOR_OF, messages)),
         tags=str_list(ticket, "tags"),
         category=_category(ticket, run.options.category_field),
         status=get_str(ticket, "status"),
@@ -330,19 +343,131 @@ def _fallback_body(comment: dict[str, Any], label: str) -> str:
     return body.strip()
 
 
+# ---------------------------------------------------------------- the common export line, quickly
+
+
+class _Unusual(Exception):
+    """A line the quick path leaves to the exact path, which reads it again and names any problem."""
+
+
+def _quick_ticket(run: _Run, ticket: Any) -> Ticket | None:
+    """`_convert` of the common export line, as orjson parsed it, in one pass; None or an error: use `_convert`.
+
+    The common line: integer ids, an object `via`, comments that each have a body, an integer author, a public
+    flag and a UTC timestamp. orjson reads integers beyond 64 bits as floats where `json` keeps them exact, so a
+    float that would be kept (metadata, category, an id) is not common either; both paths give the same record.
+    Fields pydantic checks exactly as `_convert` does (tags: strings only; status: a string or null) are left to it.
+    """
+    if type(ticket) is not dict or "result_type" in ticket:
+        return None
+    external, requester, assignee = ticket.get("id"), ticket.get("requester_id"), ticket.get("assignee_id")
+    via, comments, subject = ticket.get("via"), ticket.get("comments"), ticket.get("subject")
+    if type(external) is not int or type(requester) is not int or type(via) is not dict or type(assignee) is float:
+        return None
+    if type(comments) is not list or not comments or type(subject) is not str or not subject:
+        return None
+    metadata = _quick_metadata(ticket)
+    external, requester = str(external), str(requester)
+    if external in run.comments.parts:  # comments from other payloads: joined and de-duplicated by `_thread`
+        return None
+    messages = _quick_thread(run, comments, requester)
+    source, tags = run.options.source_name, ticket.get("tags")
+    return Ticket.model_validate(
+        {
+            "id": Ticket.make_id(source, external),
+            "source": source,
+            "external_id": external,
+            "subject": subject,
+            "messages": messages,
+            "participants": _participants(run, requester, assignee, via, map(_AUTHOR, messages)),
+            "tags": [] if tags is None else tags,
+            "category": _quick_category(ticket, run.category_key),
+            "status": ticket.get("status"),
+            "csat": _csat(ticket.get("satisfaction_rating")),
+            "channel": get_id(via, "channel", "via"),
+            "created_at": _utc(ticket["created_at"]),
+            "updated_at": _utc(ticket["updated_at"]),
+            "metadata": metadata,
+        }
+    )
+
+
+def _quick_metadata(ticket: dict[str, Any]) -> dict[str, Any]:
+    """`scalars(ticket, _METADATA_KEYS)` of the common line: a float, object or list there is unusual."""
+    metadata = {}
+    for key in _METADATA_KEYS:
+        value = ticket.get(key)
+        if value is not None and value != "":
+            if type(value) not in _PLAIN_SCALARS:
+                raise _Unusual(f"{key} is a {type(value).__name__}")
+            metadata[key] = value
+    return metadata
+
+
+def _quick_thread(run: _Run, comments: list[Any], requester: str) -> list[dict[str, Any]]:
+    """The comments as Message fields in time order (validated once, with their Ticket)."""
+    messages, users = [], run.users
+    for comment in comments:
+        body, author, public = comment["body"].strip(), comment["author_id"], comment["public"]
+        if not body or type(author) is not int or type(public) is not bool:
+            raise _Unusual("a comment without a body (plain_body, html_body), an integer author or a public flag")
+        author = str(author)
+        user = users.get(author)
+        if author == requester or (user is not None and user.role == "end-user"):
+            role = "customer"
+        else:
+            role = "agent" if public else "note"
+        created_at = datetime.fromisoformat(comment["created_at"])
+        if created_at.tzinfo is not UTC:
+            raise _Unusual("a timestamp not in UTC")
+        messages.append({"role": role, "body": body, "author": author, "created_at": created_at, "public": public})
+    messages.sort(key=_BY_TIME)
+    return messages
+
+
+def _utc(text: Any) -> datetime:
+    """A timestamp as `get_time` reads the common one: ISO 8601 text in UTC; anything else is unusual."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not UTC:
+        raise _Unusual("a timestamp not in UTC")
+    return moment
+
+
+def _quick_category(ticket: dict[str, Any], wanted: str | None) -> str | None:
+    """`_category` for a line parsed by orjson: a float id or value, or a list of values, is unusual."""
+    if wanted is None:
+        return None
+    for key in ("custom_fields", "fields"):
+        for entry in get_list(ticket, key):
+            entry_id, value = entry.get("id"), entry.get("value")
+            if type(entry_id) is float or type(value) in (float, list):
+                raise _Unusual(f"a float or list in {key}")
+            if str(entry_id) == wanted:
+                return _field_text(value)
+    return None
+
+
 def _participants(
-    run: _Run, ticket: dict[str, Any], requester: str | None, via: dict[str, Any], messages: list[Message]
-) -> list[Participant]:
-    """Requester first, then assignee and comment authors, with names and emails from users payloads."""
-    found: list[Participant | None] = []
-    sender = via.get("source", {}).get("from") if isinstance(via.get("source"), dict) else None
+    run: _Run, requester: str | None, assignee: Any, via: dict[str, Any], authors: Iterable[str | None]
+) -> list[Participant | dict[str, Any]]:
+    """Requester first, then assignee and comment authors, with names and emails from users payloads.
+
+    Each user id once, each user's participant built once per run; an email's sender as fields for the Ticket.
+    """
+    found: list[Participant | dict[str, Any]] = []
+    source = via.get("source")
+    sender = source.get("from") if isinstance(source, dict) else None
     if requester not in run.users and isinstance(sender, dict):  # an email ticket names its sender
-        found.extend(participants([(sender.get("name"), sender.get("address"), Role.customer)]))
-    for uid in dict.fromkeys([requester, safe_id(ticket.get("assignee_id")), *(m.author for m in messages)]):
-        if uid and (user := run.users.get(uid)):
-            role = Role.customer if uid == requester or user.role == "end-user" else Role.agent
-            found.append(run.participant(uid, role))
-    return list({id(p): p for p in found if p is not None}.values())
+        name, email = safe_str(sender.get("name")), safe_str(sender.get("address"))
+        if name or email:
+            found.append({"name": name, "email": email, "role": Role.customer})
+    if run.users:
+        for uid in dict.fromkeys([requester, safe_id(assignee), *authors]):
+            if uid and (user := run.users.get(uid)):
+                role = Role.customer if uid == requester or user.role == "end-user" else Role.agent
+                if (person := run.participant(uid, role)) is not None:
+                    found.append(person)
+    return found
 
 
 def _csat(rating: Any) -> float | None:
@@ -361,12 +486,15 @@ def _category(ticket: dict[str, Any], field_id: int | str | None) -> str | None:
     for key in ("custom_fields", "fields"):
         for i, item in enumerate(get_list(ticket, key)):
             entry = as_dict(item, f"{key}[{i}]")
-            if str(entry.get("id")) != str(field_id):
-                continue
-            value = entry.get("value")
-            if isinstance(value, list):
-                value = ", ".join(str(v) for v in value if v is not None)
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                return None
-            return str(value) or None
+            if str(entry.get("id")) == str(field_id):
+                return _field_text(entry.get("value"))
     return None
+
+
+def _field_text(value: Any) -> str | None:
+    """A custom field's value as text (a multi-select's values joined); true/false, objects and blanks: None."""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value if v is not None)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value) or None

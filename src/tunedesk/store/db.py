@@ -93,35 +93,49 @@ class Store:
 
     # -- tickets and articles -------------------------------------------------------------------------------
     def upsert_tickets(self, tickets: Sequence[Ticket]) -> UpsertCounts:
-        """Insert new tickets, update changed ones, leave identical ones; one transaction."""
-        rows = [_ticket_row(tk) for tk in _last_wins(tickets)]
-        return self._upsert(t.tickets, rows)
+        """Insert new tickets, update changed ones, leave identical ones; one transaction; every record counted."""
+        return self._upsert(t.tickets, [_ticket_row(tk) for tk in tickets])
 
     def upsert_articles(self, articles: Sequence[Article]) -> UpsertCounts:
-        """Insert or update knowledge-base articles; one transaction."""
+        """Insert or update knowledge-base articles; one transaction; every record counted."""
         rows = [
             {"id": a.id, "source": a.source, "title": a.title, "category": a.category,
              "content_hash": a.content_hash(), "data": a.model_dump_json()}
-            for a in _last_wins(articles)
+            for a in articles
         ]
         return self._upsert(t.articles, rows)
 
     def _upsert(self, table: Any, rows: list[dict[str, Any]]) -> UpsertCounts:
+        """Write the last version of each id; count each record against the version before it.
+
+        The same id twice in one batch (an export listing a ticket twice) counts exactly as it would across two
+        batches: the later copy is `unchanged` when identical to the earlier one, `updated` when it differs.
+        """
         counts = UpsertCounts()
         if not rows:
             return counts
         with self.engine.begin() as conn:
-            ids = [r["id"] for r in rows]
+            ids = list({r["id"] for r in rows})
             query = select(table.c.id, table.c.content_hash).where(table.c.id.in_(ids))
-            existing: dict[str, str] = {row[0]: row[1] for row in conn.execute(query)}
-            new = [r for r in rows if r["id"] not in existing]
-            changed = [r for r in rows if r["id"] in existing and existing[r["id"]] != r["content_hash"]]
+            stored: dict[str, str] = {row[0]: row[1] for row in conn.execute(query)}
+            current = dict(stored)
+            final: dict[str, dict[str, Any]] = {}
+            for row in rows:
+                previous = current.get(row["id"])
+                if previous is None:
+                    counts.new += 1
+                elif previous == row["content_hash"]:
+                    counts.unchanged += 1
+                else:
+                    counts.updated += 1
+                current[row["id"]] = row["content_hash"]
+                final[row["id"]] = row
+            new = [r for i, r in final.items() if i not in stored]
+            changed = [r for i, r in final.items() if i in stored and stored[i] != r["content_hash"]]
             if new:
                 conn.execute(insert(table), new)
             for row in changed:
                 conn.execute(update(table).where(table.c.id == row["id"]).values(**row))
-        counts.new, counts.updated = len(new), len(changed)
-        counts.unchanged = len(rows) - len(new) - len(changed)
         return counts
 
     def iter_tickets(self, batch: int = 2000) -> Iterator[Ticket]:
@@ -242,11 +256,6 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(s.c.summary).where(s.c.stage == stage).order_by(s.c.id.desc()).limit(1)).first()
         return json.loads(row[0]) if row else None
-
-
-def _last_wins(records: Sequence[Any]) -> list[Any]:
-    # The same id twice in one batch (an export listing a ticket twice): the later version wins, like a re-import.
-    return list({r.id: r for r in records}.values())
 
 
 def _ticket_row(tk: Ticket) -> dict[str, Any]:
