@@ -102,6 +102,7 @@ def test_planted_pii_never_survives(rows: dict, truth: dict) -> None:
 def test_allowlisted_brand_contacts_survive(rows: dict) -> None:
     text = "\n".join(m.body for t, _ in rows.values() for m in t.messages)
     assert example.SUPPORT_EMAIL in text and example.STORE_PHONE in text and example.SITE_URL in text
+    assert f"Dear {example.BRAND}" in text  # the brand is never mistaken for a person's name
 
 
 def test_escalations_are_labelled_and_kept(rows: dict, truth: dict) -> None:

@@ -150,7 +150,7 @@ def _example_files() -> dict[str, str]:
                               options={"category_field": example.CATEGORY_FIELD_ID})],
     )
     config.escalation.categories = list(example.ESCALATION)
-    allow = [example.SUPPORT_EMAIL, example.SITE_URL, example.STORE_PHONE, example.STORE_ADDRESS]
+    allow = [example.BRAND, example.SUPPORT_EMAIL, example.SITE_URL, example.STORE_PHONE, example.STORE_ADDRESS]
     return {
         CONFIG_NAME: render_config(config),
         "policies.yaml": example.policies_yaml(),

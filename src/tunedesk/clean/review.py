@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import html
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +30,20 @@ mark { background: #ffe08a; padding: 0 .15rem; }
 """
 
 
-def write_review(redactions: Iterable[Redaction], html_path: Path, csv_path: Path, limit: int = 5000) -> dict[str, Any]:
-    """Write the review page and CSV (at most `limit` rows of each kind); returns the counts."""
+def write_review(redactions: Iterable[Redaction], html_path: Path, csv_path: Path, limit: int = 5000,
+                 totals: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """Write the review page and CSV (at most `limit` rows of each kind); returns the counts.
+
+    `totals`, when the caller passes only a sample of the redactions, are the real counts per kind to show.
+    """
     counts: Counter[str] = Counter()
     rows: dict[str, list[Redaction]] = {}
     for r in redactions:
         counts[r.kind] += 1
         if counts[r.kind] <= limit:
             rows.setdefault(r.kind, []).append(r)
+    if totals is not None:
+        counts = Counter({kind: max(n, counts[kind]) for kind, n in totals.items() if n})
     kinds = [kind for kind, _ in counts.most_common()]
     html_path.parent.mkdir(parents=True, exist_ok=True)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +92,7 @@ def _counts_table(kinds: list[str], counts: Counter[str]) -> str:
 
 
 def _kind_section(kind: str, count: int, rows: list[Redaction], limit: int) -> str:
-    shown = f" (first {limit:,} shown)" if count > limit else ""
+    shown = f" (first {len(rows):,} shown)" if count > len(rows) else ""
     body = "".join(
         f"<tr><td>{_e(r.ticket_id)}</td><td>{_e(r.field)}</td><td>{_e(r.placeholder)}</td>"
         f'<td class="context">{_highlight(r)}</td></tr>'

@@ -21,6 +21,7 @@ from tunedesk.clean.quality import Assessment, QualityRules
 from tunedesk.clean.redact import Redaction, Redactor
 from tunedesk.clean.review import write_review
 from tunedesk.clean.rules_file import load_workspace_rules
+from tunedesk.errors import ConfigError
 from tunedesk.escalation import EscalationMatcher
 from tunedesk.ingest import batched
 from tunedesk.records import Message, Rejected, Role, Ticket
@@ -55,7 +56,7 @@ class TicketCleaner:
     def __init__(self, ws: Workspace) -> None:
         cfg = ws.config.clean
         self.strip_quotes, self.strip_signatures = cfg.strip_quotes, cfg.strip_signatures
-        self.redactor = Redactor(load_workspace_rules(ws))
+        self.redactor = Redactor(load_workspace_rules(ws), allowlist=_brand_names(ws))
         self.escalation = EscalationMatcher(ws.config.escalation)
         self.quality = QualityRules(cfg)
 
@@ -104,6 +105,14 @@ class TicketCleaner:
                 stripped["signatures_removed"] += 1
             text = unsigned
         return text
+
+
+def _brand_names(ws: Workspace) -> list[str]:
+    """The brand's own name is never a person's ("Dear Trailhead Outfitters,"): allowlisted from policies.yaml."""
+    try:
+        return [ws.policies().brand]
+    except ConfigError:  # clean does not need the policies; build reports a broken policies.yaml
+        return []
 
 
 def run(ws: Workspace, reporter: Reporter | None = None) -> CleanSummary:
@@ -178,7 +187,8 @@ def _row(c: CleanedTicket, reason: str | None, detail: str) -> dict[str, Any]:
 
 def _write_reports(ws: Workspace, summary: CleanSummary, redactions: list[Redaction]) -> dict[str, str]:
     reports = ws.output_dir("reports")
-    review = write_review(redactions, reports / "redaction_review.html", reports / "redaction_review.csv")
+    review = write_review(redactions, reports / "redaction_review.html", reports / "redaction_review.csv",
+                          limit=REVIEW_PER_KIND, totals=summary.redactions)
     summary.review_rows = int(review.get("rows", len(redactions))) if isinstance(review, dict) else len(redactions)
     paths = write_funnel(summary, reports)
     paths.update({"review_html": str(reports / "redaction_review.html"),
