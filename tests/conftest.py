@@ -23,3 +23,8 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"third-party data not found at {path} (set TUNEDESK_SHARED_DATA); real-data test skipped")
     return path
+
+
+# Converted models (the embedded tokenizer, later the model) are cached once per checkout, inside the repository
+# (ignored by git), so the suite never writes to the user's home and pays the conversion once.
+os.environ.setdefault("TUNEDESK_CACHE", str(REPO / ".cache" / "tunedesk"))

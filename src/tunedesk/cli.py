@@ -137,6 +137,29 @@ def clean(
 
 
 @app.command()
+def build(
+    args: Annotated[list[str] | None, typer.Argument(
+        help="key=value config overrides, e.g. dataset.holdout=0.1.",
+    )] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Build data/train.jsonl, val.jsonl and holdout.jsonl from the cleaned tickets, with a dataset card."""
+    from tunedesk.build import stage
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides_only(args))
+    summary = stage.run(ws, reporter(quiet, as_json))
+    if as_json:
+        print(json.dumps(summary.as_dict()))
+        return
+    from tunedesk.report_console import print_build
+
+    print_build(out, summary)
+
+
+@app.command()
 def status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """What the workspace's store holds and what each stage last did."""
     from tunedesk.workspace import Workspace

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -192,6 +192,93 @@ class EscalationConfig(Section):
         return _check_regexes(patterns)
 
 
+class ModelConfig(Section):
+    base: str = "smollm2-135m"
+    """The base model: `smollm2-135m` (embedded, no download), a model folder, a .gguf file, or a Hugging Face id
+    already in this machine's cache."""
+    chat_template: str | None = None
+    """A Jinja chat-template file (workspace-relative) to use instead of the tokenizer's; saved with every run."""
+    max_length: int = Field(1024, ge=64, le=131072)
+    """Longest example in tokens; validate reports examples whose reply would be cut off."""
+
+
+class CannotKnowRule(Section):
+    name: str
+    """The kind of live data the model cannot see (order_status, stock)."""
+    categories: list[str] = Field(default_factory=list)
+    """Ticket categories whose historical answers quote live data looked up by an agent."""
+    reply: str
+    """What the model says instead: how the customer can check, or what to send for a person to look."""
+
+
+def _default_cannot_know() -> list[CannotKnowRule]:
+    return [
+        CannotKnowRule(
+            name="order_status", categories=["order_status"],
+            reply="I can't see live order or tracking details from here. You can follow your order under Account > "
+                  "Orders with the tracking link in your shipping email; if you reply with your order number, a "
+                  "member of our team will check it for you.",
+        ),
+        CannotKnowRule(
+            name="stock", categories=["availability"],
+            reply="I can't see live stock levels from here. The product page shows current availability by size "
+                  "and colour, and you can sign up there for a restock email; if you tell me the item and size, a "
+                  "member of our team will check it for you.",
+        ),
+    ]
+
+
+class AugmentConfig(Section):
+    enabled: bool = False
+    """Add reworded copies of training customers' messages (greetings, closings, casing, contractions, typos).
+    Never applied to validation or held-out examples."""
+    copies: int = Field(1, ge=1, le=5)
+    """Reworded copies per training example."""
+
+
+class DatasetConfig(Section):
+    format: Literal["openai", "prompt_completion", "instruction", "sharegpt"] = "openai"
+    """File format: OpenAI chat JSONL, prompt/completion, instruction/input/output, or ShareGPT. Every row keeps
+    its id, ticket_id, category, kind and split."""
+    system_template: str = "prompts/system.md.j2"
+    """The Jinja template of the system prompt (workspace-relative); `init` writes the default to edit."""
+    policy_facts: int = Field(6, ge=0)
+    """How many policy facts go into each system prompt, retrieved for the customer's message (0 = all facts)."""
+    multi_turn: Literal["final", "each_turn"] = "final"
+    """A multi-turn thread becomes one example whose target is the final agent reply, or one per agent turn."""
+    add_sign_off: bool = True
+    """End every target with the voice's sign-off from policies.yaml (historical signatures are stripped)."""
+    contradictions: Literal["drop", "flag"] = "drop"
+    """Historical answers stating a value that contradicts a current policy fact: dropped, or kept and flagged."""
+    off_topic_categories: list[str] = Field(default_factory=lambda: ["off_topic"])
+    """Ticket categories whose target is the brand's polite refusal."""
+    refusals: list[str] = Field(default_factory=lambda: [
+        "{refusal} Is there anything about your order or our gear I can help with?",
+        "{refusal} If you have a question about an order, a return or a product, I'm happy to help.",
+    ])
+    """Refusal replies; {refusal} is the voice's refusal sentence."""
+    cannot_know: list[CannotKnowRule] = Field(default_factory=_default_cannot_know)
+    """Questions needing live data the model cannot see; their targets say so and say how to check."""
+    escalation_teams: dict[str, str] = Field(default_factory=lambda: {
+        "refund_exception": "our returns team", "chargeback": "our billing team", "legal_threat":
+        "our customer relations team", "gdpr_deletion": "our privacy team", "furious_customer":
+        "our customer care team", "bug_report": "our web team", "cancellation": "our orders team",
+    })
+    """Which team each escalation reason is handed to in the target reply (others: "a member of our team")."""
+    holdout: float = Field(200, gt=0)
+    """Held-out tickets for evaluation: a count (200) or a fraction (0.1); stratified by category and kind."""
+    holdout_max_fraction: float = Field(0.2, gt=0, lt=1)
+    """The held-out set never takes more than this share of the tickets."""
+    validation: float = Field(0.05, ge=0, lt=1)
+    """Share of the remaining tickets kept for validation loss."""
+    leakage_threshold: float = Field(0.6, gt=0, le=1)
+    """Customer messages at least this similar (Jaccard of word shingles) are one cluster, always in one split."""
+    seed: int = 7
+    """Seed for splits and augmentation: the same seed builds the same files."""
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    """Optional rewording of training examples."""
+
+
 class Config(Section):
     """The whole tunedesk.yaml."""
 
@@ -213,6 +300,10 @@ class Config(Section):
     """Cleaning and quality filters."""
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     """What must go to a human."""
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    """The base model and its limits."""
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig)
+    """How training sets are built and split."""
 
 
 def _check_regexes(patterns: list[str]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -113,3 +113,38 @@ class Rejected(_Record):
 
 
 ImportedRecord = Ticket | Article | Rejected
+
+ExampleKind = Literal["answer", "escalation", "refusal", "cannot_know"]
+"""What a training example teaches: answer from policy, hand over to a human, refuse off-topic, or say the live
+data (order status, stock) cannot be seen from here."""
+Split = Literal["train", "val", "holdout"]
+
+
+class ChatTurn(_Record):
+    """One turn of a chat example, in the OpenAI chat format's roles."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Example(_Record):
+    """One training or evaluation example built from a cleaned ticket: the conversation so far and its target
+    (the last assistant turn)."""
+
+    id: str
+    ticket_id: str
+    category: str | None = None
+    kind: ExampleKind = "answer"
+    split: Split | None = None
+    messages: list[ChatTurn]
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def target(self) -> str:
+        """The assistant reply the example teaches (its last turn)."""
+        return self.messages[-1].content
+
+    @property
+    def customer_text(self) -> str:
+        """Everything the customer wrote in the example."""
+        return "\n".join(t.content for t in self.messages if t.role == "user")

@@ -136,8 +136,15 @@ def _blank_files() -> dict[str, str]:
         CONFIG_NAME: render_config(Config()),
         "policies.yaml": BLANK_POLICIES,
         "redaction.yaml": default_redaction_yaml(),
+        "prompts/system.md.j2": _system_template(),
         ".gitignore": GITIGNORE,
     }
+
+
+def _system_template() -> str:
+    from tunedesk.prompting import DEFAULT_TEMPLATE
+
+    return DEFAULT_TEMPLATE.read_text(encoding="utf-8")
 
 
 def _example_files() -> dict[str, str]:
@@ -155,6 +162,7 @@ def _example_files() -> dict[str, str]:
         CONFIG_NAME: render_config(config),
         "policies.yaml": example.policies_yaml(),
         "redaction.yaml": default_redaction_yaml(allowlist=allow),
+        "prompts/system.md.j2": _system_template(),
         ".gitignore": GITIGNORE,
     }
 

@@ -114,6 +114,50 @@ class Deduplicator:
             hits.append(hit)
         return hits
 
+    def cluster(self, items: Sequence[tuple[str, str]], batch: int = 500) -> dict[str, str]:
+        """Group near-duplicates transitively: every key → the first key of its group (union-find).
+
+        Unlike `check_batch`, every LSH candidate is checked exactly and every text joins the index, so a pair
+        above the threshold is never split between groups (used to keep near-duplicates out of two splits).
+        """
+        order = {key: i for i, (key, _) in enumerate(items)}
+        parent = {key: key for key, _ in items}
+
+        def root(key: str) -> str:
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            norms = [normalise(text) for _, text in chunk]
+            signed = self._sign([n.split() for n in norms])
+            for i, (key, _) in enumerate(chunk):
+                digest = hashlib.sha1(norms[i].encode()).digest()
+                matches = [self._exact[digest]] if digest in self._exact else []
+                shingles = signed.shingles[i]
+                if len(shingles):
+                    matches += self._all_matches(frozenset(shingles.tolist()), signed.band_keys[i])
+                    self._remember(key, shingles, signed.signatures[i], signed.band_keys[i], cap=False)
+                self._exact.setdefault(digest, key)
+                for other in matches:
+                    a, b = root(key), root(other)
+                    if a != b:
+                        first, second = (a, b) if order[a] < order[b] else (b, a)
+                        parent[second] = first
+        return {key: root(key) for key, _ in items}
+
+    def _all_matches(self, mine: frozenset[int], keys: list[bytes]) -> list[str]:
+        candidates = sorted({idx for band, k in enumerate(keys) for idx in self._buckets[band].get(k, ())})
+        matches = []
+        for idx in candidates:
+            other = self._kept_set(idx)
+            shared = len(mine & other)
+            if shared / (len(mine) + len(other) - shared) >= self.config.threshold:
+                matches.append(self._kept_keys[idx])
+        return matches
+
     def _near_hit(self, shingles: np.ndarray, signature: np.ndarray, keys: list[bytes]) -> DuplicateHit | None:
         candidates = sorted({idx for band, k in enumerate(keys) for idx in self._buckets[band].get(k, ())})
         if not candidates:
@@ -142,7 +186,8 @@ class Deduplicator:
             found = self._kept_sets[idx] = frozenset(self._kept_shingles[idx].tolist())
         return found
 
-    def _remember(self, key: str, shingles: np.ndarray, signature: np.ndarray, keys: list[bytes]) -> None:
+    def _remember(self, key: str, shingles: np.ndarray, signature: np.ndarray, keys: list[bytes],
+                  cap: bool = True) -> None:
         idx = len(self._kept_keys)
         if idx == len(self._kept_signatures):
             self._kept_signatures = np.concatenate([self._kept_signatures, np.empty_like(self._kept_signatures)])
@@ -151,7 +196,7 @@ class Deduplicator:
         self._kept_shingles.append(shingles)
         for band, k in enumerate(keys):
             bucket = self._buckets[band].setdefault(k, [])
-            if len(bucket) < BUCKET_CAP:  # templated answers fill buckets; the earlier members already stand for them
+            if not cap or len(bucket) < BUCKET_CAP:  # templated answers fill buckets; earlier members stand for them
                 bucket.append(idx)
 
     def _sign(self, docs: list[list[str]]) -> _Batch:

@@ -1,0 +1,61 @@
+"""The system prompt: rendered from policies.yaml and the brand voice through an editable Jinja template.
+
+One function for the whole loop — build writes it into every example, eval and the server call it for every
+ticket — so what the model was trained with is exactly what it is served with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from tunedesk.errors import ConfigError
+from tunedesk.policies import Fact, Policies
+from tunedesk.retrieval import Bm25Index
+
+DEFAULT_TEMPLATE = Path(__file__).parent / "prompts" / "system.md.j2"
+
+
+@dataclass
+class SystemPrompt:
+    """Renders the system prompt for a customer's message, with the policy facts relevant to it."""
+
+    policies: Policies
+    template_text: str
+    fact_count: int = 6
+    source: str = "system template"
+
+    def __post_init__(self) -> None:
+        env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+        try:
+            self._template = env.from_string(self.template_text)
+        except TemplateError as exc:
+            raise ConfigError(self.source, [f"template error: {exc}"]) from None
+        self._facts: list[tuple[str, Fact]] = list(self.policies.facts.items())
+        self._index = Bm25Index([f"{key.replace('_', ' ')} {fact.topic} {fact.text}" for key, fact in self._facts])
+
+    @classmethod
+    def from_file(cls, policies: Policies, path: Path | None, fact_count: int = 6) -> SystemPrompt:
+        """From the workspace's template file, or the packaged default when the file does not exist."""
+        chosen = path if path is not None and path.is_file() else DEFAULT_TEMPLATE
+        return cls(policies, chosen.read_text(encoding="utf-8"), fact_count, str(chosen))
+
+    def facts_for(self, customer_text: str) -> list[Fact]:
+        """The policy facts for this message, in policies.yaml order (all of them when fact_count is 0)."""
+        if self.fact_count == 0:
+            return [fact for _, fact in self._facts]
+        chosen = set(self._index.top(customer_text, self.fact_count))
+        return [fact for i, (_, fact) in enumerate(self._facts) if i in chosen]
+
+    def render(self, customer_text: str) -> str:
+        """The system prompt for a conversation whose customer wrote `customer_text`."""
+        p = self.policies
+        try:
+            text = self._template.render(brand=p.brand, version=p.version, voice=p.voice, sections=p.sections,
+                                         facts=self.facts_for(customer_text))
+        except TemplateError as exc:
+            raise ConfigError(self.source, [f"template error: {exc}"]) from None
+        return text.strip()

@@ -1,0 +1,192 @@
+"""The build stage: examples from tickets, policy contradictions, written targets, leakage-free splits, formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tunedesk import example as demo
+from tunedesk import ingest
+from tunedesk.build import stage
+from tunedesk.build.augment import augment
+from tunedesk.build.contradictions import PolicyChecker
+from tunedesk.build.examples import ExampleBuilder
+from tunedesk.build.formats import FORMATS, to_row
+from tunedesk.build.splits import Unit, assign_splits
+from tunedesk.clean import stage as clean_stage
+from tunedesk.config import DatasetConfig
+from tunedesk.markers import strip_marker
+from tunedesk.policies import Policies
+from tunedesk.prompting import SystemPrompt
+from tunedesk.records import Message, Role, Ticket
+from tunedesk.workspace import Workspace, init_workspace
+
+POLICIES = Policies.model_validate({
+    "brand": "Acme Outdoors", "version": "v7",
+    "voice": {"greeting": "Hi {name},", "sign_off": "Cheers,\nAcme", "refusal": "I can only help with Acme orders."},
+    "facts": {"return_window_days": {"value": 30, "kind": "number", "unit": "days", "topic": "returns",
+                                     "text": "Items can be returned within 30 days.",
+                                     "patterns": [r"(\d+)[- ]day return", r"within (\d+) days"]},
+              "free_shipping": {"value": 75, "kind": "money", "topic": "shipping", "text": "Shipping is free over $75.",
+                                "patterns": [r"over \$(\d+)"]}},
+})
+
+
+def ticket(tid: str, *bodies: tuple[Role, str], category: str | None = "returns",
+           escalation: str | None = None) -> Ticket:
+    return Ticket(id=f"zendesk:{tid}", source="zendesk", external_id=tid, category=category, escalation=escalation,
+                  messages=[Message(role=r, body=b) for r, b in bodies])
+
+
+def builder(**overrides: object) -> ExampleBuilder:
+    config = DatasetConfig(**overrides)
+    return ExampleBuilder(config, POLICIES, SystemPrompt.from_file(POLICIES, None, config.policy_facts))
+
+
+C, A, N = Role.customer, Role.agent, Role.note
+
+
+def test_one_exchange_becomes_system_user_assistant() -> None:
+    built = builder().build(ticket("1", (C, "How long to return boots?"), (N, "internal: vip"),
+                                   (A, "Hi <NAME_1>,\n\nYou have 30 days.")))
+    (e,) = built.examples
+    assert [t.role for t in e.messages] == ["system", "user", "assistant"]
+    assert "Items can be returned within 30 days." in e.messages[0].content and "version v7" in e.messages[0].content
+    assert "internal" not in json.dumps(e.model_dump())
+    assert e.target.startswith("Hi there,") and e.target.endswith("Cheers,\nAcme")  # ungrounded name replaced
+
+
+def test_multi_turn_final_and_each_turn() -> None:
+    thread = ticket("2", (A, "Outbound survey"), (C, "Can I return a tent?"), (C, "It is unused."),
+                    (A, "Which order?"), (C, "Order <ORDER_1>"), (A, "Hi <NAME_1>, yes, within 30 days."))
+    (final,) = builder().build(thread).examples
+    assert [t.role for t in final.messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert final.messages[1].content == "Can I return a tent?\n\nIt is unused."  # merged; outbound dropped
+    each = builder(multi_turn="each_turn").build(thread).examples
+    assert [len(e.messages) for e in each] == [3, 5] and each[0].target.startswith("Which order?")
+
+
+def test_contradicting_answer_is_dropped_or_flagged() -> None:
+    stale = ticket("3", (C, "Return window?"), (A, "You can send it back within 14 days."))
+    dropped = builder().build(stale)
+    assert dropped.examples == [] and dropped.dropped == "contradicts_policy"
+    assert [(c.fact, c.claimed, c.current) for c in dropped.contradictions] == [("return_window_days", "14", "30")]
+    flagged = builder(contradictions="flag").build(stale).examples[0]
+    assert flagged.metadata["contradicts_policy"] == ["return_window_days: says 14, policy 30"]
+    assert builder().build(ticket("4", (C, "Return window?"), (A, "Within 30 days."))).dropped is None
+
+
+def test_policy_checker_kinds() -> None:
+    checker = PolicyChecker(POLICIES)
+    assert [c.fact for c in checker.contradictions("Free shipping over $50, a 30-day return window.")] == [
+        "free_shipping"]
+    assert checker.contradictions("Free over $75.00 and returns within 30 days") == []
+
+
+def test_escalation_target_hands_over_with_the_marker() -> None:
+    built = builder().build(ticket("5", (C, "I will file a chargeback, <NAME_1> here"), (A, "Hi <NAME_1>, passed on."),
+                                   category="billing", escalation="chargeback"))
+    (e,) = built.examples
+    text, reason = strip_marker(e.target)
+    assert e.kind == "escalation" and reason == "chargeback" and e.metadata["escalation"] == "chargeback"
+    assert "our billing team" in text and text.startswith("Hi <NAME_1>,") and e.target.endswith("]]")
+    tagged = builder().build(ticket("6", (C, "Delete my data"), category="gdpr_deletion", escalation="tagged"))
+    assert strip_marker(tagged.examples[0].target)[1] == "gdpr_deletion"  # the category names a bare tag
+
+
+def test_refusal_and_cannot_know_targets() -> None:
+    refusal = builder().build(ticket("7", (C, "Who wins the game tonight?"), (A, "No idea!"), category="off_topic"))
+    assert refusal.examples[0].kind == "refusal" and "I can only help with Acme orders." in refusal.examples[0].target
+    live = builder().build(ticket("8", (C, "Where is order <ORDER_1>?"), (A, "Shipped, tracking 1Z999."),
+                                  category="order_status"))
+    e = live.examples[0]
+    assert e.kind == "cannot_know" and e.metadata["cannot_know"] == "order_status"
+    assert "can't see live order" in e.target and "1Z999" not in e.target
+
+
+def test_planted_near_duplicates_never_straddle_two_splits() -> None:
+    units = [Unit(f"t{i}", ("returns", "answer"), f"question {i} about item {i * 7} and colour {i * 3}")
+             for i in range(200)]
+    near_a = "how long do i have to return my ridgeline rain jacket, it is unused and still has the tags on"
+    near_b = "How long do I have to return my Ridgeline rain jacket? It is still unused and has the tags on."
+    units += [Unit("dup-a", ("returns", "answer"), near_a), Unit("dup-b", ("returns", "answer"), near_b)]
+    for seed in range(30):
+        split, stats = assign_splits(units, DatasetConfig(seed=seed, holdout=0.3, holdout_max_fraction=0.5))
+        assert split["dup-a"] == split["dup-b"]
+    assert stats["tickets_in_shared_clusters"] >= 2
+
+
+def test_splits_are_deterministic_stratified_and_sized() -> None:
+    units = [Unit(f"t{i}", (f"cat{i % 5}", "answer"), f"unique text number {i} " * 3) for i in range(500)]
+    first, _ = assign_splits(units, DatasetConfig(seed=1))
+    assert first == assign_splits(units, DatasetConfig(seed=1))[0] != assign_splits(units, DatasetConfig(seed=2))[0]
+    held = [u for u in units if first[u.ticket_id] == "holdout"]
+    assert len(held) == 100  # 200 requested, capped at 20 % of 500
+    assert {u.stratum[0] for u in held} == {f"cat{i}" for i in range(5)}
+    assert 15 <= sum(1 for u in units if first[u.ticket_id] == "val") <= 25
+
+
+def test_every_format_keeps_the_identifying_keys() -> None:
+    (e,) = builder().build(ticket("9", (C, "Return window?"), (A, "Within 30 days."))).examples
+    e = e.model_copy(update={"split": "train"})
+    for fmt in FORMATS:
+        row = to_row(e, fmt)
+        assert {row["id"], row["ticket_id"], row["kind"], row["split"], row["category"]} == {
+            "zendesk:9#1", "zendesk:9", "answer", "train", "returns"}
+    assert to_row(e, "prompt_completion")["prompt"].endswith("\n\n###\n\n")
+    assert to_row(e, "sharegpt")["conversations"][-1]["from"] == "gpt"
+
+
+def test_augmentation_rewords_the_customer_only() -> None:
+    (e,) = builder().build(ticket("10", (C, "Hi,\n\nI do not know how to return my tent. Thanks!"),
+                                  (A, "Within 30 days."))).examples
+    copies = augment(e, 2, seed=3)
+    assert copies and all(c.id.startswith(e.id + "~aug") for c in copies)
+    for c in copies:
+        assert c.messages[0] == e.messages[0] and c.target == e.target and c.customer_text != e.customer_text
+    assert augment(e, 2, seed=3) == copies
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict]:
+    root = tmp_path_factory.mktemp("build") / "ws"
+    init_workspace(root, example=True, example_tickets=400)
+    ws = Workspace.open(root, ["dataset.augment.enabled=true"])
+    ingest.run(ws)
+    clean_stage.run(ws)
+    return ws, stage.run(ws).as_dict()
+
+
+def test_example_workspace_builds_every_category_into_the_holdout(built: tuple[Workspace, dict]) -> None:
+    ws, summary = built
+    card = json.loads(Path(summary["paths"]["card_json"]).read_text())
+    assert summary["missing_from_holdout"] == []
+    assert set(card["counts"]["by_category"]["holdout"]) >= set(demo.ANSWERABLE)
+    assert card["tokens"]["train"]["tokens"] > 0 and card["policy_version"] == ws.policies().version
+    for split in ("train", "val", "holdout"):
+        rows = [json.loads(x) for x in Path(summary["paths"][split]).read_text().splitlines()]
+        assert len(rows) == card["counts"]["examples"][split] and all(r["split"] == split for r in rows)
+    held = {json.loads(x)["ticket_id"] for x in Path(summary["paths"]["holdout"]).read_text().splitlines()}
+    trained = {json.loads(x)["ticket_id"] for x in Path(summary["paths"]["train"]).read_text().splitlines()}
+    assert held and not held & trained
+    assert summary["augmented"] > 0 and "~aug" not in Path(summary["paths"]["holdout"]).read_text()
+
+
+def test_outdated_answers_of_the_example_are_caught(built: tuple[Workspace, dict]) -> None:
+    ws, summary = built
+    _, _, truths = demo.generate_tickets(400, 7)
+    kept = {t.id for t, _ in ws.store.iter_clean("kept")}
+    outdated = {f"zendesk:{t.external_id}" for t in truths if "outdated_policy" in t.noise} & kept
+    card = json.loads(Path(summary["paths"]["card_json"]).read_text())
+    flagged = {c["ticket_id"] for c in card["contradictions"]}
+    assert outdated and outdated <= flagged
+
+
+def test_a_policy_change_changes_the_system_prompt_without_retraining(built: tuple[Workspace, dict]) -> None:
+    ws, _ = built
+    text = (ws.root / "policies.yaml").read_text().replace("within 30 days of delivery.", "within 45 days of delivery.")
+    policies = Policies.model_validate(__import__("yaml").safe_load(text))
+    prompt = SystemPrompt.from_file(policies, ws.root / "prompts" / "system.md.j2")
+    assert "within 45 days" in prompt.render("How long do I have to return my boots?")
