@@ -24,10 +24,14 @@ demo: install
 	$(TD) init $(DEMO) --example
 	$(TD) ingest -w $(DEMO)
 	$(TD) clean -w $(DEMO)
+	$(TD) build -w $(DEMO)
+	$(TD) validate $(DEMO)/data/train.jsonl -w $(DEMO)
 	@echo
 	@echo "Done. Look at:"
 	@echo "  $(DEMO)/reports/clean_funnel.md        the clean funnel, per category"
 	@echo "  $(DEMO)/reports/redaction_review.html  every redaction in context (contains PII: keep it private)"
+	@echo "  $(DEMO)/data/card.md                   the dataset card: splits, categories, tokens, what was left out"
+	@echo "  $(DEMO)/data/train.jsonl               training examples (val.jsonl, holdout.jsonl beside it)"
 	@echo "  $(DEMO)/quarantine/ingest.jsonl        records that could not be read, with reasons"
 	@echo "  $(TD) status -w $(DEMO)"
 
@@ -36,6 +40,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/clean_throughput.py
+	$(BIN)/python bench/build_throughput.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

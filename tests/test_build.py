@@ -190,3 +190,22 @@ def test_a_policy_change_changes_the_system_prompt_without_retraining(built: tup
     policies = Policies.model_validate(__import__("yaml").safe_load(text))
     prompt = SystemPrompt.from_file(policies, ws.root / "prompts" / "system.md.j2")
     assert "within 45 days" in prompt.render("How long do I have to return my boots?")
+
+
+def test_bitext_imports_with_a_column_mapping_builds_and_validates_clean(shared_data: Path, tmp_path: Path) -> None:
+    """Real data nobody here wrote: the Bitext CSV through the csv importer, clean, build, validate."""
+    from tunedesk.validate import run as validate
+
+    csv_path = shared_data / "bitext_customer_support" / "bitext_customer_support_2023-08_shared.csv"
+    root = tmp_path / "bitext"
+    init_workspace(root)
+    ws = Workspace.open(root)
+    mapping = {"columns": {"customer": "instruction", "agent": "response", "category": "intent"}}
+    ingested = ingest.run(ws, [csv_path], "csv", mapping)
+    assert ingested.tickets.new == 4061 and ingested.quarantined == 0
+    assert clean_stage.run(ws).kept > 3900
+    summary = stage.run(ws).as_dict()
+    assert summary["missing_from_holdout"] == [] and 180 <= summary["examples"]["holdout"] <= 240
+    for split in ("train", "holdout"):
+        report = validate(Path(summary["paths"][split]), workspace=ws)
+        assert report.errors == [], report.errors[:3]

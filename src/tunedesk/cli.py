@@ -160,6 +160,42 @@ def build(
 
 
 @app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="A training file (JSONL: OpenAI chat, prompt/completion, instruction, "
+                                              "ShareGPT).")],
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m",
+        help="Base model whose chat template and tokenizer to check against (default: the workspace's, else "
+             "smollm2-135m).",
+    )] = None,
+    workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace: its model settings, and "
+                                                   "a check that system prompts are the current ones.")] = None,
+    max_length: Annotated[int | None, typer.Option("--max-length", help="Token limit (default: model.max_length, "
+                                                   "else 1024).")] = None,
+    fix: Annotated[Path | None, typer.Option("--fix", help="Write a corrected copy here.")] = None,
+    file_format: Annotated[str | None, typer.Option("--format", help="openai, prompt_completion, instruction or "
+                                                    "sharegpt (recognised when omitted).")] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check a training file before any compute is spent: row shape, roles, template, cut-off, policies. Exit 1 on
+    errors."""
+    from tunedesk.validate import print_report, run
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace) if workspace is not None else None
+    model_cfg = ws.config.model if ws else None
+    report = run(file, model=model or (model_cfg.base if model_cfg else "smollm2-135m"),
+                 max_length=max_length or (model_cfg.max_length if model_cfg else 1024), workspace=ws,
+                 fix_path=fix, file_format=file_format, reporter=reporter(quiet, as_json))
+    if as_json:
+        print(json.dumps(report.as_dict(), default=str))
+    else:
+        print_report(out, report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def status(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """What the workspace's store holds and what each stage last did."""
     from tunedesk.workspace import Workspace

@@ -35,6 +35,7 @@ class SystemPrompt:
         except TemplateError as exc:
             raise ConfigError(self.source, [f"template error: {exc}"]) from None
         self._facts: list[tuple[str, Fact]] = list(self.policies.facts.items())
+        self._rendered: dict[tuple[int, ...], str] = {}
         self._index = Bm25Index([f"{key.replace('_', ' ')} {fact.topic} {fact.text}" for key, fact in self._facts])
 
     @classmethod
@@ -43,19 +44,29 @@ class SystemPrompt:
         chosen = path if path is not None and path.is_file() else DEFAULT_TEMPLATE
         return cls(policies, chosen.read_text(encoding="utf-8"), fact_count, str(chosen))
 
-    def facts_for(self, customer_text: str) -> list[Fact]:
-        """The policy facts for this message, in policies.yaml order (all of them when fact_count is 0)."""
+    def fact_indices(self, customer_text: str) -> tuple[int, ...]:
+        """Positions (in policies.yaml order) of the facts for this message; all of them when fact_count is 0."""
         if self.fact_count == 0:
-            return [fact for _, fact in self._facts]
-        chosen = set(self._index.top(customer_text, self.fact_count))
-        return [fact for i, (_, fact) in enumerate(self._facts) if i in chosen]
+            return tuple(range(len(self._facts)))
+        return tuple(sorted(self._index.top(customer_text, self.fact_count)))
+
+    def facts_for(self, customer_text: str) -> list[Fact]:
+        """The policy facts for this message, in policies.yaml order."""
+        return [self._facts[i][1] for i in self.fact_indices(customer_text)]
 
     def render(self, customer_text: str) -> str:
         """The system prompt for a conversation whose customer wrote `customer_text`."""
+        chosen = self.fact_indices(customer_text)
+        cached = self._rendered.get(chosen)
+        if cached is None:  # the prompt depends only on which facts were retrieved: render each set once
+            cached = self._rendered[chosen] = self._render([self._facts[i][1] for i in chosen])
+        return cached
+
+    def _render(self, facts: list[Fact]) -> str:
         p = self.policies
         try:
             text = self._template.render(brand=p.brand, version=p.version, voice=p.voice, sections=p.sections,
-                                         facts=self.facts_for(customer_text))
+                                         facts=facts)
         except TemplateError as exc:
             raise ConfigError(self.source, [f"template error: {exc}"]) from None
         return text.strip()
