@@ -7,8 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo-workspace
 TD     := $(BIN)/tunedesk
+DEMO_TRAIN ?= train.max_steps=40 train.batch_tokens=2048 train.micro_batch_tokens=2048 train.eval_every=10 \
+              train.learning_rate=4e-4
+LLAMA_CPP_PY := 0.3.36
+GGUF_TOOLS   ?= $(or $(TUNEDESK_CACHE),$(HOME)/.cache/tunedesk)/tools/llama.cpp
+SDIST        := llama_cpp_python-$(LLAMA_CPP_PY)
 
-.PHONY: install demo test bench lint clean-demo
+.PHONY: install demo test bench lint clean-demo gguf-tools
 
 install: $(STAMP)
 
@@ -26,6 +31,10 @@ demo: install
 	$(TD) clean -w $(DEMO)
 	$(TD) build -w $(DEMO)
 	$(TD) validate $(DEMO)/data/train.jsonl -w $(DEMO)
+	@# LoRA on the embedded SmolLM2-135M, sized to finish in about 10 minutes on 2 CPU cores (the full epoch of
+	@# a real workspace is `tunedesk train -w DIR`; see docs/training.md).
+	$(TD) train -w $(DEMO) $(DEMO_TRAIN)
+	$(TD) runs -w $(DEMO)
 	@echo
 	@echo "Done. Look at:"
 	@echo "  $(DEMO)/reports/clean_funnel.md        the clean funnel, per category"
@@ -33,6 +42,9 @@ demo: install
 	@echo "  $(DEMO)/data/card.md                   the dataset card: splits, categories, tokens, what was left out"
 	@echo "  $(DEMO)/data/train.jsonl               training examples (val.jsonl, holdout.jsonl beside it)"
 	@echo "  $(DEMO)/quarantine/ingest.jsonl        records that could not be read, with reasons"
+	@echo "  $(DEMO)/runs/<run>/loss.png            the loss curve; run.json, metrics.jsonl and model/ beside it"
+	@echo "  $(TD) runs -w $(DEMO)                     every run: base, method, data hash, losses, speed"
+	@echo "  $(TD) export latest --format merged -w $(DEMO)   merged safetensors (gguf/ollama after make gguf-tools)"
 	@echo "  $(TD) status -w $(DEMO)"
 
 test: install
@@ -41,6 +53,21 @@ test: install
 bench: install
 	$(BIN)/python bench/clean_throughput.py
 	$(BIN)/python bench/build_throughput.py
+	$(BIN)/python bench/train_throughput.py
+
+gguf-tools: install
+	@# llama.cpp's converter from llama-cpp-python's source archive, extracted into the cache (never the repo);
+	@# its requirements file is not installed (it pins another torch). The pip install builds llama.cpp (~5-18 min).
+	@tmp=$$(mktemp -d) && \
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+		llama-cpp-python==$(LLAMA_CPP_PY) -d $$tmp && \
+	rm -rf $(GGUF_TOOLS) && mkdir -p $(GGUF_TOOLS) && \
+	tar -xzf $$tmp/$(SDIST).tar.gz -C $(GGUF_TOOLS) --strip-components=3 \
+		$(SDIST)/vendor/llama.cpp/convert_hf_to_gguf.py $(SDIST)/vendor/llama.cpp/conversion \
+		$(SDIST)/vendor/llama.cpp/gguf-py && \
+	$(BIN)/pip install --quiet --disable-pip-version-check $$tmp/$(SDIST).tar.gz diskcache && \
+	rm -rf $$tmp
+	@echo "llama.cpp converter in $(GGUF_TOOLS); llama-cpp-python $(LLAMA_CPP_PY) installed"
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -267,3 +267,6 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: rerun the same command to continue (stages are idempotent)")
         sys.exit(130)
+
+
+from tunedesk import cli_models  # noqa: E402, F401  (registers train, runs, export on `app`)

@@ -6,8 +6,9 @@ import re
 
 from tunedesk.records import ChatTurn, Role, Ticket
 
-_GREETING = re.compile(r"^(?P<word>hi|hello|hey|dear|good (?:morning|afternoon|evening))[ ,]+(?P<name><NAME_\d+>|[^\s,!]+)?",
-                       re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(?P<word>hi|hello|hey|dear|good (?:morning|afternoon|evening))[ ,]+(?P<name><NAME_\d+>|[^\s,!]+)?",
+    re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 
 

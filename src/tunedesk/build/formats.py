@@ -31,8 +31,8 @@ def to_row(example: Example, fmt: str) -> dict[str, Any]:
         return {**head, "prompt": "\n\n".join(x for x in lines if x) + PROMPT_SEPARATOR,
                 "completion": " " + target + COMPLETION_STOP}
     if fmt == "instruction":
-        return {**head, "instruction": system, "input": "\n\n".join(f"{_SPEAKER[t.role]}: {t.content}" for t in history),
-                "output": target}
+        spoken = "\n\n".join(f"{_SPEAKER[t.role]}: {t.content}" for t in history)
+        return {**head, "instruction": system, "input": spoken, "output": target}
     if fmt == "sharegpt":
         speaker = {"system": "system", "user": "human", "assistant": "gpt"}
         return {**head, "conversations": [{"from": speaker[t.role], "value": t.content} for t in example.messages]}

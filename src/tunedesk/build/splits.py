@@ -27,7 +27,7 @@ class Unit:
 def holdout_target(total: int, config: DatasetConfig) -> int:
     """How many tickets to hold out: a count or a fraction, never more than the maximum share."""
     wanted = config.holdout if config.holdout >= 1 else config.holdout * total
-    return max(0, min(int(round(wanted)), int(total * config.holdout_max_fraction)))
+    return max(0, min(round(wanted), int(total * config.holdout_max_fraction)))
 
 
 def clusters(units: list[Unit], threshold: float) -> dict[str, list[Unit]]:
@@ -48,7 +48,7 @@ def assign_splits(units: list[Unit], config: DatasetConfig) -> tuple[dict[str, s
     rng.shuffle(order)
     holdout = _stratified_pick(groups, order, holdout_target(len(units), config), set())
     rest = len(units) - sum(len(groups[g]) for g in holdout)
-    validation = _stratified_pick(groups, order, int(round(rest * config.validation)), holdout)
+    validation = _stratified_pick(groups, order, round(rest * config.validation), holdout)
     split: dict[str, str] = {}
     for key, members in groups.items():
         name = "holdout" if key in holdout else "val" if key in validation else "train"

@@ -16,7 +16,8 @@ EMPATHY = {
     "default": ["Thank you for letting us know, and I'm sorry for the trouble.",
                 "Thanks for getting in touch, and I'm sorry about this."],
     "furious_customer": ["I'm really sorry about how this has gone, and I understand why you're upset.",
-                         "I'm truly sorry. You shouldn't have had to deal with this, and I understand your frustration."],
+                         "I'm truly sorry. You shouldn't have had to deal with this, and I understand your "
+                         "frustration."],
     "legal_threat": ["I'm sorry to hear how strongly you feel, and I want to make sure this is handled properly."],
     "gdpr_deletion": ["Thank you for your request; we take your privacy seriously."],
     "chargeback": ["Thank you for telling us, and I'm sorry it has come to this."],

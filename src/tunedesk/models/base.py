@@ -133,3 +133,67 @@ def _offline() -> None:
     # Privacy by default: never reach a model hub, never send telemetry.
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(key, "1")
+
+
+def model_folder(name: str) -> Path:
+    """A transformers folder for the base model: the embedded GGUF is dequantised and saved once into the cache."""
+    base = resolve_base(name)
+    if base.kind == "folder":
+        return base.path
+    if base.kind == "hub-cache":
+        return base.path  # an id: from_pretrained finds it in the local cache (offline)
+    target = cache_dir() / "models" / (name if base.kind == "embedded" else base.path.stem) / "model"
+    with _cache_lock(target):
+        if not (target / "config.json").is_file():
+            _convert_gguf(base.path, target)
+    return target
+
+
+def _convert_gguf(gguf: Path, target: Path) -> None:
+    _offline()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        from transformers import GgufConfig  # type: ignore[attr-defined]
+
+        quantization = {"quantization_config": GgufConfig(dequantize=True)}
+    except ImportError:
+        quantization = {}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, **quantization)
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot convert {gguf}: {exc}") from None
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+def load_model(name: str, dtype: Any = None) -> Any:
+    """The base model (causal LM) in the given torch dtype, from the cache or a local folder."""
+    _offline()
+    from transformers import AutoModelForCausalLM
+
+    folder = model_folder(name)
+    try:
+        return AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load the model {name!r} from {folder}: {exc}") from None
+
+
+def file_hash(folder: Path) -> str:
+    """A short content hash of a model folder's weight files (sizes and first/last MiB), for run records."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin")):
+        size = path.stat().st_size
+        digest.update(f"{path.name}:{size}".encode())
+        with path.open("rb") as fh:
+            digest.update(fh.read(1 << 20))
+            fh.seek(max(0, size - (1 << 20)))
+            digest.update(fh.read(1 << 20))
+    return digest.hexdigest()[:16]

@@ -17,12 +17,13 @@ MFU = 0.35
 FLOPS_PER_TOKEN = {"lora": 4, "full": 6}
 """Training FLOPs per token in units of the parameter count N: forward 2N, backward 4N (full) or about 2N when
 only the adapters need weight gradients (LoRA)."""
-CPU_LORA_TOKENS_PER_S = 206.0
+CPU_LORA_TOKENS_PER_S = 180.0
 REFERENCE_PARAMS = 134_515_008
 """smollm2-135m, the embedded default, whose CPU throughput was measured."""
 EMBEDDED_PARAMS = {"smollm2-135m": REFERENCE_PARAMS}
-CPU_BASIS = ("about 206 tokens/s measured for LoRA on the 135M default on 2 CPU cores with bf16 (this project's "
-             "machines), scaled by 135M/N; full fine-tuning assumed 6/4 slower")
+CPU_BASIS = ("about 180 tokens/s measured for tunedesk's LoRA training of the 135M default on 2 CPU cores "
+             "(bench/train_throughput.py, fp32 on a CPU without native bf16), scaled by 135M/N; full fine-tuning "
+             "assumed 6/4 slower")
 
 
 def detect_gpu() -> str | None:

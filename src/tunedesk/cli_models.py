@@ -1,0 +1,93 @@
+"""Model commands of the `tunedesk` CLI: train, runs, export (registered on the main app)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tunedesk.cli import JsonOpt, QuietOpt, WorkspaceOpt, app, out, overrides_only, reporter
+
+
+@app.command()
+def train(
+    args: Annotated[list[str] | None, typer.Argument(help="key=value overrides, e.g. train.method=full "
+                                                           "train.epochs=2.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue an interrupted run (id or `latest`) "
+                                               "from its last checkpoint.")] = None,
+    replay: Annotated[str | None, typer.Option("--replay", help="A new run with this run's settings on today's "
+                                               "data; overrides apply on top (e.g. model.base=...).")] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fine-tune the base model on the workspace's training set: progress, validation loss, a run in runs/."""
+    from tunedesk.train.stage import run
+    from tunedesk.workspace import Workspace
+
+    overrides = overrides_only(args)
+    ws = Workspace.open(workspace, [] if replay or resume else overrides)
+    show = None if quiet or as_json else _print_eval
+    summary = run(ws, overrides=overrides, resume=resume, replay=replay, reporter=reporter(quiet, as_json),
+                  on_eval=show)
+    if as_json:
+        print(json.dumps(summary.as_dict(), default=str))
+        return
+    from tunedesk.report_train import print_train
+
+    print_train(out, summary)
+
+
+def _print_eval(row: dict[str, Any]) -> None:
+    out.print(f"  step {row['step']:>5}  validation loss {row['eval_loss']:.4f}  ({row.get('elapsed_s', 0):.0f} s)",
+              highlight=False)
+
+
+@app.command()
+def runs(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """The workspace's training runs: base, method, data hash, steps, validation loss, speed."""
+    from tunedesk.train.runs import list_runs
+
+    found = list_runs(workspace)
+    if as_json:
+        print(json.dumps([r.record for r in found], default=str))
+        return
+    if not found:
+        out.print(f"no runs yet in {workspace / 'runs'}: start one with `tunedesk train -w {workspace}`")
+        return
+    from tunedesk.report_train import print_runs
+
+    print_runs(out, found)
+
+
+@app.command()
+def export(
+    run_name: Annotated[str, typer.Argument(metavar="RUN", help="Run id, unique prefix, or `latest`.")],
+    workspace: WorkspaceOpt = Path("."),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="merged (safetensors), gguf (F16 + quantized) or "
+                                     "ollama (gguf + Modelfile).")] = "merged",
+    quantize: Annotated[list[str] | None, typer.Option("--quantize", "-q", help="GGUF quantizations beside F16 "
+                                                       "(repeatable): q8_0, q4_k_m, ...")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default runs/RUN/export/FORMAT).")]
+    = None,
+    no_check: Annotated[bool, typer.Option("--no-check", help="Skip the greedy-reply self-check.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export a run: merged safetensors, GGUF for llama.cpp, or an Ollama model; checks itself (exit 1 if not)."""
+    from tunedesk.errors import TunedeskError
+    from tunedesk.export.stage import export_run, print_export
+    from tunedesk.train.runs import find_run
+
+    if fmt not in ("merged", "gguf", "ollama"):
+        raise TunedeskError(f"--format {fmt!r}: choose merged, gguf or ollama")
+    chosen: Any = fmt
+    run = find_run(workspace, run_name)
+    result = export_run(run.path, chosen, out_dir=out_dir, quantize=tuple(quantize or ["q8_0"]), check=not no_check,
+                        reporter=reporter(as_json, as_json))
+    if as_json:
+        print(json.dumps(result.as_dict(), default=str))
+    else:
+        print_export(result, out)
+    raise typer.Exit(0 if result.ok else 1)
