@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from tiny_model import tiny_model_folder
 from tunedesk.config import TrainConfig
@@ -143,6 +144,8 @@ def test_a_lora_run_records_everything_and_the_loss_falls(ws: Workspace, tiny: s
     assert record["status"] == "completed" and record["steps"] == 4 and record["method"] == "lora"
     assert record["base"]["hash"] and record["data"]["train"]["sha256"] and record["versions"]["trl"]
     assert record["config"]["train"]["max_steps"] == 4
+    resolved = yaml.safe_load((run.path / "config.yaml").read_text())
+    assert resolved["model"]["base"] == tiny and resolved["train"]["max_steps"] == 4 and "dataset" in resolved
     for name in ("adapter_config.json", "adapter_model.safetensors", "chat_template.jinja", "tokenizer.json"):
         assert (run.model_dir / name).is_file(), name
     assert (run.model_dir / "chat_template.jinja").read_text() == load_template(tiny).tokenizer.chat_template
@@ -232,3 +235,12 @@ def test_distill_trains_on_the_teachers_rewrite_and_keeps_failed_rows(ws: Worksp
     summary = json.loads(distilled.with_name("train.summary.json").read_text())
     assert summary["counts"]["asked"] == 18  # every answer row went to the teacher
     assert len(distilled.read_text().splitlines()) == 18  # rows the teacher could not rewrite keep their target
+
+
+def test_early_stopping_ends_a_run_whose_validation_loss_stops_improving(ws: Workspace, tiny: str) -> None:
+    # A learning rate this large wrecks the tiny model at once: the validation loss never beats its first value.
+    overrides = _fast(tiny, "train.learning_rate=50", "train.max_steps=12", "train.eval_every=1",
+                      "train.early_stopping=2", "train.warmup_ratio=0")
+    run = stage.run(ws, overrides=overrides).run
+    assert run.record["status"] == "completed" and run.record["steps"] < 12
+    assert run.record["final"]["best_checkpoint"].endswith("checkpoint-1")

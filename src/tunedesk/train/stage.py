@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tunedesk.config import Config, merge, parse_overrides
+from tunedesk.config import Config, dump_config, merge, parse_overrides
 from tunedesk.errors import ConfigError
 from tunedesk.models.base import file_hash, model_folder
 from tunedesk.policies import format_validation_errors
 from tunedesk.train import session
 from tunedesk.train.data import EncodedFile, encode_file
-from tunedesk.train.runs import Run, find_run, new_run
+from tunedesk.train.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train.setup import TrainError, check_method, resolve_dtype, versions
 from tunedesk.ui import Reporter, SilentReporter
 from tunedesk.validate.template import load_template
@@ -67,9 +67,12 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
     else:
         files = _encode(ws, config, template, _data_paths(ws, config, template, reporter), reporter)
         target = new_run(ws.root, config.train.method, _record(config, dtype, files, replay))
+        if is_main_process():
+            (target.path / "config.yaml").write_text(dump_config(config), encoding="utf-8")
     summary = TrainSummary(target, resumed=bool(resume), data={k: f.summary() for k, f in files.items()})
     session.train(target, config, dtype, template, files, reporter, on_eval, resume=bool(resume))
-    summary.paths = {name: str(target.path / name) for name in ("model", "metrics.jsonl", "loss.png", "run.json")
+    summary.paths = {name: str(target.path / name) for name in ("model", "metrics.jsonl", "loss.png", "run.json",
+                                                                 "config.yaml")
                      if (target.path / name).exists()}
     return summary
 
