@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/clean_throughput.py
 	$(BIN)/python bench/build_throughput.py
 	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/eval_throughput.py
 
 gguf-tools: install
 	@# llama.cpp's converter from llama-cpp-python's source archive, extracted into the cache (never the repo);

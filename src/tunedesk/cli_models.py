@@ -91,3 +91,27 @@ def export(
     else:
         print_export(result, out)
     raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command(name="eval")
+def evaluate(
+    model: Annotated[str, typer.Option("--model", "-m", help="`base` (the untuned base model), a run id or prefix, "
+                                       "or `latest`.")] = "base",
+    workspace: WorkspaceOpt = Path("."),
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N held-out items.")] = None,
+    args: Annotated[list[str] | None, typer.Argument(help="key=value overrides, e.g. eval.temperature=0.3.")] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Generate replies for the held-out tickets and score them 3/2/1: shares, policy, escalation, hallucination."""
+    from tunedesk.eval.stage import run
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides_only(args))
+    summary = run(ws, model, limit=limit, reporter=reporter(quiet, as_json))
+    if as_json:
+        print(json.dumps(summary.as_dict(), default=str))
+        return
+    from tunedesk.report_eval import print_eval
+
+    print_eval(out, summary)

