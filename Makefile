@@ -35,6 +35,10 @@ demo: install
 	@# a real workspace is `tunedesk train -w DIR`; see docs/training.md).
 	$(TD) train -w $(DEMO) $(DEMO_TRAIN)
 	$(TD) runs -w $(DEMO)
+	@# The first 60 held-out tickets (of 194) keep this under 10 minutes on 2 cores; drop --limit for all.
+	$(TD) eval -w $(DEMO) --model base --limit 60 eval.max_new_tokens=160
+	$(TD) eval -w $(DEMO) --model latest --limit 60 eval.max_new_tokens=160
+	$(TD) report -w $(DEMO)
 	@echo
 	@echo "Done. Look at:"
 	@echo "  $(DEMO)/reports/clean_funnel.md        the clean funnel, per category"
@@ -43,6 +47,7 @@ demo: install
 	@echo "  $(DEMO)/data/train.jsonl               training examples (val.jsonl, holdout.jsonl beside it)"
 	@echo "  $(DEMO)/quarantine/ingest.jsonl        records that could not be read, with reasons"
 	@echo "  $(DEMO)/runs/<run>/loss.png            the loss curve; run.json, metrics.jsonl and model/ beside it"
+	@echo "  $(DEMO)/reports/eval_report.html       base vs the run on held-out tickets: scores, categories, worst replies"
 	@echo "  $(TD) runs -w $(DEMO)                     every run: base, method, data hash, losses, speed"
 	@echo "  $(TD) export latest --format merged -w $(DEMO)   merged safetensors (gguf/ollama after make gguf-tools)"
 	@echo "  $(TD) status -w $(DEMO)"

@@ -114,3 +114,22 @@ def test_eval_on_the_command_line_prints_the_required_keys(ws: Workspace) -> Non
     missing = subprocess.run([sys.executable, "-m", "tunedesk", "eval", "-w", str(ws.root), "--model", "nope",
                               *_overrides()], capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
+
+
+def test_calibration_bins_ece_and_thresholds() -> None:
+    from tunedesk.eval.calibration import calibrate, confidence_of, level
+
+    # Confident replies are right, unsure ones wrong: well separated, so the thresholds split them.
+    logprobs = [-0.05] * 10 + [-1.5] * 10
+    scores = [3] * 9 + [2] + [1] * 10
+    c = calibrate(logprobs, scores, bins=4)
+    assert [b["n"] for b in c["bins"]] == [5, 5, 5, 5]
+    assert c["bins"][0]["accuracy"] < c["bins"][-1]["accuracy"]
+    low, high = confidence_of(-1.5), confidence_of(-0.05)  # bins: accuracy 0, 0 (low) and 1.0, 0.8 (high)
+    expected = 5 * (2 * low + abs(high - 0.8) + abs(high - 1.0)) / 20
+    assert c["ece"] == pytest.approx(expected, abs=1e-3)
+    assert c["thresholds"]["high"] == pytest.approx(confidence_of(-0.05), abs=1e-3)
+    assert level(confidence_of(-0.05), c["thresholds"]) == "high"
+    assert level(confidence_of(-1.5), c["thresholds"]) == "low"
+    never = calibrate([-0.1] * 6, [1] * 6)
+    assert never["thresholds"] == {"high": None, "medium": None}

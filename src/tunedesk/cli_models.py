@@ -115,3 +115,23 @@ def evaluate(
     from tunedesk.report_eval import print_eval
 
     print_eval(out, summary)
+
+
+@app.command()
+def report(
+    workspace: WorkspaceOpt = Path("."),
+    candidate: Annotated[str | None, typer.Option("--candidate", help="The evaluated run to compare (default: the "
+                                                  "newest evaluated run).")] = None,
+    baseline: Annotated[str, typer.Option("--baseline", help="What to compare it with.")] = "base",
+    as_json: JsonOpt = False,
+) -> None:
+    """HTML report of the evaluations: base vs candidate, per category, calibration, the worst replies."""
+    from tunedesk.eval.report import build_report, print_report
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    result = build_report(ws.output_dir("reports"), candidate=candidate, baseline=baseline)
+    if as_json:
+        print(json.dumps({"html": str(result.html_path), "json": str(result.json_path)}))
+        return
+    print_report(result, out)

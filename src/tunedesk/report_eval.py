@@ -15,6 +15,14 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{100 * value:.1f} %"
 
 
+def _ece(calibration: dict[str, Any]) -> str:
+    ece, found = calibration.get("ece"), calibration.get("thresholds") or {}
+    if ece is None:
+        return "-"
+    cuts = ", ".join(f"{k} ≥ {v:.2f}" for k, v in found.items() if v is not None) or "no reliable threshold"
+    return f"{ece:.3f} ({cuts})"
+
+
 def print_eval(console: Console, result: EvalSummary) -> None:
     """Headline rates, then score shares per category, then the paths written."""
     s = result.summary
@@ -27,7 +35,8 @@ def print_eval(console: Console, result: EvalSummary) -> None:
             ("escalation precision", _pct(s["escalation_precision"])),
             ("escalation recall", _pct(s["escalation_recall"])),
             ("hallucination rate", _pct(s["hallucination_rate"])), ("refusal accuracy", _pct(s["refusal_accuracy"])),
-            ("replies cut off", str(s["cut_off"])), ("held-out items / min", f"{s['items_per_min'] or 0:,.1f}")]
+            ("replies cut off", str(s["cut_off"])), ("held-out items / min", f"{s['items_per_min'] or 0:,.1f}"),
+            ("confidence calibration error (ECE)", _ece(s.get("calibration", {})))]
     for label, value in rows:
         head.add_row(label, value)
     console.print(head)

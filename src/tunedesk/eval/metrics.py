@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from tunedesk.eval.calibration import calibrate
 from tunedesk.eval.judges.base import Item, Verdict
 
 
@@ -54,6 +55,7 @@ def summarise(items: list[Item], replies: list[Any], verdicts: list[Verdict], se
                          "max": max(tokens, default=None)},
         "seconds": round(seconds, 1), "items_per_min": round(len(items) / seconds * 60, 1) if seconds else None,
         "by_category": by_category(items, verdicts), "by_kind": by_group(items, verdicts, "kind"),
+        "calibration": calibrate([r.logprob_mean for r in replies], [v.score for v in verdicts]),
     }
 
 

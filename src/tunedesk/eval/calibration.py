@@ -1,0 +1,79 @@
+"""How far a reply's own confidence can be trusted: a reliability table, the expected calibration error, and the
+thresholds the server uses to call a reply high, medium or low confidence.
+
+The confidence of a reply is exp(mean token log-probability) — the geometric-mean probability of its tokens. It is
+compared with the judge's verdict: a reply is "right" when it scores 3. Bins hold equal numbers of replies, so every
+point of the reliability diagram rests on the same evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HIGH_PRECISION = 0.9
+"""A reply is called high-confidence only where at least this share of replies that confident scored 3."""
+MEDIUM_PRECISION = 0.5
+"""... and medium-confidence where at least this share did; below that, low."""
+
+
+def confidence_of(logprob_mean: float) -> float:
+    """The reply's confidence: the geometric-mean probability of its tokens, 0..1."""
+    return math.exp(min(0.0, logprob_mean))
+
+
+def reliability(confidences: list[float], correct: list[bool], bins: int = 8) -> list[dict[str, Any]]:
+    """Equal-count bins, least confident first: count, mean confidence, share correct."""
+    order = sorted(range(len(confidences)), key=lambda i: confidences[i])
+    size = max(1, math.ceil(len(order) / bins))
+    table = []
+    for start in range(0, len(order), size):
+        chunk = order[start:start + size]
+        table.append({"n": len(chunk), "confidence": round(sum(confidences[i] for i in chunk) / len(chunk), 4),
+                      "accuracy": round(sum(correct[i] for i in chunk) / len(chunk), 4),
+                      "min_confidence": round(confidences[chunk[0]], 4)})
+    return table
+
+
+def expected_calibration_error(table: list[dict[str, Any]]) -> float | None:
+    """The count-weighted mean gap between confidence and accuracy over the bins."""
+    total = sum(b["n"] for b in table)
+    if not total:
+        return None
+    return round(sum(b["n"] * abs(b["confidence"] - b["accuracy"]) for b in table) / total, 4)
+
+
+def thresholds(confidences: list[float], correct: list[bool]) -> dict[str, float | None]:
+    """The lowest confidence such that, of all replies at least that confident, the share right reaches each
+    precision (None: never, or fewer than 5 replies behind it). Equal confidences are never split."""
+    groups: dict[float, list[bool]] = {}
+    for confidence, ok in zip(confidences, correct, strict=True):
+        groups.setdefault(round(confidence, 6), []).append(ok)
+    found: dict[str, float | None] = {"high": None, "medium": None}
+    right = seen = 0
+    for confidence in sorted(groups, reverse=True):
+        right += sum(groups[confidence])
+        seen += len(groups[confidence])
+        for name, target in (("high", HIGH_PRECISION), ("medium", MEDIUM_PRECISION)):
+            if seen >= 5 and right / seen >= target:
+                found[name] = round(confidence, 4)
+    return found
+
+
+def calibrate(logprob_means: list[float], scores: list[int], bins: int = 8) -> dict[str, Any]:
+    """The calibration record kept in the eval summary (and read by the server)."""
+    confidences = [confidence_of(x) for x in logprob_means]
+    correct = [s == 3 for s in scores]
+    table = reliability(confidences, correct, bins)
+    return {"signal": "exp(mean token log-probability)", "right_means": "score 3", "bins": table,
+            "ece": expected_calibration_error(table), "thresholds": thresholds(confidences, correct),
+            "precision_targets": {"high": HIGH_PRECISION, "medium": MEDIUM_PRECISION}}
+
+
+def level(confidence: float, fitted: dict[str, float | None]) -> str:
+    """high, medium or low for one reply, by the fitted thresholds (no threshold reached: low)."""
+    if fitted.get("high") is not None and confidence >= fitted["high"]:  # type: ignore[operator]
+        return "high"
+    if fitted.get("medium") is not None and confidence >= fitted["medium"]:  # type: ignore[operator]
+        return "medium"
+    return "low"
