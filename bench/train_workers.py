@@ -125,7 +125,7 @@ def _tunedesk(train_path: Path, val_path: Path, args: Any) -> tuple[Any, str]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     run = Run(folder, {"method": "lora", "base": {"name": MODEL}})
-    trainer = session._trainer(run, config, dtype, template, files, args.steps)
+    trainer = session.build_trainer(run, config, dtype, template, files, args.steps)
     return trainer, dtype
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tiny_model import tiny_model_folder
-from tunedesk.config import TeacherConfig
+from tunedesk.config_models import TeacherConfig
 from tunedesk.errors import ConfigError
 from tunedesk.markers import add_marker
 from tunedesk.models.base import load_tokenizer

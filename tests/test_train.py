@@ -13,7 +13,7 @@ import torch
 import yaml
 
 from tiny_model import tiny_model_folder
-from tunedesk.config import TrainConfig
+from tunedesk.config_models import TrainConfig
 from tunedesk.train import stage
 from tunedesk.train.batching import Collator, micro_batches, padding_share
 from tunedesk.train.data import IGNORE, encode_file, encode_messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -52,6 +53,16 @@ def overrides_only(args: list[str] | None) -> list[str]:
     if bad:
         raise ConfigError("command-line overrides", [f"{a!r}: expected key=value, e.g. clean.min_csat=4" for a in bad])
     return list(args or [])
+
+
+def show(summary: Any, as_json: bool, printer: str) -> None:
+    """A stage's summary as one JSON object (`summary.as_dict()`), or through its console printer, named
+    `module:function` so the table code is imported only when it is used."""
+    if as_json:
+        print(json.dumps(summary.as_dict(), default=str))
+        return
+    module, _, function = printer.partition(":")
+    getattr(importlib.import_module(module), function)(out, summary)
 
 
 def reporter(quiet: bool, as_json: bool) -> Any:
@@ -107,12 +118,7 @@ def ingest(
     paths, overrides = split_args(args)
     ws = Workspace.open(workspace, overrides)
     summary = stage.run(ws, paths or None, format, parse_overrides(option or []), reporter(quiet, as_json))
-    if as_json:
-        print(json.dumps(summary.as_dict()))
-        return
-    from tunedesk.report_console import print_ingest
-
-    print_ingest(out, summary)
+    show(summary, as_json, "tunedesk.report_console:print_ingest")
 
 
 @app.command()
@@ -128,12 +134,7 @@ def clean(
 
     ws = Workspace.open(workspace, overrides_only(args))
     summary = stage.run(ws, reporter(quiet, as_json))
-    if as_json:
-        print(json.dumps(summary.as_dict()))
-        return
-    from tunedesk.report_console import print_clean
-
-    print_clean(out, summary)
+    show(summary, as_json, "tunedesk.report_console:print_clean")
 
 
 @app.command()
@@ -151,12 +152,7 @@ def build(
 
     ws = Workspace.open(workspace, overrides_only(args))
     summary = stage.run(ws, reporter(quiet, as_json))
-    if as_json:
-        print(json.dumps(summary.as_dict()))
-        return
-    from tunedesk.report_console import print_build
-
-    print_build(out, summary)
+    show(summary, as_json, "tunedesk.report_console:print_build")
 
 
 @app.command()

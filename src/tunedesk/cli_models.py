@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tunedesk.cli import JsonOpt, QuietOpt, WorkspaceOpt, app, out, overrides_only, reporter
+from tunedesk.cli import JsonOpt, QuietOpt, WorkspaceOpt, app, out, overrides_only, reporter, show
 
 
 @app.command()
@@ -29,15 +29,10 @@ def train(
 
     overrides = overrides_only(args)
     ws = Workspace.open(workspace, [] if replay or resume else overrides)
-    show = None if quiet or as_json else _print_eval
+    on_eval = None if quiet or as_json else _print_eval
     summary = run(ws, overrides=overrides, resume=resume, replay=replay, reporter=reporter(quiet, as_json),
-                  on_eval=show)
-    if as_json:
-        print(json.dumps(summary.as_dict(), default=str))
-        return
-    from tunedesk.report_train import print_train
-
-    print_train(out, summary)
+                  on_eval=on_eval)
+    show(summary, as_json, "tunedesk.report_train:print_train")
 
 
 def _print_eval(row: dict[str, Any]) -> None:
@@ -109,12 +104,7 @@ def evaluate(
 
     ws = Workspace.open(workspace, overrides_only(args))
     summary = run(ws, model, limit=limit, reporter=reporter(quiet, as_json))
-    if as_json:
-        print(json.dumps(summary.as_dict(), default=str))
-        return
-    from tunedesk.report_eval import print_eval
-
-    print_eval(out, summary)
+    show(summary, as_json, "tunedesk.report_eval:print_eval")
 
 
 @app.command()

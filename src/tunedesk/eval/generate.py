@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from tunedesk.models.generation import in_length_batches, stop_ids, stop_index
 from tunedesk.ui import Reporter, SilentReporter
 
 
@@ -27,17 +28,6 @@ class Generated:
     """True when the reply hit max_new_tokens without an end-of-turn token."""
 
 
-def stop_ids(model: Any, tokenizer: Any) -> list[int]:
-    """Token ids that end a reply: the tokenizer's EOS, the generation config's, and ChatML's end-of-turn."""
-    ids = {tokenizer.eos_token_id}
-    configured = getattr(model.generation_config, "eos_token_id", None)
-    ids.update(configured if isinstance(configured, list) else [configured])
-    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    if isinstance(end, int) and end != tokenizer.unk_token_id:
-        ids.add(end)
-    return sorted(i for i in ids if isinstance(i, int))
-
-
 def generate(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]]], *, max_new_tokens: int = 256,
              temperature: float = 0.0, seed: int = 0, batch_size: int = 8,
              reporter: Reporter | None = None) -> tuple[list[Generated], float]:
@@ -46,19 +36,16 @@ def generate(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]]], *,
 
     reporter = reporter or SilentReporter()
     texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out: list[Generated | None] = [None] * len(texts)
-    stops = stop_ids(model, tokenizer)
+    stops = sorted(stop_ids(model, tokenizer))
+
+    def run_batch(start: int, batch: list[str]) -> list[Generated]:
+        torch.manual_seed(seed + start)
+        return _batch(model, tokenizer, batch, stops, max_new_tokens, temperature)
+
     started = time.perf_counter()
     with reporter.task("generate", total=len(texts)) as task, torch.no_grad():
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            torch.manual_seed(seed + start)
-            for index, reply in zip(batch, _batch(model, tokenizer, [texts[i] for i in batch], stops,
-                                                  max_new_tokens, temperature), strict=True):
-                out[index] = reply
-            task.advance(len(batch))
-    return [g for g in out if g is not None], time.perf_counter() - started
+        replies = in_length_batches(texts, batch_size, run_batch, task)
+    return replies, time.perf_counter() - started
 
 
 def _batch(model: Any, tokenizer: Any, texts: list[str], stops: list[int], max_new_tokens: int,
@@ -76,7 +63,7 @@ def _batch(model: Any, tokenizer: Any, texts: list[str], stops: list[int], max_n
 
 def _reply(tokenizer: Any, ids: list[int], logprobs: list[float], stops: list[int]) -> Generated:
     """Cut at the first stop token; the stop token's own probability counts (stopping is a decision too)."""
-    end = next((i for i, t in enumerate(ids) if t in stops), None)
+    end = stop_index(ids, set(stops))
     kept = ids[:end] if end is not None else ids
     scored = logprobs[: (end + 1) if end is not None else len(ids)] or [0.0]
     return Generated(text=tokenizer.decode(kept, skip_special_tokens=True).strip(), tokens=len(kept),

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tunedesk.errors import TunedeskError
-from tunedesk.eval.calibration import expected_calibration_error, reliability
+from tunedesk.eval.calibration import confidence_of, expected_calibration_error, reliability
 
 HEADLINE = ("score_3", "score_2", "score_1", "policy_accuracy", "escalation_precision", "escalation_recall",
             "hallucination_rate", "refusal_accuracy")
@@ -147,7 +147,7 @@ def _confidence(row: dict[str, Any]) -> float | None:
     lp = conf.get("logprob_mean") if isinstance(conf, dict) else None
     if not isinstance(lp, int | float) or isinstance(lp, bool) or not math.isfinite(lp):
         return None
-    return math.exp(min(lp, 0.0))
+    return confidence_of(lp)
 
 
 def calibration(replies: list[dict[str, Any]], bins: int = CALIBRATION_BINS) -> dict[str, Any]:

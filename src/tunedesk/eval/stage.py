@@ -19,6 +19,7 @@ from tunedesk.eval.judges.base import Item, Verdict, item_from_row
 from tunedesk.eval.metrics import summarise
 from tunedesk.eval.models import Candidate, load_candidate
 from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.validate.reading import read_rows
 from tunedesk.workspace import Workspace
 
 
@@ -66,8 +67,12 @@ def held_out_items(ws: Workspace, limit: int | None) -> list[Item]:
     path = ws.output_dir("data") / "holdout.jsonl"
     if not path.is_file():
         raise EvalError(f"{path} is missing: run `tunedesk build -w {ws.root}` first")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [item_from_row(r) for r in rows][:limit]
+    read = read_rows(path)
+    if read.issues:
+        problem = read.issues[0]
+        where = f"{path}: line {problem.line}" if problem.line else str(path)
+        raise EvalError(f"{where}: {problem.message}; rebuild it with `tunedesk build`")
+    items = [item_from_row(r.data) for r in read.rows][:limit]
     if not items:
         raise EvalError(f"{path} has no held-out examples")
     return items

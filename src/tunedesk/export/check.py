@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tunedesk.export.runfolder import ExportError, Run, load_run_model, load_tokenizer
+from tunedesk.models.generation import stop_ids, stop_index
 
 # Fictional shop; a question every support model should answer, rendered through the run's own chat template.
 CHECK_MESSAGES = [
@@ -56,15 +57,6 @@ def check_prompt(tokenizer: Any) -> tuple[str, list[int]]:
     return text, list(ids)
 
 
-def stop_ids(model: Any, tokenizer: Any) -> set[int]:
-    """The token ids that end a reply: the generation config's eos ids and the tokenizer's eos."""
-    eos = model.generation_config.eos_token_id
-    ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-    if tokenizer.eos_token_id is not None:
-        ids.add(int(tokenizer.eos_token_id))
-    return ids
-
-
 def transformers_reply(model: Any, prompt: list[int], stops: set[int],
                        max_new_tokens: int = MAX_NEW_TOKENS) -> list[int]:
     """The greedy reply of a transformers model, cut before the first stop token."""
@@ -82,7 +74,8 @@ def transformers_reply(model: Any, prompt: list[int], stops: set[int],
                                  generation_config=config)
     finally:
         torch.set_num_threads(threads)
-    return _until_stop(out[0, len(prompt):].tolist(), stops)
+    reply = out[0, len(prompt):].tolist()
+    return reply[:stop_index(reply, stops)]
 
 
 def llama_reply(gguf: Path, prompt_text: str, stops: set[int],
@@ -153,13 +146,6 @@ def _result(compared: str, reason: str, prompt: str, tokenizer: Any, expected: l
     return CheckResult("failed" if reason else "passed", compared, reason=reason, prompt=prompt,
                        expected_reply=tokenizer.decode(expected), actual_reply=tokenizer.decode(actual),
                        expected_tokens=expected, actual_tokens=actual)
-
-
-def _until_stop(tokens: list[int], stops: set[int]) -> list[int]:
-    for i, token in enumerate(tokens):
-        if token in stops:
-            return tokens[:i]
-    return tokens
 
 
 def _first_difference(expected: list[int], actual: list[int]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import TunedeskError
-from tunedesk.models.base import ModelError, file_hash, model_folder
+from tunedesk.models.base import ModelError, file_hash, library_defaults, model_folder
 
 EXPORTABLE_STATUSES = ("completed", "stopped")
 
@@ -115,6 +115,7 @@ def chat_template(model_dir: Path, tokenizer: Any) -> str:
 
 def load_tokenizer(model_dir: Path) -> Any:
     """The tokenizer saved with a model, its chat template set from chat_template.jinja."""
+    library_defaults()
     from transformers import AutoTokenizer
 
     try:
@@ -127,6 +128,7 @@ def load_tokenizer(model_dir: Path) -> Any:
 
 def load_run_model(run: Run, merge: bool = True) -> Any:
     """The run's model in float32: a whole model, or the base with the adapter (merged unless `merge` is False)."""
+    library_defaults()
     from transformers import AutoModelForCausalLM
 
     try:

@@ -89,7 +89,7 @@ def load_tokenizer(name: str) -> Any:
 
 @lru_cache(maxsize=4)
 def _load_tokenizer(name: str) -> Any:
-    _offline()
+    library_defaults()
     from transformers import AutoTokenizer
 
     base = resolve_base(name)
@@ -129,10 +129,20 @@ def _save_atomically(obj: Any, target: Path) -> None:
     tmp.rename(target)
 
 
-def _offline() -> None:
+@lru_cache(maxsize=1)
+def library_defaults() -> None:
+    """Before any model library loads a model: offline, no telemetry, and no progress bars or deprecation chatter
+    of their own (our stages show progress and summaries)."""
     # Privacy by default: never reach a model hub, never send telemetry.
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(key, "1")
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl|peft)\.")
 
 
 def model_folder(name: str) -> Path:
@@ -150,7 +160,7 @@ def model_folder(name: str) -> Path:
 
 
 def _convert_gguf(gguf: Path, target: Path) -> None:
-    _offline()
+    library_defaults()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
@@ -174,7 +184,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
 
 def load_model(name: str, dtype: Any = None) -> Any:
     """The base model (causal LM) in the given torch dtype, from the cache or a local folder."""
-    _offline()
+    library_defaults()
     from transformers import AutoModelForCausalLM
 
     folder = model_folder(name)

@@ -22,9 +22,10 @@ from typing import Any
 import httpx
 import orjson
 
-from tunedesk.config import TeacherConfig
+from tunedesk.config_models import TeacherConfig
 from tunedesk.errors import ConfigError
 from tunedesk.markers import add_marker, strip_marker
+from tunedesk.models.generation import in_length_batches, stop_ids, stop_index
 from tunedesk.ui import Reporter, SilentReporter
 
 LOCAL_BATCH = 8
@@ -294,17 +295,9 @@ def _local_replies(prompts: list[Conversation], teacher: TeacherConfig, reporter
         raise ModelError(f"the teacher {teacher.model!r} cannot format a conversation (no chat template?): "
                          f"{exc}") from None
     model.eval()
-    # Similar lengths share a batch, so little compute goes to padding.
-    order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
-    replies = [TeacherReply(error="not asked")] * len(texts)
     with reporter.task(f"distill targets ({teacher.model})", total=len(texts)) as task:
-        for start in range(0, len(order), LOCAL_BATCH):
-            batch = order[start:start + LOCAL_BATCH]
-            for k, reply in zip(batch, _generate_batch(model, tokenizer, [texts[k] for k in batch], teacher),
-                                strict=True):
-                replies[k] = reply
-            task.advance(len(batch))
-    return replies
+        return in_length_batches(texts, LOCAL_BATCH,
+                                 lambda _, batch: _generate_batch(model, tokenizer, batch, teacher), task)
 
 
 def _generate_batch(model: Any, tokenizer: Any, texts: list[str], teacher: TeacherConfig) -> list[TeacherReply]:
@@ -325,19 +318,12 @@ def _generate_batch(model: Any, tokenizer: Any, texts: list[str], teacher: Teach
     except RuntimeError as exc:  # out of memory on one long batch: those rows keep their targets
         return [TeacherReply(error=f"generation failed ({type(exc).__name__})")] * len(texts)
     new_tokens = output[:, encoded["input_ids"].shape[1]:].tolist()
-    stops = _stop_ids(model, tokenizer)
+    stops = stop_ids(model, tokenizer)
     return [_decoded(tokenizer, ids, stops) for ids in new_tokens]
-
-
-def _stop_ids(model: Any, tokenizer: Any) -> set[int]:
-    """Token ids that end a reply: the tokenizer's eos and the model's generation eos ids."""
-    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    ids = configured if isinstance(configured, list) else [configured]
-    return {i for i in [*ids, tokenizer.eos_token_id] if isinstance(i, int)}
 
 
 def _decoded(tokenizer: Any, ids: list[int], stops: set[int]) -> TeacherReply:
     """The reply up to its first stop token; a reply with none ran into max_new_tokens."""
-    end = next((k for k, token in enumerate(ids) if token in stops), None)
+    end = stop_index(ids, stops)
     text = tokenizer.decode(ids[:end], skip_special_tokens=True)
     return TeacherReply(text=text, cut_off=end is None)

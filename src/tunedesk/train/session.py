@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from tunedesk.train.progress import RunLog, plot_losses, read_metrics
 from tunedesk.train.runs import Run
 from tunedesk.train.setup import TrainError, accumulation, device_kind, load_base, peft_config
 from tunedesk.ui import Reporter
+from tunedesk.validate.reading import read_rows
 from tunedesk.validate.template import ChatTemplate
 from tunedesk.workspace import Workspace
 
@@ -26,8 +26,8 @@ def train(run: Run, config: Config, dtype: str, template: ChatTemplate, files: d
 
     cfg = config.train
     set_seed(cfg.seed)
-    steps = planned_steps(cfg, files["train"])
-    trainer = _trainer(run, config, dtype, template, files, steps)
+    steps, padding = plan(cfg, files["train"])
+    trainer = build_trainer(run, config, dtype, template, files, steps)
     checkpoint = last_checkpoint(run.path) if resume else None
     if resume and checkpoint is None:
         raise TrainError(f"run {run.id} has no checkpoint yet: start it again with `tunedesk train --replay {run.id}`")
@@ -37,24 +37,25 @@ def train(run: Run, config: Config, dtype: str, template: ChatTemplate, files: d
         if not resume and "val" in files and files["val"].examples:
             trainer.evaluate()  # the starting validation loss, logged at step 0
         try:
-            result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+            trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         except KeyboardInterrupt:
             run.update(status="stopped", steps=trainer.state.global_step)
             raise TrainError(f"run {run.id} stopped at step {trainer.state.global_step}; continue it with "
                              f"`tunedesk train --resume {run.id}`") from None
-    _finish(run, trainer, template, result, time.perf_counter() - started, steps, files)
+    _finish(run, trainer, template, time.perf_counter() - started, steps, padding)
 
 
-def planned_steps(cfg: Any, train_file: EncodedFile) -> int:
-    """Optimizer steps the run will take: max_steps, or epochs × micro-batches / accumulation."""
-    if cfg.max_steps:
-        return int(cfg.max_steps)
+def plan(cfg: Any, train_file: EncodedFile) -> tuple[int, float]:
+    """Optimizer steps the run will take (max_steps, or epochs × micro-batches / accumulation) and the share of
+    padding in its batches."""
     lengths = [len(e.input_ids) for e in train_file.examples]
-    per_epoch = -(-len(micro_batches(lengths, cfg.micro_batch_tokens, cfg.seed)) // accumulation(cfg))
-    return max(1, int(per_epoch * cfg.epochs + 0.999))
+    batches = micro_batches(lengths, cfg.micro_batch_tokens, cfg.seed)
+    per_epoch = -(-len(batches) // accumulation(cfg))
+    steps = int(cfg.max_steps) if cfg.max_steps else max(1, int(per_epoch * cfg.epochs + 0.999))
+    return steps, padding_share(batches, lengths)
 
 
-def _trainer(run: Run, config: Config, dtype: str, template: ChatTemplate, files: dict[str, EncodedFile],
+def build_trainer(run: Run, config: Config, dtype: str, template: ChatTemplate, files: dict[str, EncodedFile],
              steps: int) -> Any:
     from datasets import Dataset
     from transformers import EarlyStoppingCallback
@@ -109,8 +110,7 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return max(folders, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 
-def _finish(run: Run, trainer: Any, template: ChatTemplate, result: Any, seconds: float, steps: int,
-            files: dict[str, EncodedFile]) -> None:
+def _finish(run: Run, trainer: Any, template: ChatTemplate, seconds: float, steps: int, padding: float) -> None:
     """Save the adapter or model with the tokenizer and template, the loss curve, and the final record."""
     model_dir = run.model_dir
     trainer.save_model(str(model_dir))  # every rank takes part (FSDP gathers the shards); rank 0 writes
@@ -123,22 +123,19 @@ def _finish(run: Run, trainer: Any, template: ChatTemplate, result: Any, seconds
     metrics = read_metrics(run.path / "metrics.jsonl")
     plot_losses(metrics, run.path / "loss.png", f"{run.id} ({run.record['method']}, {run.record['base']['name']})")
     run.update(status="completed", finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), steps=trainer.state.global_step,
-               planned_steps=steps, final=_final(trainer, result, metrics, seconds, files))
+               planned_steps=steps, final=_final(trainer, metrics, seconds, padding))
 
 
-def _final(trainer: Any, result: Any, metrics: list[dict[str, Any]], seconds: float,
-           files: dict[str, EncodedFile]) -> dict[str, Any]:
+def _final(trainer: Any, metrics: list[dict[str, Any]], seconds: float, padding: float) -> dict[str, Any]:
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
     losses = [m["loss"] for m in metrics if "loss" in m]
     tokens = int(trainer._total_train_tokens)
-    lengths = [len(e.input_ids) for e in files["train"].examples]
-    batches = micro_batches(lengths, trainer._micro_batch_tokens, trainer.args.seed)
     return {
         "train_loss_first": losses[0] if losses else None, "train_loss_last": losses[-1] if losses else None,
         "val_loss_start": evals[0] if evals else None, "val_loss_best": min(evals) if evals else None,
         "val_loss_last": evals[-1] if evals else None, "seconds": round(seconds, 1), "tokens": tokens,
         "tokens_per_s": round(tokens / seconds, 1) if seconds else None,
-        "padding_share": round(padding_share(batches, lengths), 4),
+        "padding_share": round(padding, 4),
         "best_checkpoint": trainer.state.best_model_checkpoint,
     }
 
@@ -147,8 +144,12 @@ def distill_file(ws: Workspace, config: Config, train_path: Path, reporter: Repo
     """The teacher's rewrite of the training file (data/distill/train.jsonl), written before training starts."""
     from tunedesk.train.distill import distill_rows, write_distilled
 
-    rows = [json.loads(line) for line in train_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    result = distill_rows(rows, config.train.teacher, reporter=reporter)
+    read = read_rows(train_path)
+    if read.issues:  # never distil part of a file silently
+        problem = read.issues[0]
+        where = f"{train_path}: line {problem.line}" if problem.line else str(train_path)
+        raise TrainError(f"{where}: {problem.message}")
+    result = distill_rows([r.data for r in read.rows], config.train.teacher, reporter=reporter)
     out = ws.output_dir("data") / "distill" / "train.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_distilled(result, out)

