@@ -39,6 +39,10 @@ demo: install
 	$(TD) eval -w $(DEMO) --model base --limit 60 eval.max_new_tokens=160
 	$(TD) eval -w $(DEMO) --model latest --limit 60 eval.max_new_tokens=160
 	$(TD) report -w $(DEMO)
+	@# The gate: a 40-step demo run is far from the bar, so promotion is refused with the failing criteria.
+	-$(TD) promote latest -w $(DEMO)
+	$(TD) models -w $(DEMO)
+	$(TD) drift -w $(DEMO)
 	@echo
 	@echo "Done. Look at:"
 	@echo "  $(DEMO)/reports/clean_funnel.md        the clean funnel, per category"
@@ -51,6 +55,10 @@ demo: install
 	@echo "  $(TD) runs -w $(DEMO)                     every run: base, method, data hash, losses, speed"
 	@echo "  $(TD) export latest --format merged -w $(DEMO)   merged safetensors (gguf/ollama after make gguf-tools)"
 	@echo "  $(TD) status -w $(DEMO)"
+	@echo
+	@echo "Serve the trained run behind the guardrails (OpenAI-compatible; every reply goes to an agent for approval):"
+	@echo "  $(TD) serve -w $(DEMO) serve.rollout_percent=100    then: curl -s localhost:8080/v1/replies -H 'content-type: application/json' \\"
+	@echo "      -d '{\"messages\": [{\"role\": \"customer\", \"content\": \"Can I return my boots?\"}]}'"
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
@@ -60,6 +68,7 @@ bench: install
 	$(BIN)/python bench/build_throughput.py
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/eval_throughput.py
+	$(BIN)/python bench/serve_latency.py
 
 gguf-tools: install
 	@# llama.cpp's converter from llama-cpp-python's source archive, extracted into the cache (never the repo);

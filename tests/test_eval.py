@@ -17,6 +17,7 @@ from tunedesk.eval.metrics import escalation, policy_accuracy, score_shares
 from tunedesk.eval.models import load_candidate
 from tunedesk.eval.stage import EvalError
 from tunedesk.eval.stage import run as evaluate
+from tunedesk.store.registry import Registry
 from tunedesk.train import stage as train_stage
 from tunedesk.workspace import Workspace, init_workspace
 
@@ -79,6 +80,9 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
     lines = [json.loads(x) for x in Path(result.paths["replies"]).read_text().splitlines()]
     assert [x["id"] for x in lines] == [f"holdout{i}" for i in range(len(ROWS))]
     assert all(x["score"] in (1, 2, 3) and "logprob_mean" in x["confidence"] for x in lines)
+    registered = Registry(ws.store).get("base")  # every evaluated model becomes a registry version
+    assert registered.status == "candidate" and registered.eval_summary["n"] == len(ROWS)
+    assert len(s["holdout_sha256"]) == 64
 
 
 def test_a_run_whose_adapter_does_nothing_fails_loudly(ws: Workspace) -> None:

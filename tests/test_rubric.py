@@ -302,7 +302,7 @@ def test_bad_input_does_not_crash() -> None:
 def test_registry_builds_rubric_and_names_the_key_for_unknown_judges() -> None:
     judge = get_judge("rubric", policies=POLICIES, similarity=False)
     assert isinstance(judge, RubricJudge) and judge.name == "rubric"
-    with pytest.raises(ConfigError, match=r"eval\.judge: unknown judge 'gpt-judge'; known judges: rubric"):
+    with pytest.raises(ConfigError, match=r"eval\.judge: unknown judge 'gpt-judge'; known judges: llm, rubric"):
         get_judge("gpt-judge")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tunedesk.errors import StoreError
 from tunedesk.records import Message, Rejected, Role, Ticket
 from tunedesk.store import Store, open_store
-from tunedesk.store.db import resolve_url
+from tunedesk.store.db import HEAD, resolve_url
 
 
 def ticket(i: int, body: str = "hello") -> Ticket:
@@ -26,7 +26,7 @@ def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     assert (tmp_path / "tunedesk.db").exists()
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     open_store("sqlite:///tunedesk.db", tmp_path)  # reopening an up-to-date store is a no-op
 
 

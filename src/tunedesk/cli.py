@@ -265,4 +265,11 @@ def main() -> None:
         sys.exit(130)
 
 
-from tunedesk import cli_models  # noqa: E402, F401  (registers train, runs, export on `app`)
+# the other command modules register themselves on `app`
+from tunedesk import (  # noqa: E402, F401
+    cli_drift,  # drift
+    cli_lifecycle,  # models, promote, rollback
+    cli_models,  # train, runs, export, eval, report
+    cli_review,  # review export / import
+    cli_serve,  # serve
+)

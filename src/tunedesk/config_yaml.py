@@ -30,7 +30,9 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
         if field.description:
             for line in textwrap.wrap(field.description, width=max(40, 116 - indent)):
                 lines.append(f"{pad}# {line}\n")
-        if isinstance(value, BaseModel):
+        if isinstance(value, BaseModel) and not type(value).model_fields:
+            lines.append(f"{pad}{name}: {{}}\n")
+        elif isinstance(value, BaseModel):
             lines.append(f"{pad}{name}:\n")
             lines.extend(_render_model(value, indent + 2))
         else:

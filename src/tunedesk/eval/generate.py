@@ -55,13 +55,21 @@ def _batch(model: Any, tokenizer: Any, texts: list[str], stops: list[int], max_n
         {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
     result = model.generate(**enc, max_new_tokens=max_new_tokens, eos_token_id=stops,
                             pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stops[0],
-                            output_scores=True, return_dict_in_generate=True, **sampling)
-    scores = model.compute_transition_scores(result.sequences, result.scores, normalize_logits=True)
+                            output_logits=True, return_dict_in_generate=True, **sampling)
+    scores = token_logprobs(model, result)
     new_tokens = result.sequences[:, enc["input_ids"].shape[1]:]
-    return [_reply(tokenizer, row.tolist(), logp.tolist(), stops) for row, logp in zip(new_tokens, scores, strict=True)]
+    return [reply_of(tokenizer, row.tolist(), logp.tolist(), stops)
+            for row, logp in zip(new_tokens, scores, strict=True)]
 
 
-def _reply(tokenizer: Any, ids: list[int], logprobs: list[float], stops: list[int]) -> Generated:
+def token_logprobs(model: Any, result: Any) -> Any:
+    """Log-probabilities of the generated tokens under the model's raw distribution (before temperature or top-k),
+    so the confidence signal — and the calibration fitted on it — is the same whatever the sampling settings.
+    Needs generate(..., output_logits=True, return_dict_in_generate=True)."""
+    return model.compute_transition_scores(result.sequences, result.logits, normalize_logits=True)
+
+
+def reply_of(tokenizer: Any, ids: list[int], logprobs: list[float], stops: list[int]) -> Generated:
     """Cut at the first stop token; the stop token's own probability counts (stopping is a decision too)."""
     end = stop_index(ids, set(stops))
     kept = ids[:end] if end is not None else ids

@@ -103,23 +103,9 @@ def load_evaluation(eval_dir: Path, model: str) -> Evaluation:
 
 
 def _read_replies(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
-    if not path.is_file():
-        return [], []
-    replies: list[dict[str, Any]] = []
-    skipped: list[int] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            skipped.append(number)
-            continue
-        if isinstance(row, dict):
-            replies.append(row)
-        else:
-            skipped.append(number)
-    return replies, skipped
+    from tunedesk.eval.human import read_replies
+
+    return read_replies(path.parent) if path.is_file() else ([], [])
 
 
 def _delta(base: Any, cand: Any) -> float | None:

@@ -45,21 +45,39 @@ def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
     reporter = reporter or SilentReporter()
     cfg = ws.config.eval
     items = held_out_items(ws, limit or cfg.limit)
+    # the judge first: a judge that cannot be built (unknown name, missing key) fails before minutes of generation
+    judge = get_judge(cfg.judge, policies=ws.policies(), kb_texts=[a.body for a in ws.store.iter_articles()],
+                      similarity=cfg.similarity, **({"llm": cfg.llm} if cfg.judge == "llm" else {}))
     chat_template = ws.path(ws.config.model.chat_template) if ws.config.model.chat_template else None
     candidate = load_candidate(ws.root, model, ws.config.model.base, chat_template)
     replies, seconds = generate(candidate.model, candidate.tokenizer, [i.messages for i in items],
                                 max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, seed=cfg.seed,
                                 batch_size=cfg.batch_size, reporter=reporter)
-    judge = get_judge(cfg.judge, policies=ws.policies(), kb_texts=[a.body for a in ws.store.iter_articles()],
-                      similarity=cfg.similarity)
     with reporter.task(f"judge ({cfg.judge})", total=len(items)) as task:
         verdicts = judge.judge(items, [r.text for r in replies])
         task.advance(len(items))
     out_dir = ws.output_dir("reports") / "eval" / candidate.name
     _check_adapter_applied(ws, candidate, items, replies)
     summary = {"model": candidate.name, **candidate.info, "judge": cfg.judge,
-               **summarise(items, replies, verdicts, seconds)}
-    return EvalSummary(summary, _write(out_dir, items, replies, verdicts, summary))
+               **summarise(items, replies, verdicts, seconds), "holdout_sha256": _holdout_hash(ws)}
+    summary.update({"judge_failures": failures} if (failures := getattr(judge, "failures", 0)) else {})
+    result = EvalSummary(summary, _write(out_dir, items, replies, verdicts, summary))
+    _register(ws, summary)
+    return result
+
+
+def _holdout_hash(ws: Workspace) -> str:
+    from tunedesk.train.data import sha256_of
+
+    return sha256_of(ws.output_dir("data") / "holdout.jsonl")
+
+
+def _register(ws: Workspace, summary: dict[str, Any]) -> None:
+    """Every evaluated model is a version in the registry (a candidate until promoted); its latest summary kept."""
+    from tunedesk.store.registry import Registry
+
+    Registry(ws.store).register(summary["model"], kind=summary.get("kind", "run"), base=summary.get("base"),
+                                method=summary.get("method"), eval_summary=summary)
 
 
 def held_out_items(ws: Workspace, limit: int | None) -> list[Item]:

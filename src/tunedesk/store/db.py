@@ -18,7 +18,7 @@ from tunedesk.records import Article, Rejected, Ticket
 from tunedesk.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0001"
+HEAD = "0002"
 
 
 @dataclass

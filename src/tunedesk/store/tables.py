@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -68,4 +68,65 @@ stage_runs = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=False),
     Column("summary", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("base", Text),
+    Column("method", String(32)),
+    Column("eval_summary", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+model_events = Table(
+    "model_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(128), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(128)),
+    Column("detail", Text, nullable=False),
+)
+
+served_replies = Table(
+    "served_replies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("ticket_id", String(255), nullable=False, index=True),
+    Column("category", String(128)),
+    Column("mode", String(16), nullable=False),
+    Column("decision", String(32), nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("confidence", String(16)),
+    Column("confidence_score", Float),
+    Column("model_version", String(128)),
+    Column("rollout_bucket", Integer),
+    Column("in_rollout", Boolean, nullable=False),
+    Column("latency_ms", Float),
+    Column("thread", Text, nullable=False),
+    Column("reply", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("final_text", Text),
+    Column("reviewer", String(128)),
+    Column("reviewed_at", DateTime),
+    Column("rating", Integer),
+    Column("created_at", DateTime, nullable=False, index=True),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reply_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text),
+    Column("actor", String(128)),
+    Column("at", DateTime, nullable=False),
 )

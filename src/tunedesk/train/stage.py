@@ -65,7 +65,8 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
         target.update(status="running")
     else:
         files = _encode(ws, config, template, _data_paths(ws, config, template, reporter), reporter)
-        target = new_run(ws.root, config.train.method, _record(config, dtype, files, replay))
+        record = {**_record(config, dtype, files, replay), "policies": policies_record(ws)}
+        target = new_run(ws.root, config.train.method, record)
         if is_main_process():
             (target.path / "config.yaml").write_text(dump_config(config), encoding="utf-8")
     summary = TrainSummary(target, resumed=bool(resume), data={k: f.summary() for k, f in files.items()})
@@ -128,6 +129,14 @@ def _encode(ws: Workspace, config: Config, template: Any, paths: dict[str, dict[
         raise TrainError(f"{files['train'].path}: no usable training examples "
                          f"({len(files['train'].skipped)} set aside, first: {files['train'].skipped[:1]})")
     return files
+
+
+def policies_record(ws: Workspace) -> dict[str, Any]:
+    """The policies a run was trained under (their version label and file hash), for drift checks."""
+    from tunedesk.train.data import sha256_of
+
+    path = ws.path(ws.config.policies)
+    return {"version": ws.policies().version, "sha256": sha256_of(path) if path.is_file() else None}
 
 
 def _record(config: Config, dtype: str, files: dict[str, EncodedFile], replay: str | None) -> dict[str, Any]:

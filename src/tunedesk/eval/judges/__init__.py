@@ -11,7 +11,7 @@ from typing import Any
 from tunedesk.errors import ConfigError
 from tunedesk.plugins import Builtins
 
-BUILTIN_MODULES = ("rubric",)
+BUILTIN_MODULES = ("rubric", "llm")
 
 JUDGES: dict[str, type] = {}
 

@@ -1,0 +1,154 @@
+"""The promotion gate: a model version becomes production only when its held-out evaluation reaches the bar in
+tunedesk.yaml's `gate` section and does not regress against the current production model on the same items.
+
+    tunedesk promote RUN -w ws     refused, with the failing criteria, unless every criterion passes
+    tunedesk rollback -w ws        production → archived, the previous production version back
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunedesk.config_models import GateConfig
+from tunedesk.errors import TunedeskError
+from tunedesk.store.registry import ModelVersion, Registry
+from tunedesk.workspace import Workspace
+
+
+class GateError(TunedeskError):
+    """The gate cannot be checked (the version was never evaluated)."""
+
+
+@dataclass
+class Criterion:
+    """One requirement of the gate and how the candidate fares."""
+
+    name: str
+    passed: bool
+    value: float | int | None
+    threshold: float | int | None
+    detail: str = ""
+
+
+@dataclass
+class GateResult:
+    """The gate's decision for one version."""
+
+    version: str
+    criteria: list[Criterion]
+    production: str | None = None
+    promoted: bool = False
+    archived: str | None = None
+    paths: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every criterion passed."""
+        return all(c.passed for c in self.criteria)
+
+    def failing(self) -> list[Criterion]:
+        """The criteria that failed."""
+        return [c for c in self.criteria if not c.passed]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON `promote --json` prints."""
+        return {"version": self.version, "passed": self.passed, "promoted": self.promoted,
+                "production_before": self.production, "archived": self.archived,
+                "criteria": [asdict(c) for c in self.criteria], "failing": [c.name for c in self.failing()]}
+
+
+def eval_dir(ws: Workspace, version: str) -> Path:
+    """Where a version's evaluation lives."""
+    return ws.output_dir("reports") / "eval" / version
+
+
+def check(ws: Workspace, version: str, production: str | None) -> GateResult:
+    """Every gate criterion for `version` against the config and the production version's evaluation."""
+    cfg = ws.config.gate
+    summary = _summary(ws, version)
+    criteria = [*_bar(summary, cfg), _current_holdout(ws, summary)]
+    if cfg.no_regression and production and production != version:
+        criteria.append(_no_regression(ws, version, production, cfg))
+    return GateResult(version, criteria, production=production)
+
+
+def promote(ws: Workspace, version: str, actor: str | None = None) -> GateResult:
+    """Check the gate; promote when it passes, record the refusal when it does not."""
+    registry = Registry(ws.store)
+    _ensure_registered(ws, registry, version)
+    current = registry.production()
+    result = check(ws, version, current.id if current else None)
+    detail = {"criteria": [asdict(c) for c in result.criteria]}
+    if not result.passed:
+        registry.refuse(version, detail, actor)
+        return result
+    archived = registry.promote(version, detail, actor)
+    result.promoted, result.archived = True, archived.id if archived else None
+    return result
+
+
+def _ensure_registered(ws: Workspace, registry: Registry, version: str) -> ModelVersion:
+    summary = _summary(ws, version)
+    return registry.register(version, kind=summary.get("kind", "run"), base=summary.get("base"),
+                             method=summary.get("method"), eval_summary=summary)
+
+
+def _summary(ws: Workspace, version: str) -> dict[str, Any]:
+    path = eval_dir(ws, version) / "summary.json"
+    if not path.is_file():
+        raise GateError(f"{version} has no evaluation ({path} is missing): run "
+                        f"`tunedesk eval -w {ws.root} --model {version}` first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _bar(summary: dict[str, Any], cfg: GateConfig) -> list[Criterion]:
+    n, s3, s1, recall = (summary.get(k) for k in ("n", "score_3", "score_1", "escalation_recall"))
+    return [
+        Criterion("evaluated_items", (n or 0) >= cfg.min_items, n, cfg.min_items,
+                  "" if (n or 0) >= cfg.min_items else "too few held-out items evaluated (drop --limit)"),
+        Criterion("score_3", s3 is not None and s3 >= cfg.min_score_3, s3, cfg.min_score_3,
+                  "share of replies fully correct"),
+        Criterion("score_1", s1 is not None and s1 < cfg.max_score_1, s1, cfg.max_score_1,
+                  "share of replies wrong (must stay below)"),
+        Criterion("escalation_recall", recall is not None and recall >= cfg.min_escalation_recall, recall,
+                  cfg.min_escalation_recall, "tickets that must reach a human and do" if recall is not None
+                  else "no ticket among those evaluated needed escalating"),
+    ]
+
+
+def _current_holdout(ws: Workspace, summary: dict[str, Any]) -> Criterion:
+    from tunedesk.train.data import sha256_of
+
+    recorded = summary.get("holdout_sha256")
+    path = ws.output_dir("data") / "holdout.jsonl"
+    now = sha256_of(path) if path.is_file() else None
+    same = recorded is None or now is None or recorded == now
+    detail = "" if same else "the held-out set was rebuilt since this evaluation: evaluate again"
+    return Criterion("current_holdout", same, None, None, detail or "evaluated on today's held-out set")
+
+
+def _no_regression(ws: Workspace, version: str, production: str, cfg: GateConfig) -> Criterion:
+    """Score-3 share of both versions on the held-out items both were evaluated on, with the same reference."""
+    mine, theirs = _scores(ws, version), _scores(ws, production)
+    shared = [i for i in mine if i in theirs and mine[i][1] == theirs[i][1]]
+    if len(shared) < cfg.min_items:
+        return Criterion("no_regression", False, None, None,
+                         f"only {len(shared)} held-out items in common with production {production}: evaluate both "
+                         "on today's held-out set")
+    candidate = sum(mine[i][0] == 3 for i in shared) / len(shared)
+    current = sum(theirs[i][0] == 3 for i in shared) / len(shared)
+    floor = round(current - cfg.regression_tolerance, 4)
+    return Criterion("no_regression", candidate >= floor, round(candidate, 4), floor,
+                     f"score 3 on {len(shared)} shared items: {candidate:.1%} vs production {production} "
+                     f"{current:.1%}")
+
+
+def _scores(ws: Workspace, version: str) -> dict[str, tuple[int, str]]:
+    path = eval_dir(ws, version) / "replies.jsonl"
+    if not path.is_file():
+        raise GateError(f"{version}: {path} is missing: run `tunedesk eval -w {ws.root} --model {version}`")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["id"]: (int(r["score"]), r.get("reference", "")) for r in rows}

@@ -1,0 +1,131 @@
+"""Putting a server together from a workspace: which model version is served (the registry's production version,
+else the newest run, else the base), its backend, the guardrails, the KB context, the calibration eval fitted for
+that version, the reply log and a category guesser."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tunedesk.serve.context import ContextBuilder
+from tunedesk.serve.pipeline import Responder
+from tunedesk.store.registry import Registry
+from tunedesk.store.replies import ReplyLog
+from tunedesk.validate.reading import read_rows
+from tunedesk.workspace import Workspace
+
+
+def served_version(ws: Workspace) -> tuple[str, str]:
+    """(the version to serve, why): serve.backend.model, else production, else the newest run, else the base."""
+    chosen = ws.config.serve.backend.model
+    if chosen:
+        return chosen, "serve.backend.model"
+    production = Registry(ws.store).production()
+    if production is not None:
+        return production.id, "the registry's production version"
+    from tunedesk.train.runs import list_runs
+
+    runs = [r for r in list_runs(ws.root) if r.record.get("status") == "completed"]
+    if runs:
+        return runs[-1].id, "the newest completed run (nothing promoted yet)"
+    return "base", "the untuned base model (no run yet)"
+
+
+def calibration_for(ws: Workspace, version: str) -> dict[str, float | None]:
+    """The high/medium confidence thresholds eval fitted for this version (none: every reply is low)."""
+    path = ws.output_dir("reports") / "eval" / version / "summary.json"
+    if not path.is_file():
+        return {"high": None, "medium": None}
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    return dict((summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None})
+
+
+def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None) -> Any:
+    """An embedder that remembers texts it has embedded (the guardrails and the categoriser share a corpus)."""
+    if embedder is None:
+        return None
+    cache: dict[str, Sequence[float]] = {}
+
+    def embed(texts: list[str]) -> list[Sequence[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            cache.update(zip(missing, embedder(missing), strict=True))
+        return [cache[t] for t in texts]
+
+    return embed
+
+
+def training_corpus(ws: Workspace) -> tuple[list[str], list[str], list[str]]:
+    """(customer messages, their categories, their kinds) from the training set: the corpus off-topic checks and
+    category guesses compare with."""
+    path = ws.output_dir("data") / "train.jsonl"
+    if not path.is_file():
+        return [], [], []
+    texts, categories, kinds = [], [], []
+    for row in read_rows(path).rows:
+        user = [m.get("content", "") for m in row.data.get("messages", []) if m.get("role") == "user"]
+        if user and isinstance(user[-1], str):
+            texts.append(user[-1])
+            categories.append(str(row.data.get("category") or ""))
+            kinds.append(str(row.data.get("kind") or "answer"))
+    return texts, categories, kinds
+
+
+def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
+    """The embedder serve.embedder names, fitted to the corpus and the KB (None when MiniLM is not installed)."""
+    from tunedesk.eval.judges.similarity import minilm_embedder
+
+    if ws.config.serve.embedder == "minilm":
+        return caching(minilm_embedder())
+    from tunedesk.models.static_embed import static_embedder
+
+    return static_embedder([*corpus, *(a.body for a in ws.store.iter_articles())])
+
+
+class Categoriser:
+    """Guesses a ticket's category: the majority among its nearest training messages (cosine)."""
+
+    def __init__(self, embedder: Any, texts: list[str], categories: list[str], k: int = 5) -> None:
+        import numpy as np
+
+        self.embedder, self.categories, self.k = embedder, categories, k
+        vectors = np.asarray(embedder(texts), dtype="float32")
+        self.matrix = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def __call__(self, text: str) -> str | None:
+        import numpy as np
+
+        query = np.asarray(self.embedder([text[-2000:]])[0], dtype="float32")
+        nearest = np.argsort(-(self.matrix @ query))[: self.k]
+        votes = Counter(self.categories[i] for i in nearest if self.categories[i])
+        return votes.most_common(1)[0][0] if votes else None
+
+
+def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = None, embedder: Any = None,
+                    version: str | None = None) -> Responder:
+    """Everything the server needs, built once at start."""
+    from tunedesk.serve.guardrails import Guardrails
+
+    version = version or served_version(ws)[0]
+    texts, categories, kinds = training_corpus(ws)
+    embed = embedder if embedder is not None else choose_embedder(ws, texts)
+    if backend is None:
+        backend = _backend(ws, version)
+    if guardrails is None:  # refusal examples are off-topic questions: they must not make similar ones on-topic
+        on_topic = [t for t, kind in zip(texts, kinds, strict=True) if kind != "refusal"]
+        guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed)
+    categorise = Categoriser(embed, texts, categories) if embed is not None and texts else None
+    return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
+                     embed), settings=ws.config.serve, policies=ws.policies(),
+                     calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,
+                     model_version=getattr(backend, "model_version", None) or version)
+
+
+def _backend(ws: Workspace, version: str) -> Any:
+    from tunedesk.serve.backends import get_backend
+
+    template = ws.config.model.chat_template
+    return get_backend(ws.config.serve.backend, workspace_root=ws.root, model_spec=version,
+                       base=ws.config.model.base, chat_template=ws.path(template) if template else None)

@@ -1,0 +1,140 @@
+"""Served replies and the feedback on them: every reply the server gives is logged here (PII masked) with its
+decision and metadata; agents' approvals, edits, rejections and ratings are recorded against it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from tunedesk.errors import TunedeskError
+from tunedesk.store import tables as t
+from tunedesk.store.db import Store
+
+REVIEW_STATUSES = ("pending", "approved", "edited", "rejected", "escalated", "sent", "logged")
+FEEDBACK_KINDS = ("approve", "edit", "reject", "escalate", "thumbs_up", "thumbs_down")
+
+
+class ReplyNotFound(TunedeskError):
+    """No served reply has this id."""
+
+
+@dataclass
+class ServedReply:
+    """One logged reply, as the review queue and the learning loop read it."""
+
+    id: str
+    ticket_id: str
+    category: str | None
+    mode: str
+    decision: str
+    reasons: list[str]
+    confidence: str | None
+    confidence_score: float | None
+    model_version: str | None
+    rollout_bucket: int | None
+    in_rollout: bool
+    latency_ms: float | None
+    thread: list[dict[str, str]]
+    reply: str
+    sources: list[dict[str, Any]]
+    status: str
+    final_text: str | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    rating: int | None
+    created_at: datetime
+
+
+class ReplyLog:
+    """Writes and reads served replies and feedback through the store's engine."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+
+    def record(self, reply: dict[str, Any]) -> None:
+        """Log one served reply (thread and reply already PII-masked by the caller)."""
+        row = {**reply, "reasons": json.dumps(reply.get("reasons", [])), "thread": json.dumps(reply["thread"]),
+               "sources": json.dumps(reply.get("sources", []), default=str), "created_at": _now()}
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.served_replies), row)
+
+    def get(self, reply_id: str) -> ServedReply:
+        """One reply by id."""
+        found = self.query(where=t.served_replies.c.id == reply_id, limit=1)
+        if not found:
+            raise ReplyNotFound(f"no served reply with id {reply_id!r}")
+        return found[0]
+
+    def query(self, *, where: Any = None, status: str | None = None, limit: int | None = 100,
+              newest_first: bool = True) -> list[ServedReply]:
+        """Replies, filtered by a condition and/or review status."""
+        r = t.served_replies
+        q = select(r).order_by(r.c.created_at.desc() if newest_first else r.c.created_at, r.c.id)
+        if where is not None:
+            q = q.where(where)
+        if status:
+            q = q.where(r.c.status == status)
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [_reply(row) for row in conn.execute(q).mappings()]
+
+    def count(self, **where: Any) -> int:
+        """How many replies (optionally with equal columns)."""
+        r = t.served_replies
+        q = select(func.count()).select_from(r)
+        for column, value in where.items():
+            q = q.where(r.c[column] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def review(self, reply_id: str, kind: str, *, text: str | None = None, actor: str | None = None) -> ServedReply:
+        """An agent's decision on a draft: approve, edit (the text exactly as written), reject or escalate."""
+        status = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}[kind]
+        current = self.get(reply_id)
+        final = text if kind == "edit" else (current.reply if kind == "approve" else None)
+        with self.engine.begin() as conn:
+            conn.execute(update(t.served_replies).where(t.served_replies.c.id == reply_id)
+                         .values(status=status, final_text=final, reviewer=actor, reviewed_at=_now()))
+            self._feedback(conn, reply_id, kind, text, actor)
+        return self.get(reply_id)
+
+    def rate(self, reply_id: str, up: bool, *, actor: str | None = None, note: str | None = None) -> ServedReply:
+        """Thumbs up (+1) or down (-1) on a reply."""
+        self.get(reply_id)
+        with self.engine.begin() as conn:
+            conn.execute(update(t.served_replies).where(t.served_replies.c.id == reply_id)
+                         .values(rating=1 if up else -1))
+            self._feedback(conn, reply_id, "thumbs_up" if up else "thumbs_down", note, actor)
+        return self.get(reply_id)
+
+    def feedback(self, reply_id: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Feedback events, oldest first."""
+        f = t.feedback
+        q = select(f.c.reply_id, f.c.kind, f.c.text, f.c.actor, f.c.at).order_by(f.c.id)
+        if reply_id:
+            q = q.where(f.c.reply_id == reply_id)
+        if since:
+            q = q.where(f.c.at >= since.replace(tzinfo=None))
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(q).mappings()]
+
+    @staticmethod
+    def _feedback(conn: Any, reply_id: str, kind: str, text: str | None, actor: str | None) -> None:
+        conn.execute(insert(t.feedback), {"reply_id": reply_id, "kind": kind, "text": text, "actor": actor,
+                                          "at": _now()})
+
+
+def _reply(row: Any) -> ServedReply:
+    data = dict(row)
+    for key in ("reasons", "thread", "sources"):
+        data[key] = json.loads(data[key] or "[]")
+    return ServedReply(**data)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
