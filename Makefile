@@ -59,6 +59,7 @@ demo: install
 	@echo "Serve the trained run behind the guardrails (OpenAI-compatible; every reply goes to an agent for approval):"
 	@echo "  $(TD) serve -w $(DEMO) serve.rollout_percent=100    then: curl -s localhost:8080/v1/replies -H 'content-type: application/json' \\"
 	@echo "      -d '{\"messages\": [{\"role\": \"customer\", \"content\": \"Can I return my boots?\"}]}'"
+	@echo "  the agents' review app (queue, dashboard, models): http://127.0.0.1:8080/ui"
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tiny_data import ROWS, tiny_overrides, tiny_workspace
 from tiny_model import tiny_model_folder
 from tunedesk.eval.generate import generate
 from tunedesk.eval.judges.base import Verdict
@@ -19,42 +20,13 @@ from tunedesk.eval.stage import EvalError
 from tunedesk.eval.stage import run as evaluate
 from tunedesk.store.registry import Registry
 from tunedesk.train import stage as train_stage
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 pytestmark = pytest.mark.xdist_group("train")
 
-SYSTEM = "You are the support assistant of Trailhead Outfitters. Returns are free within 30 days."
-ROWS = [
-    ("returns", "answer", "Can I return boots after 3 weeks?", "Yes, returns are free within 30 days."),
-    ("shipping", "answer", "Is shipping free?", "Standard shipping is free on orders over $75."),
-    ("billing", "escalation", "I filed a chargeback with my bank.",
-     "I'm sorry for the trouble; our billing team will pick this up. [[escalate: chargeback]]"),
-    ("off_topic", "refusal", "Who won the football last night?", "I can only help with Trailhead Outfitters."),
-    ("returns", "answer", "Do socks have a return window?", "Yes, socks can be returned within 30 days."),
-    ("hours", "answer", "When are you open?", "We answer emails every day from 8 am to 8 pm."),
-]
-
-
-def _row(i: int, category: str, kind: str, question: str, answer: str, split: str) -> dict:
-    return {"id": f"{split}{i}", "ticket_id": f"zendesk:{i}", "category": category, "kind": kind, "split": split,
-            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question},
-                         {"role": "assistant", "content": answer}]}
-
-
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    init_workspace(tmp_path / "ws", example=False)
-    data = tmp_path / "ws" / "data"
-    data.mkdir()
-    for split, rows in (("train", ROWS * 2), ("val", ROWS[:2]), ("holdout", ROWS)):
-        text = "".join(json.dumps(_row(i, *r, split)) + "\n" for i, r in enumerate(rows))
-        (data / f"{split}.jsonl").write_text(text, encoding="utf-8")
-    return Workspace.open(tmp_path / "ws", _overrides())
-
-
-def _overrides(*extra: str) -> list[str]:
-    return [f"model.base={tiny_model_folder()}", "eval.max_new_tokens=6", "eval.similarity=false",
-            "eval.batch_size=4", *extra]
+    return tiny_workspace(tmp_path / "ws")
 
 
 def test_batched_generation_keeps_the_input_order_and_is_deterministic(ws: Workspace) -> None:
@@ -87,7 +59,7 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
 
 def test_a_run_whose_adapter_does_nothing_fails_loudly(ws: Workspace) -> None:
     # Learning rate ~0: the LoRA B matrices stay (numerically) zero, so the run answers exactly like its base.
-    train_stage.run(ws, overrides=_overrides("train.max_steps=1", "train.learning_rate=1e-30",
+    train_stage.run(ws, overrides=tiny_overrides("train.max_steps=1", "train.learning_rate=1e-30",
                                              "train.early_stopping=null"))
     evaluate(ws, "base")
     with pytest.raises(EvalError, match="adapter is not being applied"):
@@ -109,14 +81,14 @@ def test_metrics_count_what_they_say() -> None:
 
 def test_eval_on_the_command_line_prints_the_required_keys(ws: Workspace) -> None:
     proc = subprocess.run([sys.executable, "-m", "tunedesk", "eval", "-w", str(ws.root), "--model", "base",
-                           *_overrides(), "--json"], capture_output=True, text=True, timeout=300)
+                           *tiny_overrides(), "--json"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout)
     for key in ("model", "n", "score_3", "score_2", "score_1", "escalation_precision", "escalation_recall",
                 "hallucination_rate", "policy_accuracy"):
         assert key in summary
     missing = subprocess.run([sys.executable, "-m", "tunedesk", "eval", "-w", str(ws.root), "--model", "nope",
-                              *_overrides()], capture_output=True, text=True, timeout=300)
+                              *tiny_overrides()], capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
 
 

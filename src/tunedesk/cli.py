@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,6 +54,17 @@ def overrides_only(args: list[str] | None) -> list[str]:
     if bad:
         raise ConfigError("command-line overrides", [f"{a!r}: expected key=value, e.g. clean.min_csat=4" for a in bad])
     return list(args or [])
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """--since as a datetime (a date means its midnight, UTC unless a zone is given)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise TunedeskError(f"--since {value!r}: expected an ISO date such as 2026-03-01 or "
+                            "2026-03-01T12:00") from None
 
 
 def show(summary: Any, as_json: bool, printer: str) -> None:
@@ -268,6 +280,7 @@ def main() -> None:
 # the other command modules register themselves on `app`
 from tunedesk import (  # noqa: E402, F401
     cli_drift,  # drift
+    cli_learn,  # feedback export, retrain
     cli_lifecycle,  # models, promote, rollback
     cli_models,  # train, runs, export, eval, report
     cli_review,  # review export / import

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tunedesk.cli import JsonOpt, WorkspaceOpt, app, reporter, show
-from tunedesk.errors import TunedeskError
+from tunedesk.cli import JsonOpt, WorkspaceOpt, app, parse_since, reporter, show
 
 
 @app.command()
@@ -30,12 +28,3 @@ def drift(
     show(summary, as_json, "tunedesk.eval.drift:print_drift")
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """--since as a datetime (a date means its midnight, UTC unless a zone is given)."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise TunedeskError(f"--since {value!r}: expected an ISO date such as 2026-03-01 or "
-                            "2026-03-01T12:00") from None

@@ -37,9 +37,10 @@ def serve(
     version, why = served_version(ws)
     with out.status(f"loading {version} ({why}), the guardrails and the KB index ..."):
         responder = build_responder(ws, version=version)
-    api = create_app(responder, settings, api_keys=keys)
+    api = create_app(responder, settings, api_keys=keys, ws=ws)
     out.print(f"serving [bold]{responder.model_version}[/] ({why}) in mode [bold]{settings.mode}[/], rollout "
               f"{settings.rollout_percent:g} % on http://{bind}:{port or settings.port}")
     out.print(f"  POST /v1/replies · POST /v1/chat/completions (OpenAI) · GET /healthz · GET /metrics · log in "
               f"{ws.store.url}")
+    out.print(f"  review app for agents: http://{bind}:{port or settings.port}/ui")
     uvicorn.run(api, host=bind, port=port or settings.port, log_level="warning")

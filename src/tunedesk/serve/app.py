@@ -32,7 +32,7 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def create_app(responder: Responder, settings: Any, *, api_keys: ApiKeys | None = None) -> FastAPI:
+def create_app(responder: Responder, settings: Any, *, api_keys: ApiKeys | None = None, ws: Any = None) -> FastAPI:
     """The API around one Responder (its backend, guardrails and log)."""
     app = FastAPI(title="tunedesk", version="1", docs_url=None, redoc_url=None)
     app.state.responder, app.state.settings = responder, settings
@@ -45,6 +45,10 @@ def create_app(responder: Responder, settings: Any, *, api_keys: ApiKeys | None 
     from tunedesk.serve.openai_routes import add_openai_routes
 
     add_openai_routes(app)
+    if ws is not None:  # the review web app at /ui needs the workspace's store and registry
+        from tunedesk.serve.ui.routes import add_ui_routes
+
+        add_ui_routes(app, ws)
     return app
 
 
