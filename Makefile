@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/eval_throughput.py
 	$(BIN)/python bench/serve_latency.py
+	$(BIN)/python bench/real_data.py
 
 gguf-tools: install
 	@# llama.cpp's converter from llama-cpp-python's source archive, extracted into the cache (never the repo);

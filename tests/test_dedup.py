@@ -46,6 +46,13 @@ def test_batch_catches_duplicates_inside_the_same_batch() -> None:
     assert hits[0] is None and hits[1] is not None and hits[1].original == "a" and hits[2] is None
 
 
+def test_a_batch_with_no_words_is_no_error() -> None:
+    # found by real data (ABCD): a clean batch whose only texts have no words once normalised
+    dedup = Deduplicator(DedupConfig())
+    assert dedup.check_batch([]) == []
+    assert dedup.check_batch([("a", "!!!")]) == [None]
+
+
 def test_disabled_dedup_keeps_everything() -> None:
     dedup = Deduplicator(DedupConfig(exact=False, near=False))
     assert dedup.check("a", BASE) is None and dedup.check("b", BASE) is None

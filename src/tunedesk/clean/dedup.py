@@ -228,7 +228,7 @@ class Deduplicator:
                 if value is None:
                     found[i] = ids_map.setdefault(stream[i], zlib.crc32(stream[i].encode()))
         k = self.config.shingle
-        lengths = np.array([len(w) for w in docs])
+        lengths = np.array([len(w) for w in docs], dtype=np.int64)  # int even when the batch is empty
         ids = np.array(found, dtype=np.uint64)
         doc_of = np.repeat(np.arange(len(docs), dtype=np.uint64), lengths)
         hashed = ids.copy()
