@@ -20,7 +20,7 @@ from tunedesk.config_guardrails import GuardrailsConfig
 from tunedesk.escalation import EscalationMatcher, sentiment
 from tunedesk.eval.judges.grounding import Claim, Sources, extract_claims
 from tunedesk.markers import strip_marker
-from tunedesk.plugins import Builtins
+from tunedesk.plugins import Builtins, Registry
 from tunedesk.policies import Voice
 from tunedesk.serve.types import Context, GuardVerdict, TicketIn
 from tunedesk.text.patterns import CaseInsensitive
@@ -76,49 +76,30 @@ class Draft:
 BeforeGuard = Callable[[TicketIn, GuardKit], GuardVerdict | None]
 AfterGuard = Callable[[TicketIn, Draft, GuardKit], GuardVerdict | None]
 
-_BEFORE: dict[str, BeforeGuard] = {}
-_AFTER: dict[str, AfterGuard] = {}
 _PLUGINS = Builtins("tunedesk.serve", (), group="tunedesk.guardrails")
-
-
-def register_before(name: str) -> Callable[[BeforeGuard], BeforeGuard]:
-    """Decorator: make a guard on the customer's message available under `name`."""
-    def add(guard: BeforeGuard) -> BeforeGuard:
-        _BEFORE[name] = guard
-        return guard
-    return add
-
-
-def register_after(name: str) -> Callable[[AfterGuard], AfterGuard]:
-    """Decorator: make a guard on the model's reply available under `name`."""
-    def add(guard: AfterGuard) -> AfterGuard:
-        _AFTER[name] = guard
-        return guard
-    return add
+BEFORE: Registry[BeforeGuard] = Registry("guard", "serve.guardrails.before", _PLUGINS)
+AFTER: Registry[AfterGuard] = Registry("guard", "serve.guardrails.after", _PLUGINS)
+register_before, register_after = BEFORE.register, AFTER.register
 
 
 def before_guard_names() -> list[str]:
     """Every registered guard on the customer's message."""
-    _PLUGINS.load()
-    return list(_BEFORE)
+    return BEFORE.names()
 
 
 def after_guard_names() -> list[str]:
     """Every registered guard on the model's reply."""
-    _PLUGINS.load()
-    return list(_AFTER)
+    return AFTER.names()
 
 
 def before_guard(name: str) -> BeforeGuard:
-    """The guard on the customer's message registered under `name` (config validation has checked the name)."""
-    _PLUGINS.load()
-    return _BEFORE[name]
+    """The guard on the customer's message registered under `name`."""
+    return BEFORE.get(name)
 
 
 def after_guard(name: str) -> AfterGuard:
-    """The guard on the model's reply registered under `name` (config validation has checked the name)."""
-    _PLUGINS.load()
-    return _AFTER[name]
+    """The guard on the model's reply registered under `name`."""
+    return AFTER.get(name)
 
 
 @register_before("escalation_rules")

@@ -1,43 +1,22 @@
-"""The judge registry: short names (`rubric`, …) to judge classes, looked up by `eval.judge`.
+"""The judge registry: short names (`rubric`, `llm`, …) to judge classes, looked up by `eval.judge`.
 
-Built-ins register exactly as a third party would, with the `register` decorator; they are imported on first lookup.
+Built-ins register exactly as a third party would, with the `register` decorator; they are imported on first lookup,
+and third-party packages expose modules under the entry-point group `tunedesk.judges`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from tunedesk.errors import ConfigError
-from tunedesk.plugins import Builtins
+from tunedesk.plugins import Builtins, Registry
 
 BUILTIN_MODULES = ("rubric", "llm")
 
-JUDGES: dict[str, type] = {}
-
-
-def register(name: str) -> Callable[[type], type]:
-    """Class decorator: make a judge available under a short name."""
-
-    def add(cls: type) -> type:
-        cls.name = name  # type: ignore[attr-defined]
-        JUDGES[name] = cls
-        return cls
-
-    return add
-
-
-_BUILTINS = Builtins("tunedesk.eval.judges", BUILTIN_MODULES, group="tunedesk.judges")
-
-
-def _load() -> None:
-    _BUILTINS.load()
+JUDGES: Registry[type] = Registry("judge", "eval.judge", Builtins("tunedesk.eval.judges", BUILTIN_MODULES,
+                                                                   group="tunedesk.judges"))
+register = JUDGES.register
 
 
 def get_judge(name: str, **kwargs: Any) -> Any:
     """A judge built from its short name and options, or a ConfigError naming `eval.judge`."""
-    _load()
-    if name not in JUDGES:
-        known = ", ".join(sorted(JUDGES)) or "none"
-        raise ConfigError("eval.judge", [f"eval.judge: unknown judge {name!r}; known judges: {known}"])
-    return JUDGES[name](**kwargs)
+    return JUDGES.get(name)(**kwargs)

@@ -8,52 +8,30 @@ is cheap: torch, llama_cpp and friends are imported only when a backend is built
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tunedesk.config_serve import BackendConfig
-from tunedesk.errors import ConfigError
-from tunedesk.plugins import Builtins
+from tunedesk.plugins import Builtins, Registry
 from tunedesk.serve.backends.base import Backend, BackendError, BackendTimeout, ModelSource
 
 __all__ = ["Backend", "BackendError", "BackendTimeout", "ModelSource", "backend_names", "get_backend", "register"]
 
 BUILTIN_MODULES = ("transformers", "llamacpp", "openai", "scripted")
 
-BACKENDS: dict[str, type[Any]] = {}
-
-B = TypeVar("B", bound=type)
-
-
-def register(name: str) -> Callable[[B], B]:
-    """Class decorator: make a backend available under a short name."""
-
-    def add(cls: B) -> B:
-        cls.name = name  # type: ignore[attr-defined]
-        BACKENDS[name] = cls
-        return cls
-
-    return add
-
-
-_BUILTINS = Builtins("tunedesk.serve.backends", BUILTIN_MODULES, group="tunedesk.backends")
+BACKENDS: Registry[type[Any]] = Registry("backend", "serve.backend.name", Builtins(
+    "tunedesk.serve.backends", BUILTIN_MODULES, group="tunedesk.backends"))
+register = BACKENDS.register
 
 
 def backend_names() -> list[str]:
     """Every registered backend name."""
-    _BUILTINS.load()
-    return sorted(BACKENDS)
+    return sorted(BACKENDS.names())
 
 
 def get_backend(cfg: BackendConfig, *, workspace_root: Path, model_spec: str, base: str,
                 chat_template: Path | None) -> Backend:
     """The backend named by `serve.backend.name`, built for the resolved model, or a ConfigError naming the key."""
-    _BUILTINS.load()
-    if cfg.name not in BACKENDS:
-        known = ", ".join(backend_names()) or "none"
-        problem = f"serve.backend.name: unknown backend {cfg.name!r}; known backends: {known}"
-        raise ConfigError("serve.backend", [problem])
     source = ModelSource(workspace_root=workspace_root, spec=model_spec, base=base, chat_template=chat_template)
-    backend: Backend = BACKENDS[cfg.name].from_config(cfg, source)
+    backend: Backend = BACKENDS.get(cfg.name).from_config(cfg, source)
     return backend
