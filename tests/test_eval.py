@@ -109,3 +109,17 @@ def test_calibration_bins_ece_and_thresholds() -> None:
     assert level(confidence_of(-1.5), c["thresholds"]) == "low"
     never = calibrate([-0.1] * 6, [1] * 6)
     assert never["thresholds"] == {"high": None, "medium": None}
+
+
+def test_the_auto_send_simulation_is_cross_fitted_and_leaves_escalations_out() -> None:
+    from tunedesk.eval.calibration import auto_send
+
+    ids = [f"h{i}" for i in range(40)]
+    logprobs = [-0.05] * 20 + [-1.5] * 20  # confident replies right, unsure ones wrong
+    scores = [3] * 20 + [1] * 20
+    result = auto_send(ids, logprobs, scores, [False] * 40)
+    assert result["auto_sent"] == 20 and result["auto_sent_wrong"] == 0 and result["auto_sent_wrong_share"] == 0
+    escalating = auto_send(ids, logprobs, scores, [True] * 10 + [False] * 30)
+    assert escalating["auto_sent"] == 10  # a reply that hands over is never auto-sent
+    confident_but_wrong = auto_send(ids, [-0.05] * 40, [3] * 10 + [1] * 30, [False] * 40)
+    assert confident_but_wrong["auto_sent"] == 0 and confident_but_wrong["auto_sent_wrong_share"] is None

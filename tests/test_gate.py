@@ -66,6 +66,15 @@ def test_a_candidate_at_the_bar_is_promoted(ws: Workspace) -> None:
     assert Registry(ws.store).production().id == "run-a"
 
 
+def test_confidently_wrong_auto_sent_replies_fail(ws: Workspace) -> None:
+    fake_eval(ws, "run-a", shares(55, 0))
+    summary_path = ws.output_dir("reports") / "eval" / "run-a" / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary_path.write_text(json.dumps({**summary, "auto_sent": 40, "auto_sent_wrong_share": 0.025}))
+    failing = gate.promote(ws, "run-a").failing()
+    assert [c.name for c in failing] == ["auto_sent_wrong"] and "40 replies" in failing[0].detail
+
+
 def test_too_few_items_or_no_escalation_tickets_fail(ws: Workspace) -> None:
     fake_eval(ws, "quick", shares(10, 0, n=10), recall=None)
     failing = {c.name for c in gate.promote(ws, "quick").failing()}

@@ -129,6 +129,9 @@ class GateConfig(Section):
     """Share of replies scored 1 (wrong) must stay below this."""
     min_escalation_recall: float = Field(0.95, ge=0, le=1)
     """Share of tickets that must go to a human which the model does escalate."""
+    max_auto_sent_wrong: float = Field(0.01, ge=0, le=1)
+    """Of the replies `serve.mode=auto` would send (no escalation, confidence at the calibrated high threshold,
+    cross-fitted), the share scored 1 must stay below this: never confidently wrong."""
     min_items: int = Field(50, ge=1)
     """Fewest held-out items an evaluation needs to count (a --limit 10 check proves nothing)."""
     no_regression: bool = True

@@ -36,7 +36,9 @@ def print_eval(console: Console, result: EvalSummary) -> None:
             ("escalation recall", _pct(s["escalation_recall"])),
             ("hallucination rate", _pct(s["hallucination_rate"])), ("refusal accuracy", _pct(s["refusal_accuracy"])),
             ("replies cut off", str(s["cut_off"])), ("held-out items / min", f"{s['items_per_min'] or 0:,.1f}"),
-            ("confidence calibration error (ECE)", _ece(s.get("calibration", {})))]
+            ("confidence calibration error (ECE)", _ece(s.get("calibration", {}))),
+            ("would be auto-sent (mode auto, cross-fitted)", _pct(s.get("auto_sent_share"))),
+            ("auto-sent replies that are wrong", _pct(s.get("auto_sent_wrong_share")))]
     for label, value in rows:
         head.add_row(label, value)
     console.print(head)

@@ -116,7 +116,16 @@ def _bar(summary: dict[str, Any], cfg: GateConfig) -> list[Criterion]:
         Criterion("escalation_recall", recall is not None and recall >= cfg.min_escalation_recall, recall,
                   cfg.min_escalation_recall, "tickets that must reach a human and do" if recall is not None
                   else "no ticket among those evaluated needed escalating"),
+        _auto_sent_wrong(summary, cfg),
     ]
+
+
+def _auto_sent_wrong(summary: dict[str, Any], cfg: GateConfig) -> Criterion:
+    wrong, sent = summary.get("auto_sent_wrong_share"), summary.get("auto_sent")
+    ok = wrong is None or wrong < cfg.max_auto_sent_wrong
+    detail = (f"of {sent} replies mode auto would send" if sent else "mode auto would send nothing yet") \
+        if "auto_sent" in summary else "not measured by this evaluation"
+    return Criterion("auto_sent_wrong", ok, wrong, cfg.max_auto_sent_wrong, detail)
 
 
 def _current_holdout(ws: Workspace, summary: dict[str, Any]) -> Criterion:

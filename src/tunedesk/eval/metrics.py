@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from tunedesk.eval.calibration import calibrate
+from tunedesk.eval.calibration import auto_send, calibrate
 from tunedesk.eval.judges.base import Item, Verdict
 
 
@@ -56,6 +56,8 @@ def summarise(items: list[Item], replies: list[Any], verdicts: list[Verdict], se
         "seconds": round(seconds, 1), "items_per_min": round(len(items) / seconds * 60, 1) if seconds else None,
         "by_category": by_category(items, verdicts), "by_kind": by_group(items, verdicts, "kind"),
         "calibration": calibrate([r.logprob_mean for r in replies], [v.score for v in verdicts]),
+        **auto_send([i.id for i in items], [r.logprob_mean for r in replies], [v.score for v in verdicts],
+                    [bool(v.checks.get("escalation_predicted")) for v in verdicts]),
     }
 
 

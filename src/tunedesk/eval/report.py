@@ -24,10 +24,10 @@ from tunedesk.errors import TunedeskError
 from tunedesk.eval.calibration import confidence_of, expected_calibration_error, reliability
 
 HEADLINE = ("score_3", "score_2", "score_1", "policy_accuracy", "escalation_precision", "escalation_recall",
-            "hallucination_rate", "refusal_accuracy")
+            "hallucination_rate", "refusal_accuracy", "auto_sent_share", "auto_sent_wrong_share")
 # Lower is better for these: the HTML colours their deltas the other way round. score_2 is left uncoloured, since
 # fewer 2s is good when they became 3s and bad when they became 1s.
-LOWER_IS_BETTER = {"score_1", "hallucination_rate"}
+LOWER_IS_BETTER = {"score_1", "hallucination_rate", "auto_sent_wrong_share"}
 NEUTRAL = {"score_2"}
 WORST_COUNT = 15
 CALIBRATION_BINS = 8
