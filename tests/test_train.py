@@ -146,6 +146,10 @@ def test_a_lora_run_records_everything_and_the_loss_falls(ws: Workspace, tiny: s
     assert record["config"]["train"]["max_steps"] == 4
     resolved = yaml.safe_load((run.path / "config.yaml").read_text())
     assert resolved["model"]["base"] == tiny and resolved["train"]["max_steps"] == 4 and "dataset" in resolved
+    from tunedesk.train.data import sha256_of
+
+    assert sha256_of(run.path / "data" / "train.jsonl") == record["data"]["train"]["sha256"]  # the exact data kept
+    assert record["policies"]["sha256"] and record["policies"]["version"]
     for name in ("adapter_config.json", "adapter_model.safetensors", "chat_template.jinja", "tokenizer.json"):
         assert (run.model_dir / name).is_file(), name
     assert (run.model_dir / "chat_template.jinja").read_text() == load_template(tiny).tokenizer.chat_template

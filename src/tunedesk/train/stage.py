@@ -69,10 +69,11 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
         target = new_run(ws.root, config.train.method, record)
         if is_main_process():
             (target.path / "config.yaml").write_text(dump_config(config), encoding="utf-8")
+            _snapshot_data(target, files)
     summary = TrainSummary(target, resumed=bool(resume), data={k: f.summary() for k, f in files.items()})
     session.train(target, config, dtype, template, files, reporter, on_eval, resume=bool(resume))
     summary.paths = {name: str(target.path / name) for name in ("model", "metrics.jsonl", "loss.png", "run.json",
-                                                                 "config.yaml")
+                                                                 "config.yaml", "data")
                      if (target.path / name).exists()}
     return summary
 
@@ -129,6 +130,17 @@ def _encode(ws: Workspace, config: Config, template: Any, paths: dict[str, dict[
         raise TrainError(f"{files['train'].path}: no usable training examples "
                          f"({len(files['train'].skipped)} set aside, first: {files['train'].skipped[:1]})")
     return files
+
+
+def _snapshot_data(target: Run, files: dict[str, EncodedFile]) -> None:
+    """A copy of the exact training and validation files in the run (the next build overwrites data/): a run can
+    be replayed and audited, and the learning loop can show which agent edits it learnt from."""
+    import shutil
+
+    folder = target.path / "data"
+    folder.mkdir(exist_ok=True)
+    for name, encoded in files.items():
+        shutil.copyfile(encoded.path, folder / f"{name}.jsonl")
 
 
 def policies_record(ws: Workspace) -> dict[str, Any]:
