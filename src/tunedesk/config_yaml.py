@@ -28,7 +28,7 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         if field.description:
-            for line in textwrap.wrap(field.description, width=max(40, 116 - indent)):
+            for line in textwrap.wrap(field.description, width=max(40, 116 - indent), break_on_hyphens=False):
                 lines.append(f"{pad}# {line}\n")
         if isinstance(value, BaseModel) and not type(value).model_fields:
             lines.append(f"{pad}{name}: {{}}\n")
