@@ -18,7 +18,6 @@ import argparse
 import json
 import statistics
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,16 +33,6 @@ def pct(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
-
-
-def start_server(app: Any) -> tuple[Any, str]:
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.02)
-    return server, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
 
 
 def streamed(url: str, ticket_id: str, text: str) -> dict[str, Any]:
@@ -62,7 +51,7 @@ def streamed(url: str, ticket_id: str, text: str) -> dict[str, Any]:
                 decision = json.loads(next(lines)[6:])
     total = time.perf_counter() - started
     return {"ttft_ms": ((first or time.perf_counter()) - started) * 1000, "total_ms": total * 1000,
-            "decision": decision.get("decision"), "timings": decision.get("timings_ms", {})}
+            "decision": decision.get("decision"), "overhead_ms": decision.get("overhead_ms", 0.0)}
 
 
 def direct(responder: Any, ticket: Any) -> float:
@@ -106,8 +95,8 @@ def main() -> int:
     from sqlalchemy import select
 
     from tunedesk.serve.app import create_app
+    from tunedesk.serve.background import serving
     from tunedesk.serve.setup import build_responder
-    from tunedesk.serve.types import TicketIn
     from tunedesk.store import tables
     from tunedesk.workspace import Workspace
 
@@ -120,7 +109,24 @@ def main() -> int:
     texts = [r["messages"][-2]["content"] for r in rows if r.get("kind") == "answer"][: args.items]
     with console.status("loading the model, the guardrails and the KB index ..."):
         responder = build_responder(ws, version="base")
-    server, url = start_server(create_app(responder, ws.config.serve))
+    with serving(create_app(responder, ws.config.serve)) as url:
+        served, baseline, ids, errors, load_s = _measure(console, args, responder, url, texts)
+    with ws.store.engine.connect() as conn:
+        logged = conn.execute(select(tables.served_replies.c.ticket_id)
+                              .where(tables.served_replies.c.ticket_id.in_(ids))).all()
+    report = _report(served, baseline, [s["overhead_ms"] for s in served], args, errors,
+                     len({r[0] for r in logged}), load_s)
+    _table(console, report)
+    path = HERE / "results" / "serve_latency.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {path}")
+    return 0
+
+
+def _measure(console: Any, args: Any, responder: Any, url: str, texts: list[str]) -> tuple[Any, ...]:
+    """The latency phase (the server and the backend alone, side by side), then the bounded concurrent load."""
+    from tunedesk.serve.types import TicketIn
+
     console.print(f"serving base SmolLM2-135M on {url}; {len(texts)} held-out questions, ≤ {args.max_new_tokens} "
                   "new tokens, greedy")
     streamed(url, "warm-up", texts[0])
@@ -130,22 +136,11 @@ def main() -> int:
         baseline.append(direct(responder, TicketIn(id=f"lat-{i}", messages=[{"role": "user", "content": text}])))
         console.print(f"  {i + 1}/{len(texts)}  server {served[-1]['total_ms']:.0f} ms (first token "
                       f"{served[-1]['ttft_ms']:.0f} ms) · backend alone {baseline[-1]:.0f} ms", highlight=False)
-    overhead = [sum(v for k, v in s["timings"].items() if "." not in k) for s in served]
     responder.settings.backend.max_new_tokens = args.load_max_new_tokens
     console.print(f"load: {args.load} requests, {args.concurrency} at a time, ≤ {args.load_max_new_tokens} tokens")
     started = time.perf_counter()
     ids, errors = load(url, texts, args.load, args.concurrency)
-    load_s = time.perf_counter() - started
-    with ws.store.engine.connect() as conn:
-        logged = conn.execute(select(tables.served_replies.c.ticket_id)
-                              .where(tables.served_replies.c.ticket_id.in_(ids))).all()
-    server.should_exit = True
-    report = _report(served, baseline, overhead, args, errors, len({r[0] for r in logged}), load_s)
-    _table(console, report)
-    path = HERE / "results" / "serve_latency.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {path}")
-    return 0
+    return served, baseline, ids, errors, time.perf_counter() - started
 
 
 def _report(served: list[dict[str, Any]], baseline: list[float], overhead: list[float], args: Any, errors: int,

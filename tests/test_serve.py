@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from tunedesk.records import Article
 from tunedesk.serve.app import create_app
 from tunedesk.serve.backends.scripted import ScriptedBackend
+from tunedesk.serve.background import serving
 from tunedesk.serve.rollout import in_rollout
 from tunedesk.serve.setup import build_responder
 from tunedesk.store.replies import ReplyLog
@@ -224,18 +223,8 @@ def test_feedback_summaries_health_and_metrics(ws: Workspace, shared_guardrails:
 
 @pytest.fixture
 def live_server(ws: Workspace, shared_guardrails: Guards) -> Iterator[str]:
-    c = client(ws, shared_guardrails)
-    server = uvicorn.Server(uvicorn.Config(c.app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(client(ws, shared_guardrails).app) as url:
+        yield url
 
 
 def test_the_official_openai_client_works_unchanged(live_server: str) -> None:

@@ -7,18 +7,16 @@ import json
 import os
 import re
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from tunedesk.serve.app import create_app
+from tunedesk.serve.background import serving
 from tunedesk.serve.pipeline import ReplyResult
 from tunedesk.store.registry import Registry
 from tunedesk.store.replies import ReplyLog
@@ -252,16 +250,8 @@ def test_try_a_ticket_streams_through_the_session(ws: Workspace) -> None:
 
 @pytest.fixture
 def live_ui(ws: Workspace) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(ui_app(ws), host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(250):
-        if server.started:
-            break
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(ui_app(ws)) as url:
+        yield url
 
 
 def test_an_agent_walks_the_queue_in_a_browser(ws: Workspace, log: ReplyLog, live_ui: str, tmp_path: Path) -> None:

@@ -7,13 +7,12 @@ tunedesk.yaml's `gate` section and does not regress against the current producti
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tunedesk.config_models import GateConfig
 from tunedesk.errors import TunedeskError
+from tunedesk.eval.results import eval_dir, read_replies, read_summary
 from tunedesk.store.registry import ModelVersion, Registry
 from tunedesk.workspace import Workspace
 
@@ -60,11 +59,6 @@ class GateResult:
                 "criteria": [asdict(c) for c in self.criteria], "failing": [c.name for c in self.failing()]}
 
 
-def eval_dir(ws: Workspace, version: str) -> Path:
-    """Where a version's evaluation lives."""
-    return ws.output_dir("reports") / "eval" / version
-
-
 def check(ws: Workspace, version: str, production: str | None) -> GateResult:
     """Every gate criterion for `version` against the config and the production version's evaluation."""
     cfg = ws.config.gate
@@ -97,11 +91,11 @@ def _ensure_registered(ws: Workspace, registry: Registry, version: str) -> Model
 
 
 def _summary(ws: Workspace, version: str) -> dict[str, Any]:
-    path = eval_dir(ws, version) / "summary.json"
-    if not path.is_file():
-        raise GateError(f"{version} has no evaluation ({path} is missing): run "
-                        f"`tunedesk eval -w {ws.root} --model {version}` first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    summary = read_summary(ws.root, version)
+    if summary is None:
+        raise GateError(f"{version} has no evaluation ({eval_dir(ws.root, version) / 'summary.json'} is missing): "
+                        f"run `tunedesk eval -w {ws.root} --model {version}` first")
+    return summary
 
 
 def _bar(summary: dict[str, Any], cfg: GateConfig) -> list[Criterion]:
@@ -156,8 +150,8 @@ def _no_regression(ws: Workspace, version: str, production: str, cfg: GateConfig
 
 
 def _scores(ws: Workspace, version: str) -> dict[str, tuple[int, str]]:
-    path = eval_dir(ws, version) / "replies.jsonl"
-    if not path.is_file():
-        raise GateError(f"{version}: {path} is missing: run `tunedesk eval -w {ws.root} --model {version}`")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["id"]: (int(r["score"]), r.get("reference", "")) for r in rows}
+    folder = eval_dir(ws.root, version)
+    if not (folder / "replies.jsonl").is_file():
+        raise GateError(f"{version}: {folder / 'replies.jsonl'} is missing: run "
+                        f"`tunedesk eval -w {ws.root} --model {version}`")
+    return {r["id"]: (int(r["score"]), r.get("reference", "")) for r in read_replies(folder)[0]}

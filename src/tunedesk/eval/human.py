@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import TunedeskError
+from tunedesk.eval import results
 from tunedesk.records import Rejected
 
 COLUMNS = ("id", "category", "kind", "customer", "reference", "reply", "rubric_score", "rubric_reasons",
@@ -86,7 +87,7 @@ def eval_dir_for(workspace_root: Path, model: str) -> Path:
     """reports/eval/<model>, where `model` is a folder name there, or a run id, prefix or `latest`."""
     from tunedesk.train.runs import RunError, find_run
 
-    eval_root = Path(workspace_root) / "reports" / "eval"
+    eval_root = results.eval_dir(workspace_root, model).parent
     if (eval_root / model / "replies.jsonl").is_file():
         return eval_root / model
     why = ""
@@ -107,20 +108,7 @@ def read_replies(eval_dir: Path) -> tuple[list[dict[str, Any]], list[int]]:
     path = Path(eval_dir) / "replies.jsonl"
     if not path.is_file():
         raise ReviewError(f"{path} is missing: run `tunedesk eval` for this model first")
-    rows: list[dict[str, Any]] = []
-    skipped: list[int] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            row = None
-        if isinstance(row, dict) and str(row.get("id") or ""):
-            rows.append(row)
-        else:
-            skipped.append(number)
-    return rows, skipped
+    return results.read_replies(path.parent)
 
 
 def export_review_sheet(eval_dir: Path, out: Path, *, sample: int | None, seed: int,

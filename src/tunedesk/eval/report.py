@@ -22,6 +22,7 @@ from rich.table import Table
 
 from tunedesk.errors import TunedeskError
 from tunedesk.eval.calibration import confidence_of, expected_calibration_error, reliability
+from tunedesk.eval.results import read_replies
 
 HEADLINE = ("score_3", "score_2", "score_1", "policy_accuracy", "escalation_precision", "escalation_recall",
             "hallucination_rate", "refusal_accuracy", "auto_sent_share", "auto_sent_wrong_share")
@@ -98,14 +99,8 @@ def load_evaluation(eval_dir: Path, model: str) -> Evaluation:
         raise ReportError(f"{summary_path} cannot be read ({exc}): {_eval_hint(eval_dir, model)}") from exc
     if not isinstance(summary, dict):
         raise ReportError(f"{summary_path} is not a JSON object: {_eval_hint(eval_dir, model)}")
-    replies, skipped = _read_replies(folder / "replies.jsonl")
+    replies, skipped = read_replies(folder)
     return Evaluation(model, summary, replies, skipped)
-
-
-def _read_replies(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
-    from tunedesk.eval.human import read_replies
-
-    return read_replies(path.parent) if path.is_file() else ([], [])
 
 
 def _delta(base: Any, cand: Any) -> float | None:

@@ -18,6 +18,7 @@ from tunedesk.eval.judges import get_judge
 from tunedesk.eval.judges.base import Item, Verdict, item_from_row
 from tunedesk.eval.metrics import summarise
 from tunedesk.eval.models import Candidate, load_candidate
+from tunedesk.eval.results import eval_dir, read_replies
 from tunedesk.ui import Reporter, SilentReporter
 from tunedesk.validate.reading import read_rows
 from tunedesk.workspace import Workspace
@@ -56,7 +57,7 @@ def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
     with reporter.task(f"judge ({cfg.judge})", total=len(items)) as task:
         verdicts = judge.judge(items, [r.text for r in replies])
         task.advance(len(items))
-    out_dir = ws.output_dir("reports") / "eval" / candidate.name
+    out_dir = eval_dir(ws.root, candidate.name)
     _check_adapter_applied(ws, candidate, items, replies)
     summary = {"model": candidate.name, **candidate.info, "judge": cfg.judge,
                **summarise(items, replies, verdicts, seconds), "holdout_sha256": _holdout_hash(ws)}
@@ -99,10 +100,9 @@ def held_out_items(ws: Workspace, limit: int | None) -> list[Item]:
 def _check_adapter_applied(ws: Workspace, candidate: Candidate, items: list[Item],
                            replies: list[Generated]) -> None:
     """A run whose replies all equal the base's on the same items has an adapter that does nothing: fail loudly."""
-    base_file = ws.output_dir("reports") / "eval" / "base" / "replies.jsonl"
-    if candidate.info.get("kind") != "run" or not base_file.is_file():
+    if candidate.info.get("kind") != "run":
         return
-    base = {r["id"]: r["reply"] for r in map(json.loads, base_file.read_text(encoding="utf-8").splitlines())}
+    base = {r["id"]: r["reply"] for r in read_replies(eval_dir(ws.root, "base"))[0]}
     shared = [(item.id, reply.text) for item, reply in zip(items, replies, strict=True) if item.id in base]
     if len(shared) >= 5 and all(base[i] == text for i, text in shared):
         raise EvalError(f"run {candidate.name} gives exactly the base model's replies on all {len(shared)} held-out "

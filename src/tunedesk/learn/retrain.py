@@ -110,12 +110,10 @@ def _scores(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _recorded_scores(ws: Workspace, version: str | None) -> dict[str, Any]:
     """The version's last evaluation as recorded (not re-run), or {} when it was never evaluated."""
-    from tunedesk.eval.gate import eval_dir
+    from tunedesk.eval.results import read_summary
 
-    path = eval_dir(ws, version) / "summary.json" if version else None
-    if path is None or not path.is_file():
-        return {}
-    return _scores(json.loads(path.read_text(encoding="utf-8")))
+    summary = read_summary(ws.root, version) if version else None
+    return _scores(summary) if summary else {}
 
 
 def _gate(ws: Workspace, version: str, promote: bool) -> tuple[dict[str, Any], bool]:

@@ -145,7 +145,7 @@ def respond(app: FastAPI, ticket: TicketIn) -> ReplyResult:
             result = app.state.responder.respond(ticket)
     finally:
         limiter.leave()
-    app.state.metrics.observe_reply(result.decision, result.latency_ms, result.timings_ms)
+    app.state.metrics.observe_reply(result.decision, result.latency_ms, result.overhead_ms)
     return result
 
 
@@ -166,7 +166,7 @@ def stream_reply(app: FastAPI, ticket: TicketIn, events: Any) -> Iterator[str]:
             streamed = False
             for piece in app.state.responder.stream(ticket):
                 if isinstance(piece, ReplyResult):
-                    app.state.metrics.observe_reply(piece.decision, piece.latency_ms, piece.timings_ms)
+                    app.state.metrics.observe_reply(piece.decision, piece.latency_ms, piece.overhead_ms)
                     yield from events(piece, streamed)
                 else:
                     streamed = True

@@ -13,6 +13,7 @@ from typing import Any
 
 from tunedesk.prompting import SystemPrompt
 from tunedesk.retrieval import Bm25Index
+from tunedesk.serve.corpus import kb_passages
 from tunedesk.serve.types import Context, TicketIn
 from tunedesk.workspace import Workspace
 
@@ -25,8 +26,6 @@ class ContextBuilder:
     """Renders the system prompt and retrieves KB articles for a ticket; passages are indexed once."""
 
     def __init__(self, ws: Workspace, top_k: int, embedder: Any = None) -> None:
-        from tunedesk.serve.guardrails import kb_passages
-
         dataset = ws.config.dataset
         self.prompt = SystemPrompt.from_file(ws.policies(), ws.path(dataset.system_template), dataset.policy_facts)
         self.articles = list(ws.store.iter_articles()) if top_k else []

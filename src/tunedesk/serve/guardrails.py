@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from tunedesk.clean.rules_file import load_workspace_rules
 from tunedesk.errors import ConfigError
 from tunedesk.escalation import EscalationMatcher
 from tunedesk.eval.judges.similarity import minilm_embedder
-from tunedesk.records import Article
+from tunedesk.serve.corpus import customer_messages, kb_passages
 from tunedesk.serve.guardrails_checks import (
     Draft,
     Embedder,
@@ -31,13 +31,7 @@ from tunedesk.serve.guardrails_checks import (
 )
 from tunedesk.serve.types import Context, GuardVerdict, TicketIn
 from tunedesk.text.patterns import CaseInsensitive, compile_ci
-from tunedesk.validate.formats import payload_turns
-from tunedesk.validate.reading import format_of, read_rows
 from tunedesk.workspace import Workspace
-
-PASSAGE_CHARS = 600
-"""KB articles are embedded in passages of about this size: MiniLM reads only the first 256 word pieces."""
-_PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 class Guardrails:
@@ -113,36 +107,9 @@ class Guardrails:
 
 
 def training_customer_texts(path: Path) -> list[str]:
-    """The customers' turns of a built training file (any of the four formats); refusal examples left out, so a
-    question like one the model learnt to refuse is not counted as on topic. A missing file gives none."""
-    if not path.is_file():
-        return []
-    texts = []
-    for row in read_rows(path).rows:
-        fmt = format_of(row.data)
-        if fmt is None or row.data.get("kind") == "refusal":
-            continue
-        turns = payload_turns(row.data, fmt)
-        if isinstance(turns, str):
-            continue
-        texts += [t.content for t in turns if t.role == "user" and isinstance(t.content, str) and t.content.strip()]
-    return texts
-
-
-def kb_passages(articles: Iterable[Article]) -> list[str]:
-    """Each article's title with each passage of its body (paragraphs joined up to about PASSAGE_CHARS)."""
-    passages = []
-    for article in articles:
-        chunk = ""
-        for paragraph in _PARAGRAPHS.split(article.body):
-            paragraph = paragraph.strip()
-            if chunk and len(chunk) + len(paragraph) > PASSAGE_CHARS:
-                passages.append(f"{article.title}\n{chunk}")
-                chunk = ""
-            chunk = f"{chunk}\n{paragraph}".strip()
-        if chunk or not passages:
-            passages.append(f"{article.title}\n{chunk}".strip())
-    return passages
+    """The customers' turns of a built training file; refusal examples left out, so a question like one the model
+    learnt to refuse is not counted as on topic. A missing file gives none."""
+    return [m.text for m in customer_messages(path) if m.kind != "refusal"]
 
 
 def spread(texts: list[str], limit: int) -> list[str]:

@@ -41,6 +41,8 @@ class ReplyResult:
     mode: str
     rollout_bucket: int
     timings_ms: dict[str, float] = field(default_factory=dict)
+    overhead_ms: float = 0.0
+    """The server's own time on this reply: guardrails before and after generation and the KB context."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON body."""
@@ -176,7 +178,8 @@ class Responder:
             escalate=decision.decision == "escalate", reasons=decision.reasons, category=prepared.category,
             sources=prepared.context.sources if prepared.context else [],
             model_version=self.model_version if generated else None, latency_ms=latency, mode=self.settings.mode,
-            rollout_bucket=prepared.bucket, timings_ms={k: round(v * 1000, 3) for k, v in prepared.timings.items()})
+            rollout_bucket=prepared.bucket, timings_ms={k: round(v * 1000, 3) for k, v in prepared.timings.items()},
+            overhead_ms=round(sum(prepared.timings.get(k, 0.0) for k in ("before", "context", "after")) * 1000, 3))
         self.log.record(self._log_row(prepared, result))
         return result
 

@@ -4,16 +4,15 @@ that version, the reply log and a category guesser."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tunedesk.serve.context import ContextBuilder
+from tunedesk.serve.corpus import customer_messages
 from tunedesk.serve.pipeline import Responder
 from tunedesk.store.registry import Registry
 from tunedesk.store.replies import ReplyLog
-from tunedesk.validate.reading import read_rows
 from tunedesk.workspace import Workspace
 
 
@@ -35,42 +34,34 @@ def served_version(ws: Workspace) -> tuple[str, str]:
 
 def calibration_for(ws: Workspace, version: str) -> dict[str, float | None]:
     """The high/medium confidence thresholds eval fitted for this version (none: every reply is low)."""
-    path = ws.output_dir("reports") / "eval" / version / "summary.json"
-    if not path.is_file():
-        return {"high": None, "medium": None}
-    summary = json.loads(path.read_text(encoding="utf-8"))
+    from tunedesk.eval.results import read_summary
+
+    summary = read_summary(ws.root, version) or {}
     return dict((summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None})
 
 
-def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None) -> Any:
-    """An embedder that remembers texts it has embedded (the guardrails and the categoriser share a corpus)."""
+def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None, size: int = 20_000) -> Any:
+    """An embedder that remembers the last `size` texts it embedded: the guardrails, the KB retrieval and the
+    categoriser embed the same corpus at start and the same customer message per request. Bounded, because
+    every request's text passes through it."""
     if embedder is None:
         return None
-    cache: dict[str, Sequence[float]] = {}
+    from collections import OrderedDict
+
+    cache: OrderedDict[str, Sequence[float]] = OrderedDict()
 
     def embed(texts: list[str]) -> list[Sequence[float]]:
         missing = list(dict.fromkeys(t for t in texts if t not in cache))
         if missing:
             cache.update(zip(missing, embedder(missing), strict=True))
-        return [cache[t] for t in texts]
+        found = [cache[t] for t in texts]
+        for text in texts:
+            cache.move_to_end(text)
+        while len(cache) > size:
+            cache.popitem(last=False)
+        return found
 
     return embed
-
-
-def training_corpus(ws: Workspace) -> tuple[list[str], list[str], list[str]]:
-    """(customer messages, their categories, their kinds) from the training set: the corpus off-topic checks and
-    category guesses compare with."""
-    path = ws.output_dir("data") / "train.jsonl"
-    if not path.is_file():
-        return [], [], []
-    texts, categories, kinds = [], [], []
-    for row in read_rows(path).rows:
-        user = [m.get("content", "") for m in row.data.get("messages", []) if m.get("role") == "user"]
-        if user and isinstance(user[-1], str):
-            texts.append(user[-1])
-            categories.append(str(row.data.get("category") or ""))
-            kinds.append(str(row.data.get("kind") or "answer"))
-    return texts, categories, kinds
 
 
 def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
@@ -81,7 +72,7 @@ def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
         return caching(minilm_embedder())
     from tunedesk.models.static_embed import static_embedder
 
-    return static_embedder([*corpus, *(a.body for a in ws.store.iter_articles())])
+    return caching(static_embedder([*corpus, *(a.body for a in ws.store.iter_articles())]))
 
 
 class Categoriser:
@@ -109,14 +100,15 @@ def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = Non
     from tunedesk.serve.guardrails import Guardrails
 
     version = version or served_version(ws)[0]
-    texts, categories, kinds = training_corpus(ws)
+    corpus = customer_messages(ws.output_dir("data") / "train.jsonl")
+    texts = [m.text for m in corpus]
     embed = embedder if embedder is not None else choose_embedder(ws, texts)
     if backend is None:
         backend = _backend(ws, version)
     if guardrails is None:  # refusal examples are off-topic questions: they must not make similar ones on-topic
-        on_topic = [t for t, kind in zip(texts, kinds, strict=True) if kind != "refusal"]
+        on_topic = [m.text for m in corpus if m.kind != "refusal"]
         guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed)
-    categorise = Categoriser(embed, texts, categories) if embed is not None and texts else None
+    categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
     return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
                      embed), settings=ws.config.serve, policies=ws.policies(),
                      calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,

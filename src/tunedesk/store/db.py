@@ -258,6 +258,11 @@ class Store:
         return json.loads(row[0]) if row else None
 
 
+def utcnow() -> datetime:
+    """Now in UTC, naive (how every DateTime column of the store holds time)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def _ticket_row(tk: Ticket) -> dict[str, Any]:
     data = tk.model_dump_json()
     return {

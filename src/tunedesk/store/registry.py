@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from tunedesk.errors import TunedeskError
 from tunedesk.store import tables as t
-from tunedesk.store.db import Store
+from tunedesk.store.db import Store, utcnow
 
 STATUSES = ("candidate", "production", "archived")
 
@@ -44,7 +44,7 @@ class Registry:
     def register(self, version_id: str, *, kind: str, base: str | None = None, method: str | None = None,
                  eval_summary: dict[str, Any] | None = None) -> ModelVersion:
         """Add a version as a candidate, or refresh its eval summary when it is known (its status is kept)."""
-        now = _now()
+        now = utcnow()
         summary = json.dumps(eval_summary or {}, default=str)
         with self.engine.begin() as conn:
             known = conn.execute(select(t.model_versions.c.id).where(t.model_versions.c.id == version_id)).first()
@@ -141,13 +141,9 @@ class Registry:
     @staticmethod
     def _set_status(conn: Any, version_id: str, status: str) -> None:
         conn.execute(update(t.model_versions).where(t.model_versions.c.id == version_id)
-                     .values(status=status, updated_at=_now()))
+                     .values(status=status, updated_at=utcnow()))
 
     @staticmethod
     def _event(conn: Any, version_id: str, action: str, detail: dict[str, Any], actor: str | None = None) -> None:
-        conn.execute(insert(t.model_events), {"version": version_id, "action": action, "at": _now(), "actor": actor,
+        conn.execute(insert(t.model_events), {"version": version_id, "action": action, "at": utcnow(), "actor": actor,
                                               "detail": json.dumps(detail, default=str)})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

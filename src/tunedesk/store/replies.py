@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from tunedesk.errors import TunedeskError
 from tunedesk.store import tables as t
-from tunedesk.store.db import Store
+from tunedesk.store.db import Store, utcnow
 
 REVIEW_STATUSES = ("pending", "approved", "edited", "rejected", "escalated", "sent", "logged")
 FEEDBACK_KINDS = ("approve", "edit", "reject", "escalate", "thumbs_up", "thumbs_down")
@@ -58,7 +58,7 @@ class ReplyLog:
     def record(self, reply: dict[str, Any]) -> None:
         """Log one served reply (thread and reply already PII-masked by the caller)."""
         row = {**reply, "reasons": json.dumps(reply.get("reasons", [])), "thread": json.dumps(reply["thread"]),
-               "sources": json.dumps(reply.get("sources", []), default=str), "created_at": _now()}
+               "sources": json.dumps(reply.get("sources", []), default=str), "created_at": utcnow()}
         with self.engine.begin() as conn:
             conn.execute(insert(t.served_replies), row)
 
@@ -99,7 +99,7 @@ class ReplyLog:
         final = text if kind == "edit" else (current.reply if kind == "approve" else None)
         with self.engine.begin() as conn:
             conn.execute(update(t.served_replies).where(t.served_replies.c.id == reply_id)
-                         .values(status=status, final_text=final, reviewer=actor, reviewed_at=_now()))
+                         .values(status=status, final_text=final, reviewer=actor, reviewed_at=utcnow()))
             self._feedback(conn, reply_id, kind, text, actor)
         return self.get(reply_id)
 
@@ -126,7 +126,7 @@ class ReplyLog:
     @staticmethod
     def _feedback(conn: Any, reply_id: str, kind: str, text: str | None, actor: str | None) -> None:
         conn.execute(insert(t.feedback), {"reply_id": reply_id, "kind": kind, "text": text, "actor": actor,
-                                          "at": _now()})
+                                          "at": utcnow()})
 
 
 def _reply(row: Any) -> ServedReply:
@@ -134,7 +134,3 @@ def _reply(row: Any) -> ServedReply:
     for key in ("reasons", "thread", "sources"):
         data[key] = json.loads(data[key] or "[]")
     return ServedReply(**data)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
