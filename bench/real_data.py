@@ -15,6 +15,7 @@ Everything is written under bench/.work/real_data (git-ignored; the shared data 
 
     python bench/real_data.py                      # Bitext: 40 steps of 2,048 tokens, eval on 60 held-out tickets
     python bench/real_data.py --steps 120 --eval-items 200
+    python bench/real_data.py --method full        # full fine-tuning (learning rate 1e-4)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
+DEFAULT_LR = {"lora": 4e-4, "full": 1e-4}
 DATA = HERE.parent.parent / "shared" / "data"
 SHOP = {"brand": "Bitext Shop", "phone": "+1 555 0100", "email": "support@bitext-shop.example",
         "url": "https://bitext-shop.example", "hours": "Monday to Friday, 9 am to 6 pm"}
@@ -126,8 +128,9 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     built = build_stage.run(ws).as_dict()
     report = validate(Path(built["paths"]["train"]), workspace=ws)
     timings["ingest_clean_build_validate_s"] = time.perf_counter() - started
-    steps = [f"train.max_steps={args.steps}", "train.batch_tokens=2048", "train.micro_batch_tokens=2048",
-             "train.eval_every=20", f"train.learning_rate={args.lr}"]
+    lr = args.lr or DEFAULT_LR[args.method]
+    steps = [f"train.method={args.method}", f"train.max_steps={args.steps}", "train.batch_tokens=2048",
+             "train.micro_batch_tokens=2048", "train.eval_every=20", f"train.learning_rate={lr}"]
     started = time.perf_counter()
     trained = train(ws, overrides=steps, reporter=RichReporter()).as_dict()
     timings["train_s"] = time.perf_counter() - started
@@ -138,7 +141,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         scores[model] = evaluate(ws, model, reporter=RichReporter()).summary
         timings[f"eval_{'base' if model == 'base' else 'run'}_s"] = time.perf_counter() - started
     verdict = gate.check(ws, trained["run"], None)
-    return {"tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
+    return {"method": args.method, "steps": args.steps, "learning_rate": lr, "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
             "validate_errors": len(report.errors), "placeholders": placeholders, "run": trained["run"],
             "final": trained["final"], "timings": {k: round(v, 1) for k, v in timings.items()},
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
@@ -193,7 +196,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=None, help="Only the first N Bitext rows (default all).")
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--lr", type=float, default=4e-4)
+    parser.add_argument("--method", choices=sorted(DEFAULT_LR), default="lora",
+                        help="lora (default) or full fine-tuning, which a 135M model affords.")
+    parser.add_argument("--lr", type=float, default=None, help="Learning rate (default: 4e-4 lora, 1e-4 full).")
     parser.add_argument("--eval-items", type=int, default=60)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--workdir", type=Path, default=HERE / ".work" / "real_data")
