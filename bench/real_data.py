@@ -141,7 +141,8 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         scores[model] = evaluate(ws, model, reporter=RichReporter()).summary
         timings[f"eval_{'base' if model == 'base' else 'run'}_s"] = time.perf_counter() - started
     verdict = gate.check(ws, trained["run"], None)
-    return {"method": args.method, "steps": args.steps, "learning_rate": lr, "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
+    return {"method": args.method, "steps": args.steps, "learning_rate": lr,
+            "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
             "validate_errors": len(report.errors), "placeholders": placeholders, "run": trained["run"],
             "final": trained["final"], "timings": {k: round(v, 1) for k, v in timings.items()},
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
