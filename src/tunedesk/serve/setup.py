@@ -107,7 +107,8 @@ def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = Non
         backend = _backend(ws, version)
     if guardrails is None:  # refusal examples are off-topic questions: they must not make similar ones on-topic
         on_topic = [m.text for m in corpus if m.kind != "refusal"]
-        guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed)
+        guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed,
+                                               precedents=[(m.text, m.kind) for m in corpus])
     categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
     return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
                      embed), settings=ws.config.serve, policies=ws.policies(),
