@@ -1,12 +1,13 @@
 """What `tunedesk serve` in mode auto would do with an evaluation's replies, and how many of those sent are wrong.
 
-eval's own auto-send figure counts replies that do not escalate and reach the high confidence threshold. The
-server does more: guardrails before generation (escalation rules, sentiment, injection, off-topic) and after
-(grounding, length, the model's own marker). This replays every held-out reply eval generated through the
-server's own pipeline (the Responder of `tunedesk serve`, with a scripted backend that returns the reply and the
-confidence eval measured, so no model runs) and scores what it would send with the eval judge's verdicts:
-auto-sent replies, and the brand's refusal wherever a guard refuses. Cross-fitted like eval: the high threshold
-for each half of the items is fitted on the other half. Side by side: eval's simulation on the same items.
+Side by side on one evaluation's replies: the confidence-only estimate (replies that do not escalate and reach
+the high confidence threshold) and the server replay (tunedesk.serve.replay: every held-out reply eval generated
+goes through the server's own pipeline — guardrails before generation (escalation rules, sentiment, injection,
+off-topic) and after (the model's marker, grounding, precedent, length), confidence, routing in mode auto — with
+a scripted backend returning the reply and the confidence eval measured, so no model runs). What it would send
+is scored with the eval judge's verdicts. Both cross-fitted: the high threshold for each half of the items is
+fitted on the other half. `tunedesk eval` reports the server replay itself; this script also replays
+evaluations made before it did, with the current guardrails.
 
     python bench/auto_send_replay.py -w demo-workspace                 # the newest run
     python bench/auto_send_replay.py -w demo-workspace --model 20261121-155526-full
@@ -17,7 +18,6 @@ Prints a table and writes bench/results/auto_send_replay.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -31,43 +31,18 @@ HERE = Path(__file__).resolve().parent
 TARGET_WRONG = 0.01
 
 
-class _NoLog:
-    """The replay leaves the workspace's reply log alone."""
-
-    def record(self, row: dict[str, Any]) -> None:
-        pass
-
-
 def replay(ws: Any, version: str) -> list[dict[str, Any]]:
     """Each held-out item with its judged score and the server's decision for the reply eval generated."""
-    from tunedesk.eval.calibration import confidence_of, thresholds
     from tunedesk.eval.results import eval_dir, read_replies
-    from tunedesk.serve.backends.scripted import ScriptedBackend
-    from tunedesk.serve.setup import build_responder
-    from tunedesk.serve.types import Completion, TicketIn
+    from tunedesk.serve.replay import Replayed, decisions
 
     rows, _ = read_replies(eval_dir(ws.root, version))
     threads = held_out_threads(ws.output_dir("data") / "holdout.jsonl")
-    current: dict[str, Any] = {}
-    backend = ScriptedBackend(lambda request: Completion(
-        current["reply"], mean_logprob=current["confidence"]["logprob_mean"],
-        min_logprob=current["confidence"].get("logprob_min")), model_version=version)
-    responder = build_responder(ws, backend=backend, version=version)
-    responder.log = _NoLog()
-    folds = [hashlib.sha1(r["id"].encode()).digest()[0] % 2 for r in rows]
-    confidences = [confidence_of(r["confidence"]["logprob_mean"]) for r in rows]
-    out = []
-    for fold in (0, 1):
-        fit = [k for k, f in enumerate(folds) if f != fold]
-        responder.calibration = thresholds([confidences[k] for k in fit], [rows[k]["score"] == 3 for k in fit])
-        for k in (k for k, f in enumerate(folds) if f == fold):
-            current.clear()
-            current.update(rows[k])
-            result = responder.respond(TicketIn(id=rows[k]["id"], messages=threads[rows[k]["id"]]))
-            out.append({"id": rows[k]["id"], "kind": rows[k]["kind"], "category": rows[k]["category"],
-                        "score": rows[k]["score"], "decision": result.decision, "reasons": result.reasons})
-    responder.close()
-    return out
+    replayed = [Replayed(r["id"], threads[r["id"]], r["reply"], r["confidence"]["logprob_mean"], r["score"], r["kind"])
+                for r in rows]
+    decided = decisions(ws, version, replayed)
+    return [{"id": r["id"], "kind": r["kind"], "category": r["category"], "score": r["score"], "decision": d}
+            for r, d in zip(rows, decided, strict=True)]
 
 
 def held_out_threads(path: Path) -> dict[str, list[dict[str, str]]]:
@@ -124,8 +99,9 @@ def main() -> int:
         return 0
     server = tally(replay(ws, version))
     summary = read_summary(ws.root, version) or {}
-    eval_sim = {k: summary.get(k) for k in ("n", "auto_sent", "auto_sent_share", "auto_sent_wrong",
-                                            "auto_sent_wrong_share", "score_3", "score_1")}
+    estimate = summary.get("auto_sent_confidence_only") or summary  # older summaries hold only the estimate
+    eval_sim = {"n": summary.get("n"), **{k: estimate.get(k) for k in ("auto_sent", "auto_sent_share",
+                                                                       "auto_sent_wrong", "auto_sent_wrong_share")}}
     report = {"workspace": str(ws.root), "version": version, "target_wrong_share": TARGET_WRONG,
               "server_replay": server, "eval_simulation": eval_sim}
     path = HERE / "results" / "auto_send_replay.json"
@@ -138,7 +114,7 @@ def main() -> int:
 def _table(report: dict[str, Any]) -> None:
     server, sim = report["server_replay"], report["eval_simulation"]
     table = Table(title=f"mode auto on the held-out replies of {report['version']}")
-    for column in ("", "eval's simulation", "server replay"):
+    for column in ("", "confidence only", "server replay"):
         table.add_column(column, justify="right" if column else "left")
     table.add_row("items", str(sim.get("n")), str(server["items"]))
     table.add_row("auto-sent", str(sim.get("auto_sent")), str(server["auto_sent"]))

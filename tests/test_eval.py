@@ -55,6 +55,9 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
     registered = Registry(ws.store).get("base")  # every evaluated model becomes a registry version
     assert registered.status == "candidate" and registered.eval_summary["n"] == len(ROWS)
     assert len(s["holdout_sha256"]) == 64
+    # what mode auto would do, through the server's own guardrails: every item gets one decision
+    assert s["auto_sent_by"] == "server" and sum(s["decisions"].values()) == len(ROWS)
+    assert s["auto_sent"] == s["decisions"].get("auto_send", 0) and "auto_sent" in s["auto_sent_confidence_only"]
 
 
 def test_a_run_whose_adapter_does_nothing_fails_loudly(ws: Workspace) -> None:

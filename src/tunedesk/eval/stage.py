@@ -62,9 +62,27 @@ def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
     summary = {"model": candidate.name, **candidate.info, "judge": cfg.judge,
                **summarise(items, replies, verdicts, seconds), "holdout_sha256": _holdout_hash(ws)}
     summary.update({"judge_failures": failures} if (failures := getattr(judge, "failures", 0)) else {})
+    with reporter.task("replay through the server's guardrails (mode auto)"):
+        summary.update(served(ws, candidate.name, items, replies, verdicts, summary))
     result = EvalSummary(summary, _write(out_dir, items, replies, verdicts, summary))
     _register(ws, summary)
     return result
+
+
+def served(ws: Workspace, version: str, items: list[Item], replies: list[Generated], verdicts: list[Verdict],
+           summary: dict[str, Any]) -> dict[str, Any]:
+    """The auto-send figures from the server's own guardrails and routing (serve/replay.py), with the
+    confidence-only estimate kept beside them; a server that cannot be built here leaves the estimate alone."""
+    from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
+
+    replayed = [Replayed(i.id, [m for m in i.messages if m["role"] in ("user", "assistant")], r.text,
+                         r.logprob_mean, v.score, i.kind) for i, r, v in zip(items, replies, verdicts, strict=True)]
+    estimate = {k: summary.get(k) for k in ("auto_sent", "auto_sent_share", "auto_sent_wrong", "auto_sent_wrong_share")}
+    try:
+        decided = decisions(ws, version, replayed)
+    except TunedeskError as exc:
+        return {"auto_sent_by": f"confidence only: the server cannot be built here ({exc})"}
+    return {**auto_send_figures(replayed, decided), "auto_sent_confidence_only": estimate}
 
 
 def _holdout_hash(ws: Workspace) -> str:
