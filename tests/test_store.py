@@ -108,3 +108,19 @@ def test_postgresql_pipeline(tmp_path: Path) -> None:
     summary = stage.run(ws)
     assert summary.tickets_in == 120 and summary.kept + sum(summary.dropped.values()) == 120
     assert ingest.run(Workspace.open(tmp_path / "ws", [f"store.url={url}"])).tickets.unchanged == 120
+
+
+@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
+@pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
+def test_postgresql_stores_opened_at_once_migrate_once() -> None:
+    """Several processes (the server, a CLI command) opening a new PostgreSQL store at the same moment: one
+    migrates under an advisory lock, the others wait and find the schema current."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = os.environ["TUNEDESK_TEST_PG_URL"]
+    with Store(url).engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: Store(url), range(4)))
+    assert all(s.count("tickets") == 0 for s in stores)

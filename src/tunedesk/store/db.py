@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -57,6 +57,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+MIGRATION_LOCK = 7_305_553_211
+"""The PostgreSQL advisory lock held while the schema is checked and migrated."""
+
+
 class Store:
     """Records in and out of the database. Every write is an idempotent upsert keyed by record id."""
 
@@ -78,6 +82,8 @@ class Store:
 
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # two processes opening a new store at once: one migrates
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
                 if MigrationContext.configure(conn).get_current_revision() == HEAD:
                     return
                 cfg = AlembicConfig()
