@@ -27,57 +27,32 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tunedesk.eval.metrics import share
+
 HERE = Path(__file__).resolve().parent
 TARGET_WRONG = 0.01
 
 
-def replay(ws: Any, version: str) -> list[dict[str, Any]]:
-    """Each held-out item with its judged score and the server's decision for the reply eval generated."""
+def replay(ws: Any, version: str) -> dict[str, Any]:
+    """The server's figures for the replies eval generated, with what this bench also shows: partial replies
+    sent, the wrong share of everything reaching a customer without a person, which kinds escalated, and which
+    items were sent wrong."""
     from tunedesk.eval.results import eval_dir, read_replies
-    from tunedesk.serve.replay import Replayed, decisions
+    from tunedesk.eval.stage import held_out_items
+    from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
 
     rows, _ = read_replies(eval_dir(ws.root, version))
-    threads = held_out_threads(ws.output_dir("data") / "holdout.jsonl")
-    replayed = [Replayed(r["id"], threads[r["id"]], r["reply"], r["confidence"]["logprob_mean"], r["score"], r["kind"])
-                for r in rows]
+    items = {item.id: item for item in held_out_items(ws, None)}
+    replayed = [Replayed.of(items[r["id"]], r["reply"], r["confidence"]["logprob_mean"], r["score"]) for r in rows]
     decided = decisions(ws, version, replayed)
-    return [{"id": r["id"], "kind": r["kind"], "category": r["category"], "score": r["score"], "decision": d}
-            for r, d in zip(rows, decided, strict=True)]
-
-
-def held_out_threads(path: Path) -> dict[str, list[dict[str, str]]]:
-    """Each held-out example's thread as the server receives it: the conversation without the system prompt and
-    without the target reply."""
-    threads = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        messages = [m for m in row["messages"] if m["role"] in ("user", "assistant")]
-        threads[row["id"]] = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
-    return threads
-
-
-def tally(decided: list[dict[str, Any]]) -> dict[str, Any]:
-    """Decisions, and what reaches the customer without a person: auto-sent replies and guard refusals."""
-    sent = [d for d in decided if d["decision"] == "auto_send"]
-    refused = [d for d in decided if d["decision"] == "refuse"]
-    wrong_sent = sum(d["score"] == 1 for d in sent)
-    wrong_refusals = sum(d["kind"] != "refusal" for d in refused)
-    reaching = len(sent) + len(refused)
-    return {
-        "items": len(decided), "decisions": dict(Counter(d["decision"] for d in decided)),
-        "auto_sent": len(sent), "auto_sent_share": _share(len(sent), len(decided)),
-        "auto_sent_score_3": sum(d["score"] == 3 for d in sent),
-        "auto_sent_score_2": sum(d["score"] == 2 for d in sent),
-        "auto_sent_wrong": wrong_sent, "auto_sent_wrong_share": _share(wrong_sent, len(sent)),
-        "refused": len(refused), "refused_on_topic": wrong_refusals,
-        "without_a_person_wrong_share": _share(wrong_sent + wrong_refusals, reaching),
-        "escalated_kinds": dict(Counter(d["kind"] for d in decided if d["decision"] == "escalate")),
-        "auto_sent_wrong_items": [{k: d[k] for k in ("id", "kind", "category")} for d in sent if d["score"] == 1],
-    }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    figures = auto_send_figures(replayed, decided)
+    sent = [r for r, d in zip(rows, decided, strict=True) if d == "auto_send"]
+    reaching = figures["auto_sent"] + figures["guard_refused"]
+    return {"items": len(rows), **figures, "auto_sent_score_2": sum(r["score"] == 2 for r in sent),
+            "without_a_person_wrong_share": share(figures["auto_sent_wrong"] + figures["guard_refused_on_topic"],
+                                                  reaching),
+            "escalated_kinds": dict(Counter(r["kind"] for r, d in zip(rows, decided, strict=True) if d == "escalate")),
+            "auto_sent_wrong_items": [{k: r[k] for k in ("id", "kind", "category")} for r in sent if r["score"] == 1]}
 
 
 def main() -> int:
@@ -97,7 +72,7 @@ def main() -> int:
     if read_summary(ws.root, version) is None:
         print(f"skipped: {version} has no evaluation (run `tunedesk eval -w {args.workspace} --model {version}`)")
         return 0
-    server = tally(replay(ws, version))
+    server = replay(ws, version)
     summary = read_summary(ws.root, version) or {}
     estimate = summary.get("auto_sent_confidence_only") or summary  # older summaries hold only the estimate
     eval_sim = {"n": summary.get("n"), **{k: estimate.get(k) for k in ("auto_sent", "auto_sent_share",
@@ -121,7 +96,8 @@ def _table(report: dict[str, Any]) -> None:
     table.add_row("auto-sent that score 1", str(sim.get("auto_sent_wrong")), str(server["auto_sent_wrong"]))
     table.add_row("auto-sent wrong share (target < 1 %)", _pct(sim.get("auto_sent_wrong_share")),
                   _pct(server["auto_sent_wrong_share"]))
-    table.add_row("refused by a guard (on-topic ones)", "—", f"{server['refused']} ({server['refused_on_topic']})")
+    table.add_row("refused by a guard (on-topic ones)", "—",
+                  f"{server['guard_refused']} ({server['guard_refused_on_topic']})")
     table.add_row("decisions", "—", ", ".join(f"{k} {v}" for k, v in sorted(server["decisions"].items())))
     Console().print(table)
 

@@ -10,14 +10,15 @@ from tunedesk.eval.calibration import auto_send, calibrate
 from tunedesk.eval.judges.base import Item, Verdict
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """part / whole rounded to 4 places; None for an empty whole."""
     return round(part / whole, 4) if whole else None
 
 
 def score_shares(verdicts: list[Verdict]) -> dict[str, float | None]:
     """Shares of score 3, 2 and 1."""
     counts = Counter(v.score for v in verdicts)
-    return {f"score_{s}": _share(counts[s], len(verdicts)) for s in (3, 2, 1)}
+    return {f"score_{s}": share(counts[s], len(verdicts)) for s in (3, 2, 1)}
 
 
 def escalation(verdicts: list[Verdict]) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def escalation(verdicts: list[Verdict]) -> dict[str, Any]:
     fp = sum(p and not e for e, p in pairs)
     fn = sum(e and not p for e, p in pairs)
     tn = sum(not e and not p for e, p in pairs)
-    return {"escalation_precision": _share(tp, tp + fp), "escalation_recall": _share(tp, tp + fn),
+    return {"escalation_precision": share(tp, tp + fp), "escalation_recall": share(tp, tp + fn),
             "escalation_confusion": {"expected_and_escalated": tp, "expected_not_escalated": fn,
                                      "not_expected_escalated": fp, "not_expected_not_escalated": tn}}
 
@@ -38,7 +39,7 @@ def policy_accuracy(verdicts: list[Verdict]) -> float | None:
     relevant = [v for v in verdicts if v.checks.get("policy_facts_expected") or v.checks.get("contradictions")]
     right = [v for v in relevant if not v.checks.get("contradictions")
              and set(v.checks.get("policy_facts_expected") or []) <= set(v.checks.get("policy_facts_present") or [])]
-    return _share(len(right), len(relevant))
+    return share(len(right), len(relevant))
 
 
 def summarise(items: list[Item], replies: list[Any], verdicts: list[Verdict], seconds: float) -> dict[str, Any]:
@@ -47,9 +48,9 @@ def summarise(items: list[Item], replies: list[Any], verdicts: list[Verdict], se
     tokens = [r.tokens for r in replies]
     return {
         "n": len(items), **score_shares(verdicts), **escalation(verdicts),
-        "hallucination_rate": _share(sum(bool(v.checks.get("hallucinations")) for v in verdicts), len(verdicts)),
+        "hallucination_rate": share(sum(bool(v.checks.get("hallucinations")) for v in verdicts), len(verdicts)),
         "policy_accuracy": policy_accuracy(verdicts),
-        "refusal_accuracy": _share(sum(v.checks.get("refused") is True for v in refusals), len(refusals)),
+        "refusal_accuracy": share(sum(v.checks.get("refused") is True for v in refusals), len(refusals)),
         "cut_off": sum(r.cut_off for r in replies),
         "reply_tokens": {"mean": round(sum(tokens) / len(tokens), 1) if tokens else None,
                          "max": max(tokens, default=None)},

@@ -75,8 +75,8 @@ def served(ws: Workspace, version: str, items: list[Item], replies: list[Generat
     confidence-only estimate kept beside them; a server that cannot be built here leaves the estimate alone."""
     from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
 
-    replayed = [Replayed(i.id, [m for m in i.messages if m["role"] in ("user", "assistant")], r.text,
-                         r.logprob_mean, v.score, i.kind) for i, r, v in zip(items, replies, verdicts, strict=True)]
+    replayed = [Replayed.of(item, reply.text, reply.logprob_mean, verdict.score)
+                for item, reply, verdict in zip(items, replies, verdicts, strict=True)]
     estimate = {k: summary.get(k) for k in ("auto_sent", "auto_sent_share", "auto_sent_wrong", "auto_sent_wrong_share")}
     try:
         decided = decisions(ws, version, replayed)

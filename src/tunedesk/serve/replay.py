@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tunedesk.eval.calibration import confidence_of, thresholds
+from tunedesk.eval.judges.base import Item
+from tunedesk.eval.metrics import share
 from tunedesk.workspace import Workspace
 
 
@@ -29,6 +31,12 @@ class Replayed:
     logprob_mean: float
     score: int
     kind: str = "answer"
+
+    @classmethod
+    def of(cls, item: Item, reply: str, logprob_mean: float, score: int) -> Replayed:
+        """A held-out item's generated reply; the thread is the item's prompt without its system message."""
+        thread = [m for m in item.messages if m["role"] in ("user", "assistant")]
+        return cls(item.id, thread, reply, logprob_mean, score, item.kind)
 
 
 class _NoLog:
@@ -70,12 +78,8 @@ def auto_send_figures(replayed: list[Replayed], decided: list[str]) -> dict[str,
     sent = [r for r, d in zip(replayed, decided, strict=True) if d == "auto_send"]
     refused = [r for r, d in zip(replayed, decided, strict=True) if d == "refuse"]
     wrong = sum(r.score == 1 for r in sent)
-    return {"auto_sent": len(sent), "auto_sent_share": _share(len(sent), len(replayed)),
-            "auto_sent_wrong": wrong, "auto_sent_wrong_share": _share(wrong, len(sent)),
+    return {"auto_sent": len(sent), "auto_sent_share": share(len(sent), len(replayed)),
+            "auto_sent_wrong": wrong, "auto_sent_wrong_share": share(wrong, len(sent)),
             "auto_sent_score_3": sum(r.score == 3 for r in sent),
             "guard_refused": len(refused), "guard_refused_on_topic": sum(r.kind != "refusal" for r in refused),
             "decisions": {d: decided.count(d) for d in sorted(set(decided))}, "auto_sent_by": "server"}
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None

@@ -79,18 +79,12 @@ class Categoriser:
     """Guesses a ticket's category: the majority among its nearest training messages (cosine)."""
 
     def __init__(self, embedder: Any, texts: list[str], categories: list[str], k: int = 5) -> None:
-        import numpy as np
+        from tunedesk.serve.guardrails_checks import TopicIndex
 
-        self.embedder, self.categories, self.k = embedder, categories, k
-        vectors = np.asarray(embedder(texts), dtype="float32")
-        self.matrix = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        self.index, self.k = TopicIndex(embedder, texts, categories), k
 
     def __call__(self, text: str) -> str | None:
-        import numpy as np
-
-        query = np.asarray(self.embedder([text[-2000:]])[0], dtype="float32")
-        nearest = np.argsort(-(self.matrix @ query))[: self.k]
-        votes = Counter(self.categories[i] for i in nearest if self.categories[i])
+        votes = Counter(label for label in self.index.nearest_labels(text[-2000:], self.k) if label)
         return votes.most_common(1)[0][0] if votes else None
 
 
