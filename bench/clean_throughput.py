@@ -5,6 +5,7 @@ MinHash + MinHashLSH, the way its documentation shows it) on the same cleaned co
 
     python bench/clean_throughput.py                 # 100,000 tickets (the export is generated once and cached)
     python bench/clean_throughput.py --tickets 20000
+    python bench/clean_throughput.py --gc default    # with CPython's default garbage collection, for comparison
 
 Prints a table and writes bench/results/clean_throughput.json.
 """
@@ -12,6 +13,7 @@ Prints a table and writes bench/results/clean_throughput.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import resource
@@ -118,13 +120,18 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=HERE / ".work" / "clean")
     parser.add_argument("--dedup-sample", type=int, default=20_000)
+    parser.add_argument("--gc", choices=["tuned", "default"], default="tuned",
+                        help="tuned: the stages' own setting (tunedesk.gc_tuning); default: CPython's, for comparison")
     args = parser.parse_args()
+    if args.gc == "default":
+        ingest.fewer_collections = stage.fewer_collections = contextlib.nullcontext
     console = Console()
     args.workdir.mkdir(parents=True, exist_ok=True)
     ws = prepare(args.workdir, args.tickets, args.seed, console)
     console.print(f"ingest + clean of {args.tickets:,} tickets in one process …")
     result = run_pipeline(ws)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["gc"] = args.gc
     result["target_tickets_per_s"] = TARGET
     result["ratio_vs_target"] = result["tickets_per_s"] / TARGET
     console.print("dedup side by side with datasketch …")

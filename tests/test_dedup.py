@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import random
+import string
 
-from tunedesk.clean.dedup import Deduplicator, lsh_bands, normalise
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tunedesk.clean.dedup import Deduplicator, lsh_bands, normalise, normalised_words
 from tunedesk.config import DedupConfig
 
 BASE = (
@@ -77,3 +82,55 @@ def test_normalise_and_bands() -> None:
     assert normalise("Hi <EMAIL_3>,  Thanks!") == "hi <email> thanks"
     bands, rows = lsh_bands(0.65, 64)
     assert bands * rows <= 64 and bands > 1
+
+
+_ALPHABET = string.printable + "\x1c\x1d\x1e\x1f\x85\xa0\u2003\u3000\u2028\u1680ÉéßİΣ’<>_"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40), st.integers(0, 30))
+def test_the_fast_word_split_equals_normalise(text: str, number: int) -> None:
+    # The bytes path must find exactly the words of `normalise`, Unicode spaces and case included.
+    text = f"{text} <EMAIL_{number}>{text[::-1]}"
+    assert normalised_words(text) == normalise(text).encode().split()
+
+
+def test_shared_counts_equal_set_intersections() -> None:
+    rng = random.Random(5)
+    dedup = Deduplicator(DedupConfig())
+    kept = [np.array(sorted(rng.sample(range(300), rng.randint(1, 60))), dtype=np.uint64) for _ in range(6)]
+    dedup._kept_shingles = kept
+    mine = np.array(sorted(rng.sample(range(300), 50)), dtype=np.uint64)
+    expected = [len(set(mine.tolist()) & set(k.tolist())) for k in kept]
+    assert dedup._shared_counts(mine, [(i, len(k)) for i, k in enumerate(kept)]) == expected
+    assert expected != [0] * 6
+
+
+def test_every_near_duplicate_reported_has_the_exact_similarity_of_its_word_shingles() -> None:
+    # Templated replies fill the LSH buckets: whatever the screening keeps, a reported similarity is the exact
+    # Jaccard similarity of the two texts' 3-word shingles, and at least the threshold.
+    rng = random.Random(9)
+    words = BASE.split()
+    dedup = Deduplicator(DedupConfig(threshold=0.8))
+    texts: dict[str, str] = {}
+    hits = []
+    for i in range(150):
+        variant = list(words)
+        for j in rng.sample(range(len(variant)), rng.randint(0, 8)):
+            variant[j] = f"w{rng.randint(0, 40)}"
+        texts[f"v{i}"] = " ".join(variant)
+        hits.append(dedup.check(f"v{i}", texts[f"v{i}"]))
+    near = [(f"v{i}", h) for i, h in enumerate(hits) if h is not None and h.reason == "near_duplicate"]
+    assert len(near) > 10
+    for key, hit in near:
+        exact = _jaccard(texts[key], texts[hit.original])
+        assert hit.similarity == round(exact, 3) and exact >= 0.8
+
+
+def _jaccard(a: str, b: str) -> float:
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        w = normalise(text).split()
+        return {tuple(w[i : i + 3]) for i in range(len(w) - 2)}
+
+    x, y = shingles(a), shingles(b)
+    return len(x & y) / len(x | y)

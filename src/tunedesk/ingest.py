@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tunedesk.errors import IngestError
+from tunedesk.gc_tuning import fewer_collections
 from tunedesk.importers import detect_format, get_importer, names
 from tunedesk.importers.base import reject
 from tunedesk.records import Article, ImportedRecord, Rejected, Ticket
@@ -70,7 +71,7 @@ def run(ws: Workspace, paths: list[Path] | None = None, fmt: str | None = None,
     _write_batch(ws.store, unrecognised, summary, "unrecognised", ws.config.ingest.max_body_chars, "")
     for plan in plans:
         importer = get_importer(plan.format)(plan.options)
-        with reporter.task(f"ingest {plan.label} ({plan.format})") as task:
+        with reporter.task(f"ingest {plan.label} ({plan.format})") as task, fewer_collections():
             for batch in batched(importer.read_files(plan.files), ws.config.ingest.batch_size):
                 _write_batch(ws.store, batch, summary, plan.format, ws.config.ingest.max_body_chars, plan.label)
                 task.advance(len(batch))

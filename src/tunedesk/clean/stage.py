@@ -23,6 +23,7 @@ from tunedesk.clean.review import write_review
 from tunedesk.clean.rules_file import load_workspace_rules
 from tunedesk.errors import ConfigError
 from tunedesk.escalation import EscalationMatcher
+from tunedesk.gc_tuning import fewer_collections
 from tunedesk.ingest import batched
 from tunedesk.records import Message, Rejected, Role, Ticket
 from tunedesk.text.reply import strip_quoted, strip_signature
@@ -124,7 +125,7 @@ def run(ws: Workspace, reporter: Reporter | None = None) -> CleanSummary:
     summary = CleanSummary()
     redactions: list[Redaction] = []
     total = ws.store.count("tickets")
-    with reporter.task("clean tickets", total=total) as task:
+    with reporter.task("clean tickets", total=total) as task, fewer_collections():
         rows = _results(ws, cleaner, dedup, summary, redactions, task)
         ws.store.replace_clean_results(rows)
     ws.store.quarantine("clean", summary.rejected)
