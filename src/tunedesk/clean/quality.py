@@ -41,7 +41,7 @@ class QualityRules:
         agents = [m for m in ticket.messages if m.role == Role.agent]
         final = agents[-1].body if agents else ""
         words = len(final.split())
-        non_answer = self.is_non_answer(final)
+        non_answer = self.is_non_answer(final, words)
         quality = self._score(ticket.csat, words, non_answer, customer_turns)
         if customer_chars < self.config.min_customer_chars:
             return Assessment("empty", "no customer text left after cleaning", 0.0)
@@ -49,8 +49,14 @@ class QualityRules:
             return Assessment(None, f"escalation: {ticket.escalation}", quality)
         return self._first_failure(ticket, agents, customer_turns, words, non_answer, quality)
 
-    def is_non_answer(self, reply: str) -> bool:
-        """A short reply that defers instead of answering ("I'll check with engineering and get back to you")."""
+    def is_non_answer(self, reply: str, words: int | None = None) -> bool:
+        """A short reply that defers instead of answering ("I'll check with engineering and get back to you").
+
+        `words`, the reply's word count when the caller has it, settles long replies at once: at most a greeting
+        line of four words is left out of the count below.
+        """
+        if words is not None and words - 4 > self.config.non_answer_max_words:
+            return False
         lines = reply.strip().splitlines()
         body = lines[1:] if len(lines) > 1 and len(lines[0].split()) <= 4 else lines  # skip a "Hi Maria," line
         if not body or len(" ".join(body).split()) > self.config.non_answer_max_words:
