@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from tunedesk.config import EscalationConfig
+from tunedesk.text import vader_bound
 from tunedesk.text.patterns import compile_ci
+from tunedesk.text.prefilter import WordGate, word_runs
 
 FURIOUS = "furious_customer"
-_WORD = re.compile(r"[a-z']+")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class EscalationMatcher:
         self.categories = {c.lower() for c in config.categories}
         self.tags = {t.lower() for t in config.tags}
         self.handover = compile_ci(config.handover_patterns)
+        # One lookup per word tells which rules a text can match (most texts need no rule's regular expression)
+        # and whether it has a word the sentiment bound starts from.
+        self._gate = WordGate([p.literals if p.on_lowered else None for _, p in self.rules], _bound_words()[0])
 
     def match_text(self, text: str) -> EscalationHit | None:
         """Live use: the first rule matching the text, else the sentiment gate, else None."""
@@ -42,29 +47,26 @@ class EscalationMatcher:
     def match_rules(self, text: str) -> EscalationHit | None:
         """The first keyword/pattern rule matching the text, or None."""
         lowered = text.lower()
-        for name, pattern in self.rules:
-            found = pattern.search(text, lowered)
-            if found:
-                return EscalationHit(name, found.group(0))
-        return None
+        return self._match_rules(text, self._gate.flags(word_runs(lowered)), lowered)
 
     def match_sentiment(self, text: str) -> EscalationHit | None:
         """`furious_customer` when the text's sentiment is below the threshold, else None."""
-        threshold = self.config.sentiment_threshold
-        if threshold is None:
-            return None
-        score = sentiment(text, threshold)
-        return EscalationHit(FURIOUS, f"sentiment {score:.2f} < {threshold}") if score < threshold else None
+        words = word_runs(text.lower())
+        return self._match_sentiment(text, words, self._gate.flags(words))
 
     def match_history(self, customer_texts: list[str], category: str | None, tags: list[str],
                       final_agent_reply: str) -> EscalationHit | None:
         """A historical ticket: text rules, then its category, sentiment, tags, and an agent handover, in that order."""
-        if hit := self.match_rules("\n".join(customer_texts)):
+        words = [word_runs(t.lower()) for t in customer_texts]
+        flags = [self._gate.flags(w) for w in words]
+        # The rules read the texts joined by newlines, whose word runs are those of the texts: a newline separates
+        # runs, and lower-casing maps character by character but for the final sigma, which is no run character.
+        if hit := self._match_rules("\n".join(customer_texts), _or(flags)):
             return hit
         if category and category.lower() in self.categories:
             return EscalationHit(category, "category")
-        for text in customer_texts:
-            if hit := self.match_sentiment(text):
+        for text, text_words, text_flags in zip(customer_texts, words, flags, strict=True):
+            if hit := self._match_sentiment(text, text_words, text_flags):
                 return hit
         for tag in tags:
             if tag.lower() in self.tags:
@@ -72,12 +74,43 @@ class EscalationMatcher:
         found = self.handover.search(final_agent_reply) if final_agent_reply else None
         return EscalationHit("handover", found.group(0)) if found else None
 
+    def _match_rules(self, text: str, flags: int, lowered: str | None = None) -> EscalationHit | None:
+        # A rule the gate leaves out needs a literal the text lacks, so its search could not match: skipping it
+        # keeps the first matching rule, in order, and its match.
+        candidates = self._gate.patterns(flags)
+        if not candidates:
+            return None
+        lowered = text.lower() if lowered is None else lowered
+        for i, (name, pattern) in enumerate(self.rules):
+            if candidates >> i & 1 and (found := pattern.pattern.search(lowered if pattern.on_lowered else text)):
+                return EscalationHit(name, found.group(0))
+        return None
+
+    def _match_sentiment(self, text: str, words: list[bytes], flags: int) -> EscalationHit | None:
+        threshold = self.config.sentiment_threshold
+        if threshold is None:
+            return None
+        if not _could_be_negative(text, words, threshold, flags & 1):
+            score = 0.0  # what `sentiment` returns without running VADER
+        elif not vader_bound.may_fall_below(text, threshold):
+            return None  # VADER's score is at or above the threshold: no hit, as with `sentiment`
+        else:
+            score = vader_bound.compound(text)
+        return EscalationHit(FURIOUS, f"sentiment {score:.2f} < {threshold}") if score < threshold else None
+
+
+def _or(flags: list[int]) -> int:
+    found = 0
+    for f in flags:
+        found |= f
+    return found
+
 
 def sentiment(text: str, threshold: float = -0.5) -> float:
     """VADER compound sentiment (−1..1); 0.0 without running VADER when it cannot fall below `threshold`."""
     if not could_be_negative(text, threshold):
         return 0.0
-    return float(_analyzer().polarity_scores(text)["compound"])
+    return vader_bound.compound(text)
 
 
 def could_be_negative(text: str, threshold: float = -0.5) -> bool:
@@ -89,17 +122,25 @@ def could_be_negative(text: str, threshold: float = -0.5) -> bool:
     emphasis, and VADER (about 70 µs a text) runs only when that bound can reach the threshold. The tests check
     the bound against VADER itself on real support text.
     """
+    words = word_runs(text.lower())
+    return _could_be_negative(text, words, threshold, not _bound_words()[0].isdisjoint(words))
+
+
+def _could_be_negative(text: str, words: list[bytes], threshold: float, marked: int | bool) -> bool:
+    """`could_be_negative` on the text's word runs; `marked`: whether one is a negative word or a negation."""
     needed = abs(threshold) * (15 / (1 - threshold * threshold)) ** 0.5
-    lowered = text.lower()
-    words = _WORD.findall(lowered)
-    lexicon = _analyzer().lexicon
-    mass = -sum(v for w in words if (v := lexicon.get(w, 0.0)) < 0)
-    if mass == 0.0 and not _negations().intersection(words):
+    if not marked:  # no negative word and no negation: the sum below is 0 and the bound returns False
         return False
-    if _negations().intersection(words):
-        mass += 0.74 * sum(v for w in words if (v := lexicon.get(w, 0.0)) > 0)
-    mass += 0.293 * sum(1 for w in words if w in _boosters()) + 0.733 * len(_SHOUT.findall(text))
-    if "but" in words:
+    _, negative, positive, negations, boosters = _bound_words()
+    # sum() over every word with 0.0 for the others adds the same values in the same order: x + 0.0 == x.
+    mass = -sum(map(negative.get, words, repeat(0.0)))
+    has_negation = not negations.isdisjoint(words)
+    if mass == 0.0 and not has_negation:
+        return False
+    if has_negation:
+        mass += 0.74 * sum(map(positive.get, words, repeat(0.0)))
+    mass += 0.293 * sum(map(boosters.__contains__, words)) + 0.733 * len(_SHOUT.findall(text))
+    if b"but" in words:
         mass *= 1.5
     mass += 0.292 * min(text.count("!"), 4) + 0.96
     return mass >= needed
@@ -108,22 +149,23 @@ def could_be_negative(text: str, threshold: float = -0.5) -> bool:
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 
 
-@lru_cache(maxsize=1)
 def _analyzer() -> Any:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
+    return vader_bound.analyzer()
 
 
 @lru_cache(maxsize=1)
-def _boosters() -> frozenset[str]:
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT
+def _bound_words() -> tuple[frozenset[bytes], dict[bytes, float], dict[bytes, float], frozenset[bytes],
+                            frozenset[bytes]]:
+    """`could_be_negative`'s tables, keyed like word runs: the negative words and negations (any of which starts
+    the bound), negative and positive lexicon values, negations, boosters."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
 
-    return frozenset(BOOSTER_DICT)
+    def ascii_keys(words: Any) -> Any:  # a run is ASCII: other keys can never equal one
+        return (w for w in words if w.isascii())
 
-
-@lru_cache(maxsize=1)
-def _negations() -> frozenset[str]:
-    from vaderSentiment.vaderSentiment import NEGATE
-
-    return frozenset(n.lower() for n in NEGATE)
+    lexicon = _analyzer().lexicon
+    negative = {w.encode(): v for w in ascii_keys(lexicon) if (v := lexicon[w]) < 0}
+    positive = {w.encode(): v for w in ascii_keys(lexicon) if (v := lexicon[w]) > 0}
+    negations = frozenset(n.lower().encode() for n in ascii_keys(NEGATE))
+    boosters = frozenset(b.encode() for b in ascii_keys(BOOSTER_DICT))
+    return frozenset(negative) | negations, negative, positive, negations, boosters
