@@ -218,7 +218,23 @@ def test_word_gate_keeps_every_rule_that_matches() -> None:
     m = EscalationMatcher(EscalationConfig())
     for text in _adversarial_texts(3000, seed=8):
         lowered = text.lower()
-        candidates = m._gate.patterns(m._gate.flags(word_runs(lowered)))
+        candidates = m._gate.patterns(m._gate.flags(word_runs(text)))
         for i, (name, ci) in enumerate(m.rules):
             if ci.pattern.search(lowered):
                 assert candidates >> i & 1, (name, text)
+
+
+@pytest.mark.parametrize("text", ["Where's my REFUND?", "naïve café", "\u212aind regards", "İstanbul", "ΣΑΣ o'k",
+                                  "a\ud800b", "", "123 !!!", "don't-stop 'quoted'"])
+def test_word_runs_are_the_lowered_texts_runs(text: str) -> None:
+    assert word_runs(text) == [w.encode() for w in re.findall(r"[a-z']+", text.lower())]
+
+
+def test_word_gate_learns_the_runs_inside_each_word() -> None:
+    m = EscalationMatcher(EscalationConfig())
+    gate = m._gate
+    words = sorted({w for t in _adversarial_texts(500, seed=12) for w in word_runs(t)} | {b"callings", b"xcallx"})
+    gate.flags(words)
+    for word in words:
+        expected = (1 if word in gate.marked else 0) | sum(b for r, b in gate._run_bits.items() if r in word)
+        assert gate._flags[word] == expected, word

@@ -17,6 +17,8 @@ from tunedesk.text.patterns import compile_ci
 from tunedesk.text.prefilter import WordGate, word_runs
 
 FURIOUS = "furious_customer"
+_UNSEEN: Any = object()
+_MAX_CACHED_REPLIES = 16_384
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class EscalationMatcher:
         # One lookup per word tells which rules a text can match (most texts need no rule's regular expression)
         # and whether it has a word the sentiment bound starts from.
         self._gate = WordGate([p.literals if p.on_lowered else None for _, p in self.rules], _bound_words()[0])
+        self._handovers: dict[str, str | None] = {}  # agent reply → the handover it shows: replies are templates
 
     def match_text(self, text: str) -> EscalationHit | None:
         """Live use: the first rule matching the text, else the sentiment gate, else None."""
@@ -46,18 +49,17 @@ class EscalationMatcher:
 
     def match_rules(self, text: str) -> EscalationHit | None:
         """The first keyword/pattern rule matching the text, or None."""
-        lowered = text.lower()
-        return self._match_rules(text, self._gate.flags(word_runs(lowered)), lowered)
+        return self._match_rules(text, self._gate.flags(word_runs(text)))
 
     def match_sentiment(self, text: str) -> EscalationHit | None:
         """`furious_customer` when the text's sentiment is below the threshold, else None."""
-        words = word_runs(text.lower())
+        words = word_runs(text)
         return self._match_sentiment(text, words, self._gate.flags(words))
 
     def match_history(self, customer_texts: list[str], category: str | None, tags: list[str],
                       final_agent_reply: str) -> EscalationHit | None:
         """A historical ticket: text rules, then its category, sentiment, tags, and an agent handover, in that order."""
-        words = [word_runs(t.lower()) for t in customer_texts]
+        words = [word_runs(t) for t in customer_texts]
         flags = [self._gate.flags(w) for w in words]
         # The rules read the texts joined by newlines, whose word runs are those of the texts: a newline separates
         # runs, and lower-casing maps character by character but for the final sigma, which is no run character.
@@ -71,8 +73,17 @@ class EscalationMatcher:
         for tag in tags:
             if tag.lower() in self.tags:
                 return EscalationHit("tagged", tag)
-        found = self.handover.search(final_agent_reply) if final_agent_reply else None
-        return EscalationHit("handover", found.group(0)) if found else None
+        found = self._handover(final_agent_reply) if final_agent_reply else None
+        return EscalationHit("handover", found) if found else None
+
+    def _handover(self, reply: str) -> str | None:
+        if (cached := self._handovers.get(reply, _UNSEEN)) is not _UNSEEN:
+            return cached
+        if len(self._handovers) >= _MAX_CACHED_REPLIES:
+            self._handovers.clear()
+        found = self.handover.search(reply)
+        evidence = self._handovers[reply] = found.group(0) if found else None
+        return evidence
 
     def _match_rules(self, text: str, flags: int, lowered: str | None = None) -> EscalationHit | None:
         # A rule the gate leaves out needs a literal the text lacks, so its search could not match: skipping it
@@ -122,13 +133,13 @@ def could_be_negative(text: str, threshold: float = -0.5) -> bool:
     emphasis, and VADER (about 70 µs a text) runs only when that bound can reach the threshold. The tests check
     the bound against VADER itself on real support text.
     """
-    words = word_runs(text.lower())
+    words = word_runs(text)
     return _could_be_negative(text, words, threshold, not _bound_words()[0].isdisjoint(words))
 
 
 def _could_be_negative(text: str, words: list[bytes], threshold: float, marked: int | bool) -> bool:
     """`could_be_negative` on the text's word runs; `marked`: whether one is a negative word or a negation."""
-    needed = abs(threshold) * (15 / (1 - threshold * threshold)) ** 0.5
+    needed = _needed(threshold)
     if not marked:  # no negative word and no negation: the sum below is 0 and the bound returns False
         return False
     _, negative, positive, negations, boosters = _bound_words()
@@ -139,7 +150,9 @@ def _could_be_negative(text: str, words: list[bytes], threshold: float, marked: 
         return False
     if has_negation:
         mass += 0.74 * sum(map(positive.get, words, repeat(0.0)))
-    mass += 0.293 * sum(map(boosters.__contains__, words)) + 0.733 * len(_SHOUT.findall(text))
+    # A shouted word has three capitals in a row: without any, findall finds nothing (a cheap charset scan).
+    shouted = len(_SHOUT.findall(text)) if _CAPITALS.search(text) else 0
+    mass += 0.293 * sum(map(boosters.__contains__, words)) + 0.733 * shouted
     if b"but" in words:
         mass *= 1.5
     mass += 0.292 * min(text.count("!"), 4) + 0.96
@@ -147,6 +160,13 @@ def _could_be_negative(text: str, words: list[bytes], threshold: float, marked: 
 
 
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+_CAPITALS = re.compile(r"[A-Z]{3}")
+
+
+@lru_cache(maxsize=8)
+def _needed(threshold: float) -> float:
+    """The valence sum VADER needs to reach `threshold` (raises, as before, at ±1)."""
+    return abs(threshold) * (15 / (1 - threshold * threshold)) ** 0.5
 
 
 def _analyzer() -> Any:

@@ -28,18 +28,23 @@ _MIN_LITERAL = 2  # a requirement whose shortest string is shorter prunes too li
 WORD_RUN = re.compile(r"[a-z']+")
 # Every byte but a-z and ' becomes a space: in UTF-8 every other character, ASCII or not, is such bytes only.
 _RUN_BYTES = bytes(b if 97 <= b <= 122 or b == 39 else 32 for b in range(256))
+_RUN_BYTES_UPPER = bytes(b + 32 if 65 <= b <= 90 else c for b, c in enumerate(_RUN_BYTES))  # A-Z → a-z too
 _UNKNOWN = -1  # the flags of a word not seen yet: all bits set, so that the OR of a text's flags shows it
 
 _Info = tuple[frozenset[str] | None, frozenset[str] | None]  # (every string it can match, strings one of which
 #                                                                every match contains); None where unknown
 
 
-def word_runs(lowered: str) -> list[bytes]:
-    """The maximal runs of [a-z'] in a lower-cased text, as ASCII bytes: `WORD_RUN.findall(lowered)`, encoded.
+def word_runs(text: str) -> list[bytes]:
+    """The maximal runs of [a-z'] in `text.lower()`, as ASCII bytes: `WORD_RUN.findall(text.lower())`, encoded.
 
-    Encoding, translating and splitting bytes is C-level and several times faster than the regular expression.
+    Encoding, translating and splitting bytes is C-level and several times faster than the regular expression. On
+    ASCII text the translation lower-cases A-Z itself; other text is lower-cased first, since a few characters
+    lower-case to ASCII letters (the Kelvin sign to k).
     """
-    return lowered.encode("utf-8", "surrogatepass").translate(_RUN_BYTES).split()
+    if text.isascii():
+        return text.encode().translate(_RUN_BYTES_UPPER).split()
+    return text.lower().encode("utf-8", "surrogatepass").translate(_RUN_BYTES).split()
 
 
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -182,20 +187,25 @@ class WordGate:
                 bits = [self._run_bits.setdefault(r, 2 << len(self._run_bits)) for r in literal_runs]
                 anchor = self._run_bits[max(literal_runs, key=len)]
                 self._by_anchor.setdefault(anchor, []).append((reduce(or_, bits), 1 << i))
+        self._anchors = reduce(or_, self._by_anchor, 0)
+        # Learning a word: one scan finds, at each position, the longest run starting there; the runs inside it
+        # (any shorter one starting at the same position among them) come with it.
+        longest_first = sorted(self._run_bits, key=len, reverse=True)
+        self._finder = (re.compile(b"(?=(" + b"|".join(map(re.escape, longest_first)) + b"))")
+                        if longest_first else None)
+        self._with_inner = {r: reduce(or_, (b for inner, b in self._run_bits.items() if inner in r))
+                            for r in longest_first}
         self._flags: dict[bytes, int] = {}  # a word seen before → its flags
 
     def flags(self, words: list[bytes]) -> int:
         """The OR of the words' flags: bit 0 when one is marked, and the bits of the literal runs inside them."""
         found = reduce(or_, map(self._flags.get, words, repeat(_UNKNOWN)), 0)
-        if found < 0:  # a word not seen before: learn the text's new words and look again
-            self._learn(words)
-            found = reduce(or_, map(self._flags.__getitem__, words), 0)
-        return found
+        return self._learn(words) if found < 0 else found  # < 0: a word not seen before
 
     def patterns(self, flags: int) -> int:
         """A bit set for every pattern a text may match, given the OR of the `flags` of all its words."""
         found = self.always
-        anchors = flags & ~1
+        anchors = flags & self._anchors
         while anchors:
             anchor = anchors & -anchors  # lowest set bit
             anchors ^= anchor
@@ -204,13 +214,19 @@ class WordGate:
                     found |= pattern
         return found
 
-    def _learn(self, words: list[bytes]) -> None:
+    def _learn(self, words: list[bytes]) -> int:
+        """`flags`, learning the words not seen before (without re-reading the table, which another thread may
+        clear meanwhile)."""
         if len(self._flags) > 200_000:  # bounded memory on endless vocabularies (ids, codes)
             self._flags.clear()
+        found = 0
         for word in words:
-            if word not in self._flags:
+            bits = self._flags.get(word)
+            if bits is None:
                 bits = 1 if word in self.marked else 0
-                for run, bit in self._run_bits.items():
-                    if run in word:
-                        bits |= bit
+                if self._finder is not None:
+                    for match in self._finder.finditer(word):
+                        bits |= self._with_inner[match.group(1)]
                 self._flags[word] = bits
+            found |= bits
+        return found

@@ -164,7 +164,7 @@ def _may_have_markers(text: str) -> bool:
     underscores, "Begin forwarded message"), or opens a header block: a ':' among its first 16 characters, and a
     From line (`From`, `Von`, `De`, `От`, which has a ':' too) in the block.
     """
-    if "_" * 10 in text or ("--" in text and _found_at(text, "--", 0, _RULE_WORDS)):
+    if "_" * 10 in text or _RULE_WORDS.search(text):  # it starts with "--": `re` scans for that literal
         return True
     if ("orward" in text and _found_at(text, "orward", 7, _FORWARD_WORDS)) or (
             "réexpédié" in text and _found_at(text, "réexpédié", 17, _FORWARD_WORDS)):
