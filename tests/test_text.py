@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
+import re
 from pathlib import Path
 
 import pytest
 
+from tunedesk.example import generate_tickets
+from tunedesk.text import reply
 from tunedesk.text.html import html_to_text, looks_like_html
+from tunedesk.text.patterns import compile_ci
+from tunedesk.text.prefilter import required_literals
 from tunedesk.text.reply import extract_reply, strip_quoted, strip_signature
 
 
@@ -279,3 +285,166 @@ def test_deeply_nested_markup_does_not_crash() -> None:
 ])
 def test_looks_like_html(text: str, expected: bool) -> None:
     assert looks_like_html(text) is expected
+
+
+# --- fast paths: the same answers as the line-by-line scans they skip -----------------------------------------------
+
+_FRAGMENTS = [
+    "From: Dana Reyes <dana@customer.example>", "FROM: Dana", "**From:** Dana", "From          :   far colon",
+    "  Von: Dana", "De : Dana", "От: Дана", "Sent: Monday, May 6, 2024 9:15 AM", "Date: today", "To: Support",
+    "Subject: Refund", "Cc: Sam", "Отправлено: сегодня", "Objet: colis", "Betreff: Zelt",
+    "On Mon, May 6, 2024 at 9:15 AM, Dana <dana@customer.example> wrote:", "On Mon, May 6, 2024 at 9:15 AM",
+    "Dana Reyes <dana@customer.example> wrote:", "2024-05-06 12:00 GMT+02:00 Dana <dana@customer.example>:",
+    "Le 6 mai 2024, Dana a écrit :", "-----Original Message-----", "----- ORIGINAL MESSAGE -----",
+    "-- Forwarded message --", "---------- Forwarded message ---------", "________________________________",
+    "_________", "__________", "Begin forwarded message:", "BEGIN FORWARDED MESSAGE", "Begin forwarded message",
+    "Début du message réexpédié :", "Looking forward to hearing from you.", "--", "-- ", "----", "***", "==",
+    "> Is the tent waterproof?", "  > nested", "\xa0> odd space", ">", "a > b", "<dana@customer.example>",
+    "https://trailhead-outfitters.example", "T: (303) 555-0142 ext. 6", "Order #: 1001", "Note: it is torn",
+    "x" * 15 + ": y", "x" * 16 + ": y", "we open at 10:30 today", "a line that ends with a colon:",
+    "ends with a colon then spaces: \t", "\u2028", "\xa0", "", " ", "\t", "Thanks,", "Best regards", "Cheers!",
+    "Happy trails,", "\u212aind regards,", "ſincerely", "Dana", "Dana Reyes", "Sent from my iPhone",
+    "Get Outlook for iOS", "Sent from Mail for Windows", "Trailhead Outfitters Support", "+1 (303) 555-0142",
+    "Can you help?", "My tent pole snapped on the second night and the replacement you sent is the wrong size too.",
+    "ΑΣ ΒΣ", "Where is my order?",
+]
+
+
+def _fragment_texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        lines = [rng.choice(_FRAGMENTS) for _ in range(rng.randint(1, 12))]
+        text = rng.choice(["\n", "\n", "\n", "\r\n", "\r"]).join(lines)
+        texts.append(rng.choice(["", " ", "\n", "\t "]) + text + rng.choice(["", " ", "\n", "\n\n"]))
+    return texts
+
+
+def _example_bodies() -> list[str]:
+    tickets, _, _ = generate_tickets(300, seed=3)
+    return [c["body"] for t in tickets for c in t["comments"]]
+
+
+def _reference_strip_signature(text: str) -> str:
+    """strip_signature as it was before its fast path: every line stripped, lowered and tested, pass by pass."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
+    if "\n--" in "\n".join(lines):
+        cut = next((i for i in range(1, len(lines)) if lines[i][:2] == "--" and lines[i].rstrip() == "--"), None)
+        if cut is not None and reply._has_content(lines[:cut]):
+            lines = lines[:cut]
+    for _ in range(3):
+        cut, seen = None, 0
+        for i in range(len(lines) - 1, -1, -1):
+            line = lines[i].strip()
+            if not line:
+                continue
+            head = line[:4].lower()
+            if seen < 3 and head in reply._MOBILE_HEADS and reply._MOBILE_SIGNATURE.fullmatch(line):
+                cut = i
+                break
+            if head[:3] in reply._VALEDICTION_HEADS and reply._VALEDICTION.fullmatch(line):
+                cut = i
+                break
+            seen += 1
+            if seen > 8 or not reply._is_signature_line(line):
+                break
+        if cut is None or not reply._has_content(lines[:cut]):
+            break
+        lines = lines[:cut]
+    return "\n".join(lines).strip()
+
+
+def _header_blocks() -> list[str]:
+    """Header blocks whose only colon near the start of a line sits at index 15 or 16 of the stripped line."""
+    far = ["From" + " " * 20 + ": Dana", "To" + " " * 20 + ": Support", "Subject" + " " * 20 + ": Refund"]
+    labels = ["Sent" + " " * 11 + ": Monday", "Sent" + " " * 12 + ": Monday", "\t Sent" + " " * 11 + ": Monday"]
+    return [f"Refund approved.\n\n{label}\n" + "\n".join(far) + "\n\nPlease refund order 1001." for label in labels]
+
+
+def test_marker_prefilter_never_hides_a_marker_or_a_quote() -> None:
+    """`_may_have_markers` may only say no where the line scan finds no marker; `_has_quoted_line` agrees."""
+    texts = _fragment_texts(4000, seed=1) + _example_bodies() + _header_blocks()
+    assert strip_quoted(_header_blocks()[0]) == "Refund approved."
+    found = 0
+    for text in texts:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        if reply._find_markers(lines):
+            found += 1
+            assert reply._may_have_markers(text), text
+        assert reply._has_quoted_line(text) == any(reply._is_quoted(line) for line in lines), text
+    assert found > 1000  # the generated texts do reach every kind of marker
+
+
+def test_signature_fast_path_matches_the_line_scan() -> None:
+    texts = _fragment_texts(4000, seed=2) + _example_bodies()
+    texts += ["--\nDana", "---\nFixed.\n\nThanks,\nDana", "***\n\nThanks,\nDana", "", "\n\n", "Thanks,"]
+    changed = 0
+    for text in texts:
+        expected = _reference_strip_signature(text)
+        assert strip_signature(text) == expected, text
+        changed += expected != text.strip()
+    assert changed > 1000
+
+
+def test_line_kind_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reply, "_MAX_CACHED_LINES", 5)
+    monkeypatch.setattr(reply, "_KINDS", {})
+    for text in _fragment_texts(50, seed=3):
+        assert strip_signature(text) == _reference_strip_signature(text)
+    assert len(reply._KINDS) <= 5
+
+
+# --- literal prefilters of regular expressions ---------------------------------------------------------------------
+
+_REGEX_ATOMS = ["a", "b", "c", "ab", "abc", "[ab]", "[^a]", ".", r"\b", r"\w", r"\d", "(?=a)", "(?!b)", "(?i:a)", " "]
+
+
+def _random_regex(rng: random.Random, depth: int = 0) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        roll = rng.random()
+        if roll < 0.2 and depth < 3:
+            part = "(?:" + "|".join(_random_regex(rng, depth + 1) for _ in range(rng.randint(1, 3))) + ")"
+        elif roll < 0.3 and depth < 3:
+            part = "(" + _random_regex(rng, depth + 1) + ")"
+        else:
+            part = rng.choice(_REGEX_ATOMS)
+        if rng.random() < 0.3 and not part.startswith(("\\b", "(?=", "(?!")):
+            part = "(?:" + part + ")" + rng.choice(["?", "*", "+", "{2}", "{1,3}", "{0,2}", "??"])
+        parts.append(part)
+    return "".join(parts)
+
+
+def test_required_literals_are_in_every_match() -> None:
+    rng = random.Random(5)
+    gated = 0
+    for _ in range(3000):
+        pattern = re.compile(_random_regex(rng))
+        literals = required_literals(pattern)
+        gated += literals is not None
+        for _ in range(20):
+            text = "".join(rng.choice("abcAB \n1") for _ in range(rng.randint(0, 12)))
+            if pattern.search(text) and literals is not None:
+                assert any(lit in text for lit in literals), (pattern.pattern, text, literals)
+    assert gated > 1000
+
+
+@pytest.mark.parametrize(("pattern", "literals"), [
+    (r"\b(?:refund|money back)\b.{0,80}\bdays?\b", {"refund", "money back"}),
+    (r"\bcancel(?:l?ing|l?ed)?\b.{0,25}\border\b", {"cancel"}),
+    (r"x(?:ab)?y", {"xy", "xaby"}),
+    (r"(?:ab)+cd", {"ab"}),
+    (r"\d+", None), (r"(?i)refund", None), (r"foo|\w+", None), (r"a.b", None),
+])
+def test_required_literals_of_known_patterns(pattern: str, literals: set[str] | None) -> None:
+    assert required_literals(re.compile(pattern)) == (None if literals is None else frozenset(literals))
+
+
+def test_case_insensitive_gate_keeps_every_match() -> None:
+    ci = compile_ci([r"\b(?:passed|forwarded)\b.{0,20}\bteam\b"], ["lawyer"])
+    assert ci.gate is not None
+    for text in ["I PASSED it to our team", "My Lawyer", "lawyers", "passed on", "FORWARDED to the Team!", ""]:
+        assert (ci.search(text) is None) == (ci.pattern.search(text.lower()) is None), text
+    upper = compile_ci([r"[A-Z]{3}"])
+    assert upper.gate is None and upper.search("order ABC") is not None

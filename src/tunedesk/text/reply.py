@@ -43,6 +43,20 @@ _LABEL_KIND = {
 }
 _MAX_LABEL_CHARS = 16
 _SEPARATOR_LINE = re.compile(r"^[ \t]*[-_=*]{2,}[ \t]*$")
+# Text-level necessary conditions for the line tests above, so that most messages are never split into lines:
+# a cut line's words after its dashes, "Begin forwarded message", a line ending in ':' or starting with a From
+# label.
+_RULE_WORDS = re.compile(
+    r"--[ \t]*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original"
+    r"|Исходное сообщение|Forwarded message|Message transféré|Weitergeleitete Nachricht)",
+    re.IGNORECASE,
+)
+_FORWARD_WORDS = re.compile(r"Begin forwarded message|Début du message réexpédié", re.IGNORECASE)
+_ENDS_WITH_COLON = re.compile(r":[^\S\n]*$", re.MULTILINE)  # a line whose stripped form ends in ':'
+# On the reversed text: a line `[ \t]*\**From[ \t]*:` (any From label, as _LABEL_LINE reads it) …
+_FROM_LABEL_BACKWARDS = re.compile(r":[ \t]*(?:morF|noV|eD|тО)\**[ \t]*(?:\n|\Z)", re.IGNORECASE)
+# … and a ':' with at most 15 characters before it on its line once leading whitespace is stripped.
+_NEAR_START_BACKWARDS = re.compile(r":[^\n]{0,15}[^\S\n]*(?:\n|\Z)")
 
 _MOBILE_SIGNATURE = re.compile(
     r"(?:Sent (?:from|with|via) (?:my )?\w[\w .&'’()/-]{0,40}"
@@ -73,9 +87,13 @@ def strip_quoted(text: str) -> str:
     everything after them, unless nothing precedes them (a bare forward keeps its text). A message that is nothing
     but `>` lines comes back empty.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    may_mark = _may_have_markers(text)
+    if not may_mark and (">" not in text or not _has_quoted_line(text)):
+        return text.strip()  # no marker and no quoted line: what the line scan below returns
     lines = text.split("\n")
-    markers = _find_markers(lines) if _may_have_markers(text) else {}
+    markers = _find_markers(lines) if may_mark else {}
     if not markers and not (">" in text and any(_is_quoted(line) for line in lines)):
         return text.strip()
     kept: list[str] = []
@@ -100,14 +118,34 @@ def strip_quoted(text: str) -> str:
 
 def strip_signature(text: str) -> str:
     """The message without a trailing signature; never strips a message to nothing or cuts lines in the middle."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
+    if not text or text[0] in "-_=*":
+        return _strip_signature_lines(text)  # the first line may be a separator: check content line by line
+    # From here the first line has content, so every cut below line 0 leaves content above it (`_has_content`).
+    lines = text.split("\n")
+    end = len(lines)
+    if "\n--" in text:
+        cut = _delimited_signature(lines, text.count("\n", 0, text.find("\n--")) + 1)
+        end = end if cut is None else cut
+    for _ in range(3):  # a mobile footer under a valediction block: peel one layer per pass
+        cut = _trailing_signature(lines, end)
+        if not cut:  # None, or line 0: nothing would be left
+            break
+        end = cut
+    return text if end == len(lines) else "\n".join(lines[:end]).strip()
+
+
+def _strip_signature_lines(text: str) -> str:
+    """`strip_signature` on a stripped text, checking for content above each cut line by line."""
     lines = text.split("\n")
     if "\n--" in text:
-        cut = _delimited_signature(lines)
+        cut = _delimited_signature(lines, 1)
         if cut is not None and _has_content(lines[:cut]):
             lines = lines[:cut]
-    for _ in range(3):  # a mobile footer under a valediction block: peel one layer per pass
-        cut = _trailing_signature(lines)
+    for _ in range(3):
+        cut = _trailing_signature(lines, len(lines))
         if cut is None or not _has_content(lines[:cut]):
             break
         lines = lines[:cut]
@@ -120,8 +158,46 @@ def extract_reply(text: str) -> str:
 
 
 def _may_have_markers(text: str) -> bool:
-    # Every history marker has a colon, a rule or the word "forward": most short messages skip the line scan.
-    return ":" in text or "--" in text or "__" in text or "orward" in text or "réexpédié" in text
+    """False when `_find_markers` finds nothing, decided on the text without splitting it into lines.
+
+    Every marker line ends in ':' (a reply header), or is a cut line (a rule of dashes before its words, ten
+    underscores, "Begin forwarded message"), or opens a header block: a ':' among its first 16 characters, and a
+    From line (`From`, `Von`, `De`, `От`, which has a ':' too) in the block.
+    """
+    if "_" * 10 in text or _RULE_WORDS.search(text):  # it starts with "--": `re` scans for that literal
+        return True
+    if ("orward" in text and _found_at(text, "orward", 7, _FORWARD_WORDS)) or (
+            "réexpédié" in text and _found_at(text, "réexpédié", 17, _FORWARD_WORDS)):
+        return True
+    if ":" not in text:
+        return False
+    if _ENDS_WITH_COLON.search(text):
+        return True
+    # The other two tests look back from a colon to the start of its line: on the reversed text, where a
+    # regular expression starts from the colon (a literal, which `re` scans for fast).
+    backwards = text[::-1]
+    return _FROM_LABEL_BACKWARDS.search(backwards) is not None and _NEAR_START_BACKWARDS.search(backwards) is not None
+
+
+def _found_at(text: str, word: str, offset: int, pattern: re.Pattern[str]) -> bool:
+    """Whether `pattern` matches where it would put `word` at `offset` of its match (cut-line words hold the word
+    at a fixed offset, and `_is_cut_line` requires it on the line)."""
+    found = text.find(word)
+    while found >= 0:
+        if found >= offset and pattern.match(text, found - offset):
+            return True
+        found = text.find(word, found + 1)
+    return False
+
+
+def _has_quoted_line(text: str) -> bool:
+    """`any(_is_quoted(line) for line in text.split("\\n"))`: a '>' with only whitespace before it on its line."""
+    found = text.find(">")
+    while found >= 0:
+        if not text[text.rfind("\n", 0, found) + 1:found].strip():
+            return True
+        found = text.find(">", found + 1)
+    return False
 
 
 def _find_markers(lines: list[str]) -> dict[int, tuple[str, int]]:
@@ -201,30 +277,63 @@ def _trim(lines: list[str]) -> str:
     return "\n".join(lines[:end]).strip()
 
 
-def _delimited_signature(lines: list[str]) -> int | None:
-    for i in range(1, len(lines)):
+def _delimited_signature(lines: list[str], first: int) -> int | None:
+    """The first "--" line (trailing whitespace allowed) from line `first` on (at least 1), or None."""
+    for i in range(first, len(lines)):
         line = lines[i]
         if line[:2] == "--" and line.rstrip() == "--":
             return i
     return None
 
 
-def _trailing_signature(lines: list[str]) -> int | None:
-    """A mobile footer among the last 3 lines, or a valediction above at most 8 short signature lines."""
+def _trailing_signature(lines: list[str], end: int) -> int | None:
+    """Among lines[:end], a mobile footer among the last 3 lines, or a valediction above at most 8 short
+    signature lines: the index of its line, or None."""
     seen = 0
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i].strip()
-        if not line:
+    kinds = _KINDS
+    for i in range(end - 1, -1, -1):
+        kind = kinds.get(lines[i])
+        if kind is None:
+            kind = _signature_kind(lines[i])
+        if not kind:  # blank
             continue
-        head = line[:4].lower()
-        if seen < _MAX_LINES_UNDER_MOBILE and head in _MOBILE_HEADS and _MOBILE_SIGNATURE.fullmatch(line):
-            return i
-        if head[:3] in _VALEDICTION_HEADS and _VALEDICTION.fullmatch(line):
+        if (kind & _MOBILE and seen < _MAX_LINES_UNDER_MOBILE) or kind & _VALEDICTION_LINE:
             return i
         seen += 1
-        if seen > _MAX_SIGNATURE_LINES or not _is_signature_line(line):
+        if seen > _MAX_SIGNATURE_LINES or not kind & _SIGNATURE_LINE:
             return None
     return None
+
+
+_NON_BLANK, _MOBILE, _VALEDICTION_LINE, _SIGNATURE_LINE = 1, 2, 4, 8
+# Line → what it can be at the end of a message, as bits; signatures and valedictions repeat from message to
+# message, so each distinct line is classified once (bounded: cleared when full).
+_KINDS: dict[str, int] = {}
+_MAX_CACHED_LINES = 65_536
+
+
+def _signature_kind(line: str) -> int:
+    """What a line can be at the end of a message: 0 when blank, else non-blank, footer, valediction, signature."""
+    kind = _KINDS.get(line)
+    if kind is None:
+        if len(_KINDS) >= _MAX_CACHED_LINES:
+            _KINDS.clear()
+        kind = _KINDS[line] = _line_kind(line.strip())
+    return kind
+
+
+def _line_kind(line: str) -> int:
+    if not line:
+        return 0
+    kind = _NON_BLANK
+    head = line[:4].lower()
+    if head in _MOBILE_HEADS and _MOBILE_SIGNATURE.fullmatch(line):
+        kind |= _MOBILE
+    if head[:3] in _VALEDICTION_HEADS and _VALEDICTION.fullmatch(line):
+        kind |= _VALEDICTION_LINE
+    if _is_signature_line(line):
+        kind |= _SIGNATURE_LINE
+    return kind
 
 
 def _is_signature_line(line: str) -> bool:
