@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tunedesk.clean import pii_numbers
 from tunedesk.clean import pii_patterns as pii
 from tunedesk.clean.pii_classes import char_classes
+from tunedesk.clean.pii_scan import Allowlist
 from tunedesk.clean.redact import (
     DEFAULT_ORDER_PATTERN,
     DEFAULT_ORDER_STARTS,
@@ -423,7 +424,7 @@ SKETCH_BITS = ["0", "1", "42", "555", "12345", "2026-03-04", " ", ".", "-", "(",
 @given(st.lists(st.sampled_from(SKETCH_BITS), max_size=40))
 def test_sketch_scans_find_what_the_plain_scans_find(bits: list[str]) -> None:
     text = "".join(bits)
-    assert [m.span() for m in pii_numbers._NUMBER_IN_SKETCH.finditer(char_classes(text))] == \
+    assert [m.span() for m in pii_numbers._NUMBER_IN_RUNS.finditer(pii_numbers.digit_runs(char_classes(text)))] == \
         [m.span() for m in pii_numbers._NUMBER.finditer(text)]
     greetings = [m for m in pii._GREETING.finditer(text)]
     assert pii.find_greeting_names(text) == [
@@ -442,6 +443,27 @@ def test_sketch_has_one_byte_per_character_and_finds_names_after_any_capital() -
     assert [text[s:e] for s, e, _ in pii.find_signoff_names(text)] == ["Émile"]
     assert pii.find_pattern_at(re.compile(DEFAULT_ORDER_PATTERN), DEFAULT_ORDER_TRIGGERS, "Order ID: #1234567") == \
         [(11, 18, "1234567")]
+
+
+ALLOW_ITEMS = ["Trailhead Outfitters", "(303) 555-0142", "ok", "a?b", "Straße 5", "İz"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["TRAILHEAD outfitters", "Trailhead Outfitters", "(303) 555-0142", "O", "k", "K",
+                                 "\u212a", "İ", "İz", "iz", "strasse 5", "STRASSE 5", "Straße 5", "a?b", "aéb", "é",
+                                 " ", "\n\x00\n", "x"]), max_size=12))
+def test_allowlist_on_ascii_bytes_finds_what_lowering_the_text_finds(bits: list[str]) -> None:
+    text = "".join(bits)
+    for items in (ALLOW_ITEMS[:4], ALLOW_ITEMS[:3], ALLOW_ITEMS):  # "?" or non-ASCII items: no bytes path
+        allowlist = Allowlist(items)
+        assert sorted(allowlist.spans(text, text.encode("ascii", "replace"))) == sorted(allowlist.spans(text))
+
+
+def test_allowlist_keeps_what_only_lowering_the_whole_text_reveals() -> None:
+    redactor = Redactor(RedactionRules(), allowlist=["ok maria@mail.example"])
+    kelvin = "O\u212a maria@mail.example"  # the Kelvin sign lowers to an ASCII k
+    assert redactor.redact_text(kelvin)[0] == kelvin
+    assert redactor.redact_ticket(make_ticket([kelvin]))[0].messages[0].body == kelvin
 
 
 def test_matches_from_resumes_inside_a_skipped_match_like_finditer() -> None:

@@ -30,15 +30,23 @@ _NUMBER = re.compile(
     r"(?:(?<=[0-9 .()\-]{7})|(?=[A-Z]?[ \t]+[A-Z])|(?=[A-Z]{2}(?![A-Za-z0-9]))|(?<=[A-Z]{2}[ \t][0-9]{5})"
     r"|(?<=[A-Z]{2}[0-9]{2}))"
 )
-# `_NUMBER` over the sketch of the text (`pii_classes`): [0-9] is "0", [A-Z] is "\x01" or "\x02", [a-z] and the
-# separators are themselves, so it finds the same spans; starting with the literal "0", it is scanned fast.
-_NUMBER_IN_SKETCH = re.compile(
-    rb"0(?<![0\-_/]0)(?!0{3}-0{2}-0{2}(?!0))"
-    rb"(?!(?<=\x00\n0)(?:0{0,11}|0{19,})(?:\n\x00|\Z))"
-    rb"0*+(?:(?:[ .\-]|\)[ .\-]?|[ .\-]?\()0++)*+"
-    rb"(?:(?<=[0 .()\-]{7})|(?=[\x01\x02]?[ \t]+[\x01\x02])|(?=[\x01\x02]{2}(?![\x01\x02a-z0]))"
-    rb"|(?<=[\x01\x02]{2}[ \t]0{5})|(?<=[\x01\x02]{2}0{2}))"
+# `_NUMBER` over the text's digit-run sketch (`digit_runs`): [0-9] is "0" where a run of digits starts and "\x03"
+# inside one, [A-Z] is "\x01" or "\x02", [a-z] and the separators are themselves, so it finds the same spans. A match
+# starts at a run's first digit (the lookbehind after it says so), which here is the literal "0": the engine scans
+# fast to the few run starts instead of trying every digit.
+_NUMBER_IN_RUNS = re.compile(
+    rb"0(?<![0\x03\-_/]0)(?![0\x03]{3}-[0\x03]{2}-[0\x03]{2}(?![0\x03]))"
+    rb"(?!(?<=\x00\n0)(?:[0\x03]{0,11}|[0\x03]{19,})(?:\n\x00|\Z))"
+    rb"[0\x03]*+(?:(?:[ .\-]|\)[ .\-]?|[ .\-]?\()[0\x03]++)*+"
+    rb"(?:(?<=[0\x03 .()\-]{7})|(?=[\x01\x02]?[ \t]+[\x01\x02])|(?=[\x01\x02]{2}(?![\x01\x02a-z0\x03]))"
+    rb"|(?<=[\x01\x02]{2}[ \t][0\x03]{5})|(?<=[\x01\x02]{2}[0\x03]{2}))"
 )
+
+
+def digit_runs(sketch: bytes) -> bytes:
+    """The sketch with every digit after the first of its run made "\\x03": only run starts stay "0"."""
+    # "00" -> "0\x03" marks every second digit of a run; "\x030" -> "\x03\x03" then marks the rest.
+    return sketch.replace(b"00", b"0\x03").replace(b"\x030", b"\x03\x03")
 _RUN = re.compile(r"[0-9]+")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _PHONE_KEYWORD = re.compile(r"(?i)(?:phone|tel|call|mobile|cell|whatsapp|sms|fax|text me|reach me)\b")
@@ -102,7 +110,7 @@ def scan_numbers(text: str, settled: Sequence[tuple[int, int]] = (), sketch: byt
     `sketch`: the text's `char_classes`, when the caller has it already.
     """
     found = NumberSpans([], [], [], [])
-    for m in _NUMBER_IN_SKETCH.finditer(char_classes(text) if sketch is None else sketch):
+    for m in _NUMBER_IN_RUNS.finditer(digit_runs(char_classes(text) if sketch is None else sketch)):
         start, end = m.span()
         if settled and any(s <= start and end <= e for s, e in settled):
             continue

@@ -6,8 +6,9 @@ the order they were found) and drops anything overlapping an allowlisted span.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import AnyStr, NamedTuple
 
 from tunedesk.clean.pii_classes import char_classes
 from tunedesk.clean.pii_numbers import Span, scan_numbers
@@ -40,13 +41,15 @@ class Detector(NamedTuple):
 
 
 def detect(text: str, numbers: Sequence[NumberKind], detectors: Sequence[Detector],
-           settled: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
+           settled: Sequence[tuple[int, int]] = (), sketch: bytes | None = None) -> list[Candidate]:
     """Every candidate these detectors find in a text: the digit-group kinds first, then each detector in turn.
 
     A digit group inside a `settled` (allowlisted) span is passed over: all it could give would overlap it.
+    `sketch`: the text's `char_classes`, when the caller has it already.
     """
     found: list[Candidate] = []
-    sketch = char_classes(text)
+    if sketch is None:
+        sketch = char_classes(text)
     if numbers:
         spans_by_kind = scan_numbers(text, settled, sketch)
         for position, priority, kind, ptype, mask in numbers:
@@ -59,12 +62,42 @@ def detect(text: str, numbers: Sequence[NumberKind], detectors: Sequence[Detecto
     return found
 
 
-def exact_spans(text: str, items: Sequence[str]) -> list[tuple[int, int]] | None:
-    """Where the (lower-case) allowlist items occur in a text, ignoring case; None when lowering the text changes its
-    length (offsets would shift: the caller matches on the original text instead)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        return None
+class Allowlist:
+    """What is never replaced: exact strings (compared ignoring case) and the matches of patterns."""
+
+    def __init__(self, items: Iterable[str], patterns: Iterable[str] = ()) -> None:
+        allowed = sorted({a for a in items if a.strip()}, key=len, reverse=True)
+        self.exact = [a.lower() for a in allowed]
+        self._any = re.compile("|".join(map(re.escape, allowed)), re.IGNORECASE) if allowed else None
+        self._patterns = [re.compile(p) for p in patterns]
+        # Lowering a text's ASCII bytes finds ASCII items where lowering the text does, but for the two characters
+        # that lower to ASCII or change length (checked per text) and "?", which stands for any other character.
+        ascii_items = all(a.isascii() and "?" not in a for a in self.exact)
+        self._exact_bytes = [a.encode("ascii") for a in self.exact] if ascii_items else None
+
+    def spans(self, text: str, encoded: bytes | None = None) -> list[tuple[int, int]]:
+        """Where the allowlist occurs in a text; `encoded`: `text.encode("ascii", "replace")`, if the caller has it."""
+        spans: list[tuple[int, int]] = []
+        if self.exact:
+            if encoded is not None and self._exact_bytes is not None and (
+                    text.isascii() or (_LOWERS_TO_TWO not in text and _LOWERS_TO_ASCII not in text)):
+                spans = _occurrences(encoded.lower(), self._exact_bytes)
+            else:
+                lowered = text.lower()
+                if len(lowered) == len(text):
+                    spans = _occurrences(lowered, self.exact)
+                elif self._any is not None:  # a few characters (İ) change length when lowered: offsets would shift
+                    spans = [m.span() for m in self._any.finditer(text)]
+        if self._patterns:
+            spans += [m.span() for pattern in self._patterns for m in pattern.finditer(text) if m.end() > m.start()]
+        return spans
+
+
+_LOWERS_TO_TWO = "\u0130"  # İ: "i̇", two characters
+_LOWERS_TO_ASCII = "\u212a"  # the Kelvin sign: "k"
+
+
+def _occurrences(lowered: AnyStr, items: Sequence[AnyStr]) -> list[tuple[int, int]]:
     spans = []
     for item in items:
         pos = lowered.find(item)

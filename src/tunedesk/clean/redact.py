@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,7 +18,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tunedesk.clean import pii_patterns as pii
-from tunedesk.clean.pii_scan import Candidate, Detector, NumberKind, detect, exact_spans, resolve
+from tunedesk.clean.pii_classes import CLASS_TABLE
+from tunedesk.clean.pii_scan import Allowlist, Candidate, Detector, NumberKind, detect, resolve
 from tunedesk.clean.redaction_fields import (
     apply_replacements,
     context_snippet,
@@ -45,14 +46,11 @@ DEFAULT_ORDER_PATTERN = r"""(?x)
 """
 DEFAULT_ORDER_STARTS = ("-", "rder", "hase", "#")
 """The literals every match of the default order pattern begins with (see `pii_patterns.matches_from`)."""
-DEFAULT_ORDER_TRIGGERS = tuple(re.compile(trigger) for trigger in (
-    rb"-(?=0{5})",
-    rb"\#(?=0{5})",
-    rb"rder(?=(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5})",
-    rb"hase(?=(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5})",
-))
+_BEFORE_ORDER_DIGITS = re.compile(rb"(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5}")
+DEFAULT_ORDER_TRIGGERS = ((b"-00000", None), (b"#00000", None), (b"rder", _BEFORE_ORDER_DIGITS),
+                          (b"hase", _BEFORE_ORDER_DIGITS))
 """Where a match of the default order pattern can begin, in the text's sketch (`pii_classes`): at each of its
-literal starts followed by what the pattern allows before the digits, in sketch classes or looser ("0" a digit,
+literal starts, followed by what the pattern allows before the digits, in sketch classes or looser ("0" a digit,
 "\\x01"/"\\x02" a capital, "?" a colon); see `pii_patterns.find_pattern_at`."""
 BUILTIN_KINDS = ("email", "phone", "card", "iban", "address", "name", "order_number")
 PLACEHOLDER_TYPES = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS",
@@ -242,8 +240,13 @@ class TicketState:
         found = self.placeholders.get((ptype, key))
         if found is None:
             n = self.counts[ptype] = self.counts.get(ptype, 0) + 1
-            found = self.placeholders[(ptype, key)] = fmt.format(type=ptype, n=n)
+            found = self.placeholders[(ptype, key)] = _placeholder_text(fmt, ptype, n)
         return found
+
+
+@lru_cache(maxsize=1024)
+def _placeholder_text(fmt: str, ptype: str, n: int) -> str:
+    return fmt.format(type=ptype, n=n)  # cached: the same few placeholders come back on every ticket
 
 
 Finder = Callable[[str], list[pii.Span]]
@@ -258,10 +261,7 @@ class Redactor:
         self.rules = rules
         self._number_kinds = _number_kinds(rules)
         self._detectors = _builtin_detectors(rules) + _custom_detectors(rules)
-        allowed = sorted({a for a in [*rules.allowlist, *allowlist] if a.strip()}, key=len, reverse=True)
-        self._allow_exact = [a.lower() for a in allowed]
-        self._allow_any = re.compile("|".join(map(re.escape, allowed)), re.IGNORECASE) if allowed else None
-        self._allow_patterns = [re.compile(p) for p in rules.allowlist_patterns]
+        self._allowlist = Allowlist([*rules.allowlist, *allowlist], rules.allowlist_patterns)
         name = rules.name
         self._known = name.enabled and name.known
         self._name_mask = name.action == "mask"
@@ -277,8 +277,12 @@ class Redactor:
 
     def redact_ticket(self, ticket: Ticket) -> tuple[Ticket, list[Redaction]]:
         """A copy of the ticket with subject, messages, authors and metadata strings redacted, participants dropped."""
-        texts = ticket_texts(ticket)
-        state = TicketState(_people(ticket) if self._known else ())
+        if self._known:
+            people = [p.name for p in ticket.participants if p.name]  # the names its text may mention, then authors
+            texts = ticket_texts(ticket, people)
+        else:
+            people, texts = [], ticket_texts(ticket)
+        state = TicketState(people)
         replacements = self._replacements(pii.FIELD_BREAK.join(texts), state)
         redactions: list[Redaction] = []
         replaced: dict[int, str] = {}
@@ -293,8 +297,9 @@ class Redactor:
 
     def _replacements(self, text: str, state: TicketState) -> list[Replacement]:
         """The accepted detections in a text, with their placeholders."""
-        allowed = self._allowlisted(text)
-        candidates = detect(text, self._number_kinds, self._detectors, allowed)
+        encoded = text.encode("ascii", "replace")  # one byte a character, for the allowlist and the sketch
+        allowed = self._allowlist.spans(text, encoded)
+        candidates = detect(text, self._number_kinds, self._detectors, allowed, encoded.translate(CLASS_TABLE))
         if self._known and state.variants:
             spans = pii.find_known_names(text, state.variants, self._ambiguous)
             if spans:
@@ -313,24 +318,6 @@ class Redactor:
         fmt = self.rules.placeholder
         return [(start, end, kind, state.placeholder(ptype, aliases.get(key, key) if kind == "name" else key, fmt))
                 for start, end, _, kind, ptype, key, _ in chosen]
-
-    def _allowlisted(self, text: str) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        if self._allow_exact:
-            exact = exact_spans(text, self._allow_exact)
-            if exact is not None:
-                spans = exact
-            elif self._allow_any is not None:  # a few characters (İ) change length when lowered: offsets would shift
-                spans = [m.span() for m in self._allow_any.finditer(text)]
-        return spans + self._allowed_by_pattern(text) if self._allow_patterns else spans
-
-    def _allowed_by_pattern(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for pattern in self._allow_patterns for m in pattern.finditer(text) if m.end() > m.start()]
-
-
-def _people(ticket: Ticket) -> list[str]:
-    """Participants' names and message authors: the names this ticket's text may mention."""
-    return [p.name for p in ticket.participants if p.name] + [m.author for m in ticket.messages if m.author]
 
 
 def _number_kinds(rules: RedactionRules) -> list[NumberKind]:
