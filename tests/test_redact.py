@@ -13,10 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tunedesk.clean import pii_numbers
 from tunedesk.clean import pii_patterns as pii
+from tunedesk.clean.pii_classes import char_classes
+from tunedesk.clean.pii_scan import Allowlist
 from tunedesk.clean.redact import (
     DEFAULT_ORDER_PATTERN,
     DEFAULT_ORDER_STARTS,
+    DEFAULT_ORDER_TRIGGERS,
     DEFAULT_RULES_PATH,
     Redaction,
     RedactionRules,
@@ -406,6 +410,62 @@ def test_matches_from_literal_starts_finds_what_finditer_finds(bits: list[str]) 
     assert pii.find_pattern(order, text, DEFAULT_ORDER_STARTS) == pii.find_pattern(order, text)
 
 
+# The sketch (pii_classes) lets the engine jump to the few places a detector can match; what it then finds must be
+# exactly what the plain scan of the text finds, on any text.
+SKETCH_BITS = ["0", "1", "42", "555", "12345", "2026-03-04", " ", ".", "-", "(", ")", "_", "/", "+", "#", "&", ":",
+               ",", "!", "'", "’", "\t", "\n", "\x00", "\n\x00\n", "\x01", "\x02", "?", "@", "A", "IL", "SW1A",
+               "DE89", "St", "Street", "Maria", "Lopez", "Élodie", "ß", "a", "x", "Hi", "Hello", "Dear", "Mr.", "Ms",
+               "Prof", "Good morning", "Thanks", "Thank you", "Best", "Best regards", "Cheers", "Many thanks",
+               "All the best", "Regards", "Yours", "Take care", "Sincerely", "Kind regards", "Warm regards", "team",
+               "order", "Order no.", "purchase", "Purchase id", "ID", "TH-", "border", "phase"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SKETCH_BITS), max_size=40))
+def test_sketch_scans_find_what_the_plain_scans_find(bits: list[str]) -> None:
+    text = "".join(bits)
+    assert [m.span() for m in pii_numbers._NUMBER_IN_RUNS.finditer(pii_numbers.digit_runs(char_classes(text)))] == \
+        [m.span() for m in pii_numbers._NUMBER.finditer(text)]
+    greetings = [m for m in pii._GREETING.finditer(text)]
+    assert pii.find_greeting_names(text) == [
+        span for m in greetings if (span := pii._name_span(text, m))
+        and ("," not in text[m.start() : m.start(1)] or text[span[1] : span[1] + 1] in ",.!:;\n")]
+    signoffs = [m for m in pii._SIGNOFF.finditer(text)]
+    assert pii.find_signoff_names(text) == [span for m in signoffs if (span := pii._name_span(text, m))]
+    order = re.compile(DEFAULT_ORDER_PATTERN)
+    assert pii.find_pattern_at(order, DEFAULT_ORDER_TRIGGERS, text) == pii.find_pattern(order, text)
+
+
+def test_sketch_has_one_byte_per_character_and_finds_names_after_any_capital() -> None:
+    text = "Grüße, İstanbul ’ 😀 Hi Élodie,\nThanks,\nÉmile"
+    assert len(char_classes(text)) == len(text)
+    assert [text[s:e] for s, e, _ in pii.find_greeting_names(text)] == ["Élodie"]
+    assert [text[s:e] for s, e, _ in pii.find_signoff_names(text)] == ["Émile"]
+    assert pii.find_pattern_at(re.compile(DEFAULT_ORDER_PATTERN), DEFAULT_ORDER_TRIGGERS, "Order ID: #1234567") == \
+        [(11, 18, "1234567")]
+
+
+ALLOW_ITEMS = ["Trailhead Outfitters", "(303) 555-0142", "ok", "a?b", "Straße 5", "İz"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["TRAILHEAD outfitters", "Trailhead Outfitters", "(303) 555-0142", "O", "k", "K",
+                                 "\u212a", "İ", "İz", "iz", "strasse 5", "STRASSE 5", "Straße 5", "a?b", "aéb", "é",
+                                 " ", "\n\x00\n", "x"]), max_size=12))
+def test_allowlist_on_ascii_bytes_finds_what_lowering_the_text_finds(bits: list[str]) -> None:
+    text = "".join(bits)
+    for items in (ALLOW_ITEMS[:4], ALLOW_ITEMS[:3], ALLOW_ITEMS):  # "?" or non-ASCII items: no bytes path
+        allowlist = Allowlist(items)
+        assert sorted(allowlist.spans(text, text.encode("ascii", "replace"))) == sorted(allowlist.spans(text))
+
+
+def test_allowlist_keeps_what_only_lowering_the_whole_text_reveals() -> None:
+    redactor = Redactor(RedactionRules(), allowlist=["ok maria@mail.example"])
+    kelvin = "O\u212a maria@mail.example"  # the Kelvin sign lowers to an ASCII k
+    assert redactor.redact_text(kelvin)[0] == kelvin
+    assert redactor.redact_ticket(make_ticket([kelvin]))[0].messages[0].body == kelvin
+
+
 def test_matches_from_resumes_inside_a_skipped_match_like_finditer() -> None:
     # "Dear Ann Ms" ends inside "Ms Lee Mr", so the next greeting found starts at "Mr Ho", as with finditer.
     text = "Dear Ann Ms Lee Mr Ho"
@@ -465,6 +525,24 @@ def test_rebuild_replaces_only_the_given_positions_and_keeps_the_input() -> None
     assert rebuilt.messages[1] is ticket.messages[1] and rebuilt.participants == [] and ticket.participants
     unchanged = rebuild_ticket(ticket, {})
     assert unchanged.model_dump() == ticket.model_copy(update={"participants": []}).model_dump()
+
+
+def test_rebuild_with_only_the_subject_replaced_keeps_every_message() -> None:
+    ticket = make_ticket(["a", "b"], subject="Order 1234567", authors=["Ann", None])
+    rebuilt = rebuild_ticket(ticket, {0: "Order <ORDER_1>"})
+    assert rebuilt.subject == "Order <ORDER_1>" and ticket.subject == "Order 1234567"
+    assert rebuilt.messages == ticket.messages and rebuilt.messages is not ticket.messages
+    assert all(new is old for new, old in zip(rebuilt.messages, ticket.messages, strict=True))
+    assert rebuilt.model_fields_set == ticket.model_copy(update={"subject": "", "participants": []}).model_fields_set
+
+
+def test_redaction_records_are_plain_redactions(redactor: Redactor) -> None:
+    _, redactions = redactor.redact_ticket(make_ticket(["Mail kenji@mail.example"]))
+    expected = Redaction("zendesk:1", "messages[0].body", "email", "<EMAIL_1>", "kenji@mail.example",
+                         "Mail ⟦kenji@mail.example⟧")
+    assert redactions == [expected] and hash(redactions[0]) == hash(expected) and repr(redactions[0]) == repr(expected)
+    with pytest.raises(AttributeError):
+        redactions[0].kind = "name"  # type: ignore[misc]
 
 
 def test_copy_record_is_model_copy() -> None:

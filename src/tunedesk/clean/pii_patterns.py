@@ -9,12 +9,17 @@ need Python run only on the few candidates a pattern finds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import NamedTuple
 
-Span = tuple[int, int, str]
-"""(start, end, normalisation key) of one detected value."""
+from tunedesk.clean.pii_classes import LOWER, SKETCH_UPPER, TRIGGER_CAPITAL, TRIGGER_CAPITALS, UPPER, char_classes
+from tunedesk.clean.pii_numbers import IBAN_LENGTHS as IBAN_LENGTHS
+from tunedesk.clean.pii_numbers import US_STATES as US_STATES
+from tunedesk.clean.pii_numbers import NumberSpans as NumberSpans
+from tunedesk.clean.pii_numbers import Span as Span
+from tunedesk.clean.pii_numbers import iban_valid as iban_valid
+from tunedesk.clean.pii_numbers import luhn_valid as luhn_valid
+from tunedesk.clean.pii_numbers import scan_numbers as scan_numbers
 
 FIELD_BREAK = "\n\x00\n"
 """Joins the fields of a ticket into one text; no detector pattern matches across it."""
@@ -24,8 +29,6 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-UPPER = "A-ZÀ-ÖØ-Þ"
-LOWER = "a-zß-öø-ÿ"
 NAME_TOKEN = rf"[{UPPER}](?:['’][{UPPER}])?[{LOWER}]+(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}][{LOWER}]+)?"
 
 # Capitalised words that are never names: greetings to groups, sign-off words, pronouns, sentence starters.
@@ -52,86 +55,45 @@ AMBIGUOUS_NAMES = _word_set(
 _EMAIL_LOCAL_REVERSED = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*")
 _EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
                            r"\.[A-Za-z]{2,24}(?![A-Za-z0-9-])")
-# A run of digit groups joined by one separator, brackets allowed ("(415) 555-0142", "4111 1111 1111 1111"), kept
-# only when it could be PII: long enough for a phone or card, followed by a capitalised word (house number), by two
-# capitals (UK postcode), after a state code (ZIP), or after two capitals (IBAN). Filtering here, in the regex
-# engine, keeps Python off the many prices, dates and times. It starts with a plain character class so the engine
-# can skip quickly to digits; the lookbehind after it rejects starts inside a digit run or an id like TH-104233,
-# and ISO dates are passed over. So is a field that is nothing but an id too short or too long for a card (message
-# authors are often numeric ids): with no word like "call" before it in its field it cannot be PII.
-_NUMBER = re.compile(
-    r"[0-9](?<![0-9\-_/][0-9])(?![0-9]{3}-[0-9]{2}-[0-9]{2}(?![0-9]))"
-    r"(?!(?<=\x00\n[0-9])(?:[0-9]{0,11}|[0-9]{19,})(?:\n\x00|\Z))"
-    r"[0-9]*+(?:(?:[ .\-]|\)[ .\-]?|[ .\-]?\()[0-9]++)*+"
-    r"(?:(?<=[0-9 .()\-]{7})|(?=[A-Z]?[ \t]+[A-Z])|(?=[A-Z]{2}(?![A-Za-z0-9]))|(?<=[A-Z]{2}[ \t][0-9]{5})"
-    r"|(?<=[A-Z]{2}[0-9]{2}))"
-)
-_RUN = re.compile(r"[0-9]+")
-_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_PHONE_KEYWORD = re.compile(r"(?i)(?:phone|tel|call|mobile|cell|whatsapp|sms|fax|text me|reach me)\b")
-_DATE_SHAPES = frozenset({(4, 2, 2), (2, 2, 4), (1, 2, 4), (2, 1, 4), (1, 1, 4), (4, 1, 1), (4, 2, 1), (4, 1, 2)})
-_PHONE_SHAPES = frozenset({(3, 4), (3, 3, 4), (1, 3, 3, 4), (2, 4, 4), (4, 3, 4), (3, 4, 4)})
-
-_STREET_SUFFIX = (
-    "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|"
-    "Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Close|Gardens|Row|Mews|Hill|Grove"
-)
-_UK_POSTCODE = r"(?:[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})"
-_CITY = rf"[{UPPER}][{LOWER}]+(?:[ \t][{UPPER}][{LOWER}]+){{0,2}}"
-_STREET = re.compile(
-    rf"[0-9]{{1,6}}[A-Z]?[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[0-9]+(?:st|nd|rd|th)|[{UPPER}][{LOWER}]+)"
-    rf"(?:[ \t]+[{UPPER}][{LOWER}]+){{0,3}}[ \t]+(?:{_STREET_SUFFIX})\b\.?(?:[ \t]+[NSEW]{{1,2}}\b)?"
-    r"(?:,?[ \t]*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl|#)\.?[ \t]*#?[A-Za-z0-9-]{1,6}\b)?"
-    rf"(?:,?[ \t]*\n?[ \t]*{_CITY}(?:,?[ \t]*[A-Z]{{2}}[ \t]+[0-9]{{5}}(?:-[0-9]{{4}})?|[ \t]+{_UK_POSTCODE})\b)?"
-)
-_CITY_STATE_BEFORE = re.compile(rf"({_CITY}),[ \t]*[A-Z]{{2}}[ \t]+$")
-_ZIP = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
-_POSTCODE = re.compile(_UK_POSTCODE + r"$")
-US_STATES = _word_set(
-    """AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH
-    OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR"""
-)
-
 _TWO_NAMES = rf"{NAME_TOKEN}(?:[ \t]+{NAME_TOKEN})?"
+GREETING_WORDS = ("Hi", "Hello", "Hey", "Dear", "Good morning", "Good afternoon", "Good evening", "Mr", "Mrs", "Ms",
+                  "Miss", "Mx", "Dr", "Prof")
+SIGNOFF_WORDS = ("Thanks", "Thank you", "Many thanks", "Best regards", "Best wishes", "Best", "Kind regards",
+                 "Warm regards", "Regards", "Cheers", "Sincerely", "Yours", "Take care", "All the best")
 # Each pattern starts with a list of literal words, so the regex engine can skip straight to their first letters.
 _GREETING = re.compile(
-    r"(?:Hi|Hello|Hey|Dear|Good morning|Good afternoon|Good evening|Mr|Mrs|Ms|Miss|Mx|Dr|Prof)[,.]?[ \t]+"
+    rf"(?:{'|'.join(GREETING_WORDS)})[,.]?[ \t]+"
     rf"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+)?({_TWO_NAMES})"
 )
 _GREETING_STARTS = ("H", "D", "G", "M", "P")
 """The first letters of the greeting words and titles `_GREETING` starts with."""
 _SIGNOFF = re.compile(
-    r"(?:Thanks|Thank you|Many thanks|Best regards|Best wishes|Best|Kind regards|Warm regards|Regards|Cheers|"
-    r"Sincerely|Yours|Take care|All the best)[,.!]?[ \t]*(?:-[ \t]*)?\n?[ \t]*"
+    rf"(?:{'|'.join(SIGNOFF_WORDS)})[,.!]?[ \t]*(?:-[ \t]*)?\n?[ \t]*"
     rf"({NAME_TOKEN}(?:[ \t]+(?:[A-Z]\.|{NAME_TOKEN}))?)\.?[ \t]*(?:\n[^\n\x00]{{0,60}})?(?=\s*(?:\x00|\Z))"
 )
+
+
+def _trigger(words: tuple[str, ...], then: bytes) -> re.Pattern[bytes]:
+    """Where a pattern that starts with one of these words and goes on as `then` can match, in a text's sketch
+    (`pii_classes.char_classes`): the word's first letter is a trigger capital (one byte, so the engine scans fast),
+    the rest (lower-case letters and spaces) and `then` (the pattern in sketch classes, or looser) follow."""
+    if not all(w[0] in TRIGGER_CAPITALS and re.fullmatch("[a-z ]+", w[1:]) for w in words):
+        raise ValueError(f"a trigger word must be a trigger capital and lower-case letters: {words}")
+    rests = sorted({w[1:] for w in words}, key=len, reverse=True)
+    words_rest = b"|".join(r.encode() for r in rests)
+    return re.compile(re.escape(TRIGGER_CAPITAL) + b"(?=(?:" + words_rest + b")" + then + b")")
+
+
+# What follows the word up to the name's first letter, in sketch classes: "," and "!" are "?" there, like the
+# non-ASCII capitals a name may start with.
+_GREETING_TRIGGER = _trigger(GREETING_WORDS, rb"[.?]?[ \t]+" + SKETCH_UPPER)
+_SIGNOFF_TRIGGER = _trigger(SIGNOFF_WORDS, rb"[.?]?[ \t]*(?:-[ \t]*)?\n?[ \t]*" + SKETCH_UPPER)
 _MY_NAME = re.compile(rf"name(?: is|'s)[ \t]+({_TWO_NAMES})")
 _INTRO_BEFORE_FROM = re.compile(rf"(?:[Tt]his is|I'm|I am)[ \t]+({_TWO_NAMES})$")
 _GROUP_WORDS = frozenset({"team", "support", "crew", "folks", "staff", "desk", "department"})
 _NAME_LEAD = re.compile(
     r"\b(?:Hi|Hello|Hey|Dear|Thanks|Cheers|Regards|Best|Mr|Mrs|Ms|Dr|name is|this is|I'm|I am)[.,!]?[ \t]*\n?[ \t]*$"
 )
-
-IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27,
-    "HU": 28, "IE": 22, "IT": 27, "LU": 20, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SK": 24,
-}
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when a digit string passes the Luhn checksum card numbers carry."""
-    odd = sum(int(d) for d in digits[::-2])
-    even = sum((2 * int(d)) - 9 if d > "4" else 2 * int(d) for d in digits[-2::-2])
-    return (odd + even) % 10 == 0
-
-
-def iban_valid(iban: str) -> bool:
-    """True when a compact IBAN (no spaces, upper-case) has a plausible length and passes the mod-97 check."""
-    if not 15 <= len(iban) <= 34 or IBAN_LENGTHS.get(iban[:2], len(iban)) != len(iban):
-        return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
-
 
 def find_emails(text: str) -> list[Span]:
     """Email addresses, found from each '@' outwards (cheaper than scanning every word start)."""
@@ -147,140 +109,6 @@ def find_emails(text: str) -> list[Span]:
     return spans
 
 
-class NumberSpans(NamedTuple):
-    """What one pass over a text's digit groups found, by kind."""
-
-    cards: list[Span]
-    phones: list[Span]
-    ibans: list[Span]
-    addresses: list[Span]
-
-
-def scan_numbers(text: str, settled: Sequence[tuple[int, int]] = ()) -> NumberSpans:
-    """Cards, phones, IBANs and addresses: one pass over digit groups, each group checked where it could be one.
-
-    A digit group inside a `settled` span (an allowlisted one) is passed over: all it could give would overlap it.
-    """
-    found = NumberSpans([], [], [], [])
-    for m in _NUMBER.finditer(text):
-        start, end = m.span()
-        if settled and any(s <= start and end <= e for s, e in settled):
-            continue
-        before = text[start - 1] if start else " "
-        if before.isalpha():
-            if start >= 2 and text[start - 2 : start].isupper() and not (start > 2 and text[start - 3].isalnum()):
-                _add(found.ibans, _iban_at(text, start - 2))
-        elif end - start >= 7:
-            _cards_and_phones(text, start, end, found)
-        after = text[end : end + 3]
-        if (after[:1] in " \t" and after[1:2].isupper()) or (after[:1].isupper() and after[1:2] in " \t"):
-            _add(found.addresses, _street_at(text, start, m.group()))
-        if before in " \t" and start >= 4 and text[start - 3 : start - 1] in US_STATES:
-            _add(found.addresses, _city_state_zip_at(text, start, m.group()))
-        if after[:2].isupper() and after[:2].isalpha() and not after[2:3].isalnum():
-            _add(found.addresses, _postcode_at(text, start, end + 2))
-    return found
-
-
-def _add(spans: list[Span], span: Span | None) -> None:
-    if span is not None:
-        spans.append(span)
-
-
-def _cards_and_phones(text: str, start: int, end: int, found: NumberSpans) -> None:
-    """Try the whole digit group, then shorter runs of its parts ('555-0123 2 times', a card followed by a year)."""
-    if text[start:end].isdigit():  # one plain run, the common case (ids, compact card numbers)
-        _card_or_phone(text, start, end, (end - start,), found)
-        return
-    runs = [m.span() for m in _RUN.finditer(text, start, end)]
-    sizes = [e - s for s, e in runs]
-    i = 0
-    while i < len(runs):
-        for j in range(len(runs), i, -1):
-            if sum(sizes[i:j]) < 7:
-                break  # shorter ranges only have fewer digits
-            if _card_or_phone(text, runs[i][0], runs[j - 1][1], tuple(sizes[i:j]), found):
-                i = j - 1
-                break
-        i += 1
-
-
-def _card_or_phone(text: str, start: int, end: int, shape: tuple[int, ...], found: NumberSpans) -> bool:
-    digits = sum(shape)
-    lead = start - 1 if start and text[start - 1] in "+(" else start
-    lead = lead - 1 if lead and text[lead] == "(" and text[lead - 1] == "+" else lead
-    if 13 <= digits <= 19 and text[lead] != "+" and not any(c in text[start:end] for c in ".()"):
-        number = "".join(_RUN.findall(text, start, end))
-        if luhn_valid(number):
-            found.cards.append((start, end, number))
-            return True
-    if digits <= 15 and _phone_shaped(text, lead, start, end, shape):
-        found.phones.append((lead, end, "".join(_RUN.findall(text, start, end))[-9:]))
-        return True
-    return False
-
-
-def _phone_shaped(text: str, lead: int, start: int, end: int, shape: tuple[int, ...]) -> bool:
-    """Whether digit groups of these sizes read as a phone number rather than a date, amount, size list or id."""
-    digits = sum(shape)
-    if text[lead] == "+":
-        return digits >= 8
-    if text[lead] == "(":
-        return digits >= 10
-    if len(shape) == 1:  # a bare run of digits is a phone only after a word like "call" in the same field
-        window = max(0, lead - 30, text.rfind("\x00", 0, lead) + 1)
-        return _PHONE_KEYWORD.search(text, window, lead) is not None
-    if shape in _DATE_SHAPES or (len(shape) == 2 and shape != (3, 4) and "." in text[start:end]):  # 12.5 kg
-        return False
-    return (text[start] == "0" and 9 <= digits <= 12) or shape in _PHONE_SHAPES
-
-
-def _iban_at(text: str, start: int) -> Span | None:
-    """The IBAN starting at `start`, trailing groups trimmed until the mod-97 check passes."""
-    m = _IBAN.match(text, start)
-    candidate = m.group() if m else ""
-    while len(candidate.replace(" ", "")) >= 15:
-        compact = candidate.replace(" ", "")
-        if iban_valid(compact):
-            return (start, start + len(candidate), compact)
-        cut = candidate.rfind(" ")
-        if cut == -1:
-            return None
-        candidate = candidate[:cut]
-    return None
-
-
-def _street_at(text: str, start: int, number: str) -> Span | None:
-    """A street line starting at the house number that ends this digit group."""
-    house = start + max(number.rfind(c) for c in " .-()") + 1
-    if house > start and text[house - 1] != " ":
-        return None
-    m = _STREET.match(text, house)
-    return (house, m.end(), _address_key(m.group())) if m else None
-
-
-def _city_state_zip_at(text: str, start: int, number: str) -> Span | None:
-    """'Springfield, IL 62704' ending at this ZIP code."""
-    zip_code = _ZIP.match(number)
-    city = _CITY_STATE_BEFORE.search(text, max(0, start - 48), start) if zip_code else None
-    if city is None or zip_code is None:
-        return None
-    end = start + zip_code.end()
-    return (city.start(), end, _address_key(text[city.start() : end]))
-
-
-def _postcode_at(text: str, start: int, end: int) -> Span | None:
-    """A UK postcode ending right after this digit group's two trailing capitals."""
-    m = _POSTCODE.search(text, max(0, start - 6), end)
-    if m is None or (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "#")):  # not #B5C4DF
-        return None
-    return (m.start(), end, _address_key(m.group()))
-
-
-def _address_key(address: str) -> str:
-    return " ".join(address.lower().replace(",", " ").split())
-
-
 def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> list[re.Match[str]]:
     """What `pattern.finditer(text)` finds, for a pattern that never matches empty and only where a `starts` string
     begins: str.find jumps to those few places, where the regex engine's scan would test every character."""
@@ -291,18 +119,30 @@ def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> 
             positions.append(pos)
             pos = text.find(start, pos + 1)
     positions.sort()
-    matches, resume = [], 0
+    return list(matches_at(pattern, text, positions))
+
+
+def matches_at(pattern: re.Pattern[str], text: str, positions: Iterable[int]) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, for a pattern that never matches empty and can begin only at these
+    positions (ascending): like finditer, a match is looked for again only after the end of the last one."""
+    resume = 0
     for pos in positions:
         if pos >= resume and (m := pattern.match(text, pos)) is not None:
-            matches.append(m)
+            yield m
             resume = m.end()
-    return matches
 
 
-def find_greeting_names(text: str) -> list[Span]:
-    """Names after a greeting or a title: 'Hi Maria,', 'Dear Mr. Lopez', 'Hello Anna Schmidt', 'from Ms. Okafor'."""
-    spans = []
-    for m in matches_from(_GREETING, text, _GREETING_STARTS):
+def find_greeting_names(text: str, sketch: bytes | None = None) -> list[Span]:
+    """Names after a greeting or a title: 'Hi Maria,', 'Dear Mr. Lopez', 'Hello Anna Schmidt', 'from Ms. Okafor'.
+
+    `sketch`: the text's `char_classes`, when the caller has it already.
+    """
+    spans: list[Span] = []
+    # Every greeting begins where its trigger does in the sketch, so matching only there finds what finditer finds.
+    starts = [t.start() for t in _GREETING_TRIGGER.finditer(char_classes(text) if sketch is None else sketch)]
+    if not starts:
+        return spans
+    for m in matches_at(_GREETING, text, starts):
         span = _name_span(text, m)
         # After "Hi," a capitalised word usually starts the sentence ("Hi, Today I…"); a name then stands alone.
         if span and ("," not in text[m.start() : m.start(1)] or text[span[1] : span[1] + 1] in ",.!:;\n"):
@@ -310,15 +150,19 @@ def find_greeting_names(text: str) -> list[Span]:
     return spans
 
 
-def find_signoff_names(text: str) -> list[Span]:
-    """A short name line after 'Thanks,', 'Best,', 'Cheers,' … at the end of a message."""
-    return [span for m in _SIGNOFF.finditer(text) if (span := _name_span(text, m))]
+def find_signoff_names(text: str, sketch: bytes | None = None) -> list[Span]:
+    """A short name line after 'Thanks,', 'Best,', 'Cheers,' … at the end of a message.
+
+    `sketch`: the text's `char_classes`, when the caller has it already.
+    """
+    starts = [t.start() for t in _SIGNOFF_TRIGGER.finditer(char_classes(text) if sketch is None else sketch)]
+    return [span for m in matches_at(_SIGNOFF, text, starts) if (span := _name_span(text, m))] if starts else []
 
 
 def find_self_intro_names(text: str) -> list[Span]:
     """Names people give themselves: 'my name is …', 'this is … from', 'I'm … from'."""
     spans = [span for m in _MY_NAME.finditer(text) if text[max(0, m.start() - 3) : m.start()] in ("my ", "My ")
-             and (span := _name_span(text, m))]
+             and (span := _name_span(text, m))] if "name" in text else []  # str.find scans faster than the engine
     at = text.find(" from ")
     while at != -1:
         m = _INTRO_BEFORE_FROM.search(text, max(0, at - 48), at)
@@ -396,8 +240,35 @@ def find_pattern(pattern: re.Pattern[str], text: str, starts: Iterable[str] | No
 
     `starts`: strings every match of the pattern begins with, when they are known (see `matches_from`).
     """
+    return _pattern_spans(pattern, pattern.finditer(text) if starts is None else matches_from(pattern, text, starts))
+
+
+Trigger = tuple[bytes, "re.Pattern[bytes] | None"]
+"""Where a pattern can begin, in a text's sketch: at each occurrence of the bytes, where the pattern (if any) then
+matches the sketch."""
+
+
+def find_pattern_at(pattern: re.Pattern[str], triggers: Sequence[Trigger], text: str,
+                    sketch: bytes | None = None) -> list[Span]:
+    """What `find_pattern` finds, for a pattern that can begin only at its `triggers` in the text's sketch
+    (`pii_classes.char_classes`): `bytes.find` jumps to them, where the regex engine would try every character."""
+    sketch = char_classes(text) if sketch is None else sketch
+    positions = []
+    for needle, then in triggers:
+        pos = sketch.find(needle)
+        while pos != -1:
+            if then is None or then.match(sketch, pos + len(needle)):
+                positions.append(pos)
+            pos = sketch.find(needle, pos + 1)
+    if not positions:
+        return []
+    positions.sort()
+    return _pattern_spans(pattern, matches_at(pattern, text, positions))
+
+
+def _pattern_spans(pattern: re.Pattern[str], matches: Iterable[re.Match[str]]) -> list[Span]:
     spans: list[Span] = []
-    for m in pattern.finditer(text) if starts is None else matches_from(pattern, text, starts):
+    for m in matches:
         group = next((i for i, g in enumerate(m.groups(), 1) if g), 0) if pattern.groups else 0
         start, end = m.span(group)
         if end > start:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tunedesk.clean import pii_patterns as pii
+from tunedesk.clean.pii_classes import CLASS_TABLE
+from tunedesk.clean.pii_scan import Allowlist, Candidate, Detector, NumberKind, detect, resolve
 from tunedesk.clean.redaction_fields import (
     apply_replacements,
     context_snippet,
@@ -44,6 +46,12 @@ DEFAULT_ORDER_PATTERN = r"""(?x)
 """
 DEFAULT_ORDER_STARTS = ("-", "rder", "hase", "#")
 """The literals every match of the default order pattern begins with (see `pii_patterns.matches_from`)."""
+_BEFORE_ORDER_DIGITS = re.compile(rb"(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5}")
+DEFAULT_ORDER_TRIGGERS = ((b"-00000", None), (b"#00000", None), (b"rder", _BEFORE_ORDER_DIGITS),
+                          (b"hase", _BEFORE_ORDER_DIGITS))
+"""Where a match of the default order pattern can begin, in the text's sketch (`pii_classes`): at each of its
+literal starts, followed by what the pattern allows before the digits, in sketch classes or looser ("0" a digit,
+"\\x01"/"\\x02" a capital, "?" a colon); see `pii_patterns.find_pattern_at`."""
 BUILTIN_KINDS = ("email", "phone", "card", "iban", "address", "name", "order_number")
 PLACEHOLDER_TYPES = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS",
                      "name": "NAME", "order_number": "ORDER"}
@@ -53,6 +61,8 @@ PRESIDIO_TYPES = {"PERSON": "name", "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "p
 PRIORITY = {"custom": 0, "card": 1, "iban": 2, "email": 3, "phone": 4, "order_number": 5, "address": 6, "name": 7,
             "presidio": 8}
 CONTEXT_CHARS = 40
+_BREAK = len(pii.FIELD_BREAK)
+_NAME_PRIORITY = PRIORITY["name"]
 
 
 def _compiles(pattern: str) -> str:
@@ -204,6 +214,18 @@ class Redaction:
     """About 40 characters either side on one line, the original marked as ⟦original⟧."""
 
 
+_set_redaction_fields = vars(Redaction)["__dict__"].__set__
+
+
+def _redaction(ticket_id: str, field: str, kind: str, placeholder: str, original: str, context: str) -> Redaction:
+    """`Redaction(...)`: the same instance, its fields set in one go instead of one `object.__setattr__` each (the
+    frozen dataclass's `__init__`); a ticket gets a few of them."""
+    redaction = object.__new__(Redaction)
+    _set_redaction_fields(redaction, {"ticket_id": ticket_id, "field": field, "kind": kind, "placeholder": placeholder,
+                                      "original": original, "context": context})
+    return redaction
+
+
 class TicketState:
     """What one ticket's redaction remembers: placeholders given so far and the names of its people."""
 
@@ -218,23 +240,18 @@ class TicketState:
         found = self.placeholders.get((ptype, key))
         if found is None:
             n = self.counts[ptype] = self.counts.get(ptype, 0) + 1
-            found = self.placeholders[(ptype, key)] = fmt.format(type=ptype, n=n)
+            found = self.placeholders[(ptype, key)] = _placeholder_text(fmt, ptype, n)
         return found
 
 
+@lru_cache(maxsize=1024)
+def _placeholder_text(fmt: str, ptype: str, n: int) -> str:
+    return fmt.format(type=ptype, n=n)  # cached: the same few placeholders come back on every ticket
+
+
 Finder = Callable[[str], list[pii.Span]]
-Candidate = tuple[int, int, int, str, str, str, bool]
-"""(start, end, priority, kind, placeholder type, key, mask?) of one detection before overlaps are resolved."""
 Replacement = tuple[int, int, str, str]
 """(start, end, kind, placeholder) of one accepted detection."""
-
-
-class _Detector(NamedTuple):
-    find: Finder
-    priority: int
-    kind: str
-    ptype: str
-    mask: bool
 
 
 class Redactor:
@@ -244,10 +261,7 @@ class Redactor:
         self.rules = rules
         self._number_kinds = _number_kinds(rules)
         self._detectors = _builtin_detectors(rules) + _custom_detectors(rules)
-        allowed = sorted({a for a in [*rules.allowlist, *allowlist] if a.strip()}, key=len, reverse=True)
-        self._allow_exact = [a.lower() for a in allowed]
-        self._allow_any = re.compile("|".join(map(re.escape, allowed)), re.IGNORECASE) if allowed else None
-        self._allow_patterns = [re.compile(p) for p in rules.allowlist_patterns]
+        self._allowlist = Allowlist([*rules.allowlist, *allowlist], rules.allowlist_patterns)
         name = rules.name
         self._known = name.enabled and name.known
         self._name_mask = name.action == "mask"
@@ -263,25 +277,39 @@ class Redactor:
 
     def redact_ticket(self, ticket: Ticket) -> tuple[Ticket, list[Redaction]]:
         """A copy of the ticket with subject, messages, authors and metadata strings redacted, participants dropped."""
-        texts = ticket_texts(ticket)
-        state = TicketState(_people(ticket) if self._known else ())
+        if self._known:
+            people = [p.name for p in ticket.participants if p.name]  # the names its text may mention, then authors
+            texts = ticket_texts(ticket, people)
+        else:
+            people, texts = [], ticket_texts(ticket)
+        state = TicketState(people)
         replacements = self._replacements(pii.FIELD_BREAK.join(texts), state)
         redactions: list[Redaction] = []
         replaced: dict[int, str] = {}
-        for i, spans in split_by_field(texts, replacements, len(pii.FIELD_BREAK)).items():
+        ticket_id = ticket.id
+        for i, spans in split_by_field(texts, replacements, _BREAK).items():
             text, where = texts[i], field_name(ticket, i)
-            redactions += [Redaction(ticket.id, where, kind, placeholder, text[start:end],
-                                     context_snippet(text, start, end, CONTEXT_CHARS))
+            redactions += [_redaction(ticket_id, where, kind, placeholder, text[start:end],
+                                      context_snippet(text, start, end, CONTEXT_CHARS))
                            for start, end, kind, placeholder in spans]
             replaced[i] = apply_replacements(text, spans)
         return rebuild_ticket(ticket, replaced), redactions
 
     def _replacements(self, text: str, state: TicketState) -> list[Replacement]:
-        allowed = self._allowlisted(text)
-        candidates = self._detect(text, state, allowed)
+        """The accepted detections in a text, with their placeholders."""
+        encoded = text.encode("ascii", "replace")  # one byte a character, for the allowlist and the sketch
+        allowed = self._allowlist.spans(text, encoded)
+        candidates = detect(text, self._number_kinds, self._detectors, allowed, encoded.translate(CLASS_TABLE))
+        if self._known and state.variants:
+            spans = pii.find_known_names(text, state.variants, self._ambiguous)
+            if spans:
+                found = [(s, e, _NAME_PRIORITY, "name", "NAME", key, self._name_mask) for s, e, key in spans]
+                candidates = candidates + found if candidates else found
+        if self._presidio is not None:
+            candidates += _presidio_candidates(self._presidio, self.rules.presidio, text)
         if not candidates:
             return []
-        chosen = _resolve(candidates, allowed)
+        chosen = resolve(candidates, allowed)
         aliases = state.aliases
         for c in chosen:
             if c[3] == "name" and " " in c[5]:
@@ -291,97 +319,44 @@ class Redactor:
         return [(start, end, kind, state.placeholder(ptype, aliases.get(key, key) if kind == "name" else key, fmt))
                 for start, end, _, kind, ptype, key, _ in chosen]
 
-    def _detect(self, text: str, state: TicketState, allowed: list[tuple[int, int]]) -> list[Candidate]:
-        found: list[Candidate] = []
-        if self._number_kinds:
-            numbers = pii.scan_numbers(text, allowed)
-            for index, priority, kind, ptype, mask in self._number_kinds:
-                if numbers[index]:
-                    found += [(s, e, priority, kind, ptype, key, mask) for s, e, key in numbers[index]]
-        for find, priority, kind, ptype, mask in self._detectors:
-            spans = find(text)
-            if spans:
-                found += [(s, e, priority, kind, ptype, key, mask) for s, e, key in spans]
-        if self._known and state.variants:
-            spans = pii.find_known_names(text, state.variants, self._ambiguous)
-            found += [(s, e, PRIORITY["name"], "name", "NAME", key, self._name_mask) for s, e, key in spans]
-        if self._presidio is not None:
-            found.extend(_presidio_candidates(self._presidio, self.rules.presidio, text))
-        return found
 
-    def _allowlisted(self, text: str) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        if self._allow_exact:
-            lowered = text.lower()
-            if len(lowered) == len(text):
-                for item in self._allow_exact:
-                    pos = lowered.find(item)
-                    while pos != -1:
-                        spans.append((pos, pos + len(item)))
-                        pos = lowered.find(item, pos + 1)
-            elif self._allow_any is not None:  # a few characters (İ) change length when lowered: offsets would shift
-                spans += [m.span() for m in self._allow_any.finditer(text)]
-        for pattern in self._allow_patterns:
-            spans += [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
-        return spans
-
-
-def _resolve(candidates: list[Candidate], allowed: list[tuple[int, int]]) -> list[Candidate]:
-    """Longest detection first, ties by priority; anything overlapping an allowlisted or taken span stays."""
-    taken = list(allowed)
-    chosen = []
-    for c in sorted(candidates, key=_longest_first):
-        start, end = c[0], c[1]
-        for t_start, t_end in taken:
-            if start < t_end and t_start < end:
-                break
-        else:
-            taken.append((start, end))
-            if c[6]:
-                chosen.append(c)
-    chosen.sort()
-    return chosen
-
-
-def _longest_first(c: Candidate) -> tuple[int, int, int]:
-    return (c[0] - c[1], c[2], c[0])
-
-
-def _people(ticket: Ticket) -> list[str]:
-    """Participants' names and message authors: the names this ticket's text may mention."""
-    return [p.name for p in ticket.participants if p.name] + [m.author for m in ticket.messages if m.author]
-
-
-def _number_kinds(rules: RedactionRules) -> list[tuple[int, int, str, str, bool]]:
+def _number_kinds(rules: RedactionRules) -> list[NumberKind]:
     """The enabled detectors served by the one pass over digit groups: where in `NumberSpans` their finds are,
     priority, kind, placeholder type and whether they mask."""
     rule_of = {"card": (rules.card, "cards"), "phone": (rules.phone, "phones"), "iban": (rules.iban, "ibans"),
                "address": (rules.address, "addresses")}
-    return [(pii.NumberSpans._fields.index(spans), PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask")
-            for kind, (rule, spans) in rule_of.items() if rule.enabled]
+    return [NumberKind(pii.NumberSpans._fields.index(spans), PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind],
+                       rule.action == "mask") for kind, (rule, spans) in rule_of.items() if rule.enabled]
 
 
-def _builtin_detectors(rules: RedactionRules) -> list[_Detector]:
+def _is_default_order(rules: RedactionRules) -> bool:
+    return rules.order_number.pattern == DEFAULT_ORDER_PATTERN
+
+
+def _builtin_detectors(rules: RedactionRules) -> list[Detector]:
     name = rules.name
     order = re.compile(rules.order_number.pattern)
-    starts = DEFAULT_ORDER_STARTS if rules.order_number.pattern == DEFAULT_ORDER_PATTERN else None
-    finders: list[tuple[str, DetectorRule, Finder]] = [
-        ("email", rules.email, pii.find_emails),
-        ("order_number", rules.order_number, partial(pii.find_pattern, order, starts=starts)),
+    default_order = _is_default_order(rules)
+    # (kind, rule, finder, whether the finder takes the text's sketch)
+    finders: list[tuple[str, DetectorRule, Finder, bool]] = [
+        ("email", rules.email, pii.find_emails, False),
+        ("order_number", rules.order_number, partial(pii.find_pattern_at, order, DEFAULT_ORDER_TRIGGERS)
+         if default_order else partial(pii.find_pattern, order), default_order),
     ]
-    for enabled, finder in ((name.greetings, pii.find_greeting_names), (name.signoffs, pii.find_signoff_names),
-                            (name.self_intro, pii.find_self_intro_names)):
+    for enabled, finder, sketched in ((name.greetings, pii.find_greeting_names, True),
+                                      (name.signoffs, pii.find_signoff_names, True),
+                                      (name.self_intro, pii.find_self_intro_names, False)):
         if enabled:
-            finders.append(("name", name, finder))
+            finders.append(("name", name, finder, sketched))
     return [
-        _Detector(finder, PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask")
-        for kind, rule, finder in finders
+        Detector(finder, PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask", sketched)
+        for kind, rule, finder, sketched in finders
         if rule.enabled
     ]
 
 
-def _custom_detectors(rules: RedactionRules) -> list[_Detector]:
-    return [_Detector(partial(pii.find_pattern, re.compile(rule.pattern)), PRIORITY["custom"], rule.name,
+def _custom_detectors(rules: RedactionRules) -> list[Detector]:
+    return [Detector(partial(pii.find_pattern, re.compile(rule.pattern)), PRIORITY["custom"], rule.name,
                       rule.placeholder_type, rule.action == "mask") for rule in rules.custom]
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from itertools import accumulate
-from operator import add
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -39,16 +37,25 @@ def _metadata_strings(value: Any, path: str, out: list[tuple[str, str]]) -> None
             _metadata_strings(item, f"{path}[{i}]", out)
 
 
-def ticket_texts(ticket: Ticket) -> list[str]:
-    """The texts of `ticket_fields` in the same order, without their names (most fields never need one)."""
+def ticket_texts(ticket: Ticket, authors: list[str] | None = None) -> list[str]:
+    """The texts of `ticket_fields` in the same order, without their names (most fields never need one).
+
+    `authors`: a list to which the message authors are added as well, in order (saves redaction a second pass).
+    """
     texts = [ticket.subject]
     for message in ticket.messages:
         texts.append(message.body)
-        if message.author:
-            texts.append(message.author)
+        author = message.author
+        if author:
+            texts.append(author)
+            if authors is not None:
+                authors.append(author)
     if ticket.metadata:
         _metadata_texts(ticket.metadata, texts)
     return texts
+
+
+_CONTAINERS = (dict, list, tuple)  # a tuple of types: `dict | list | tuple` would build a union object each time
 
 
 def _metadata_texts(value: dict[Any, Any] | list[Any] | tuple[Any, ...], out: list[str]) -> None:
@@ -56,7 +63,7 @@ def _metadata_texts(value: dict[Any, Any] | list[Any] | tuple[Any, ...], out: li
     for item in value.values() if isinstance(value, dict) else value:
         if isinstance(item, str):
             out.append(item)
-        elif isinstance(item, dict | list | tuple):
+        elif isinstance(item, _CONTAINERS):
             _metadata_texts(item, out)
 
 
@@ -83,15 +90,18 @@ def rebuild_ticket(ticket: Ticket, replaced: Mapping[int, str]) -> Ticket:
     """
     messages = []
     position = 1  # 0 is the subject
-    for message in ticket.messages:
-        body = replaced.get(position, message.body)
-        author = message.author
-        if author:
+    if len(replaced) > (0 in replaced):  # a position other than the subject's
+        for message in ticket.messages:
+            body = replaced.get(position, message.body)
+            author = message.author
+            if author:
+                position += 1
+                author = replaced.get(position, author)
             position += 1
-            author = replaced.get(position, author)
-        position += 1
-        changed = body is not message.body or author is not message.author
-        messages.append(copy_record(message, {"body": body, "author": author}) if changed else message)
+            changed = body is not message.body or author is not message.author
+            messages.append(copy_record(message, {"body": body, "author": author}) if changed else message)
+    else:  # only the subject, if anything, changes: every message stays (what the loop above would find)
+        messages = list(ticket.messages)
     metadata = ticket.metadata
     if any(index >= position for index in replaced):
         metadata = _replace_strings(metadata, _numbered_texts(replaced, position))
@@ -110,14 +120,21 @@ def copy_record(record: Record, update: dict[str, Any]) -> Record:
     """
     if record.__pydantic_extra__ is not None or record.__pydantic_private__ is not None:
         return record.model_copy(update=update)
-    copied = object.__new__(type(record))
-    values = record.__dict__.copy()
-    values.update(update)
-    object.__setattr__(copied, "__dict__", values)
-    object.__setattr__(copied, "__pydantic_fields_set__", record.__pydantic_fields_set__ | update.keys())
-    object.__setattr__(copied, "__pydantic_extra__", None)
-    object.__setattr__(copied, "__pydantic_private__", None)
+    copied = _new(type(record))
+    # BaseModel's own slot setters, called directly: what object.__setattr__ does, without looking them up.
+    _set_dict(copied, record.__dict__ | update)  # the same keys in the same order as a copy then update
+    fields_set = record.__pydantic_fields_set__
+    _set_fields_set(copied, fields_set.copy() if update.keys() <= fields_set else fields_set.union(update))
+    _set_extra(copied, None)
+    _set_private(copied, None)
     return copied
+
+
+_new = object.__new__
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
+_set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
+_set_private = vars(BaseModel)["__pydantic_private__"].__set__
 
 
 def _numbered_texts(replaced: Mapping[int, str], first: int) -> Iterator[str | None]:
@@ -134,7 +151,7 @@ def _replace_strings(value: Any, texts: Iterator[str | None]) -> Any:
         return value if new is None else new
     if isinstance(value, dict):
         return {key: _replace_strings(item, texts) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return type(value)(_replace_strings(item, texts) for item in value)
     return value
 
@@ -147,17 +164,26 @@ def split_by_field(texts: list[str], replacements: list[tuple[int, int, str, str
     """
     if not replacements:
         return {}
-    # Where each field ends in the joined text, summed in C rather than in a Python loop.
-    ends = list(map(add, accumulate(map(len, texts)), range(0, separator * len(texts), separator)))
+    ends, position = [], -separator  # where each field ends in the joined text
+    for text in texts:
+        position += len(text) + separator
+        ends.append(position)
     last = len(texts) - 1
     per_field: dict[int, list[tuple[int, int, str, str]]] = {}
     for start, end, kind, placeholder in replacements:
-        i = min(bisect_right(ends, start), last)
+        i = bisect_right(ends, start)
+        if i > last:
+            i = last
         field_end = ends[i]
         offset = field_end - len(texts[i])
-        local_start, local_end = max(start - offset, 0), min(end, field_end) - offset
+        local_start = start - offset if start > offset else 0
+        local_end = (end if end < field_end else field_end) - offset
         if local_end > local_start:
-            per_field.setdefault(i, []).append((local_start, local_end, kind, placeholder))
+            spans = per_field.get(i)
+            if spans is None:
+                per_field[i] = [(local_start, local_end, kind, placeholder)]
+            else:
+                spans.append((local_start, local_end, kind, placeholder))
     return per_field
 
 
