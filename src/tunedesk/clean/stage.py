@@ -19,6 +19,7 @@ from tunedesk.clean.dedup import Deduplicator
 from tunedesk.clean.funnel import CleanSummary, write_funnel
 from tunedesk.clean.quality import Assessment, QualityRules
 from tunedesk.clean.redact import Redaction, Redactor
+from tunedesk.clean.redaction_fields import copy_record
 from tunedesk.clean.review import write_review
 from tunedesk.clean.rules_file import load_workspace_rules
 from tunedesk.errors import ConfigError
@@ -68,10 +69,10 @@ class TicketCleaner:
         customer = [m.body for m in messages if m.role == Role.customer]
         agent = [m.body for m in messages if m.role == Role.agent]
         hit = self.escalation.match_history(customer, ticket.category, ticket.tags, agent[-1] if agent else "")
-        draft = ticket.model_copy(update={"messages": messages, "escalation": hit.rule if hit else None})
+        draft = copy_record(ticket, {"messages": messages, "escalation": hit.rule if hit else None})
         redacted, redactions = self.redactor.redact_ticket(draft)
         assessment = self.quality.assess(redacted)
-        redacted = redacted.model_copy(update={"quality": assessment.quality})
+        redacted = copy_record(redacted, {"quality": assessment.quality})
         return CleanedTicket(redacted, assessment, redactions, source_hash or ticket.content_hash(), stripped)
 
     def _public_thread(self, ticket: Ticket, stripped: Counter[str]) -> list[Message]:
@@ -85,9 +86,9 @@ class TicketCleaner:
             if not body:
                 continue
             if thread and thread[-1].role == m.role:
-                thread[-1] = thread[-1].model_copy(update={"body": f"{thread[-1].body}\n\n{body}"})
+                thread[-1] = copy_record(thread[-1], {"body": f"{thread[-1].body}\n\n{body}"})
             else:
-                thread.append(m.model_copy(update={"body": body}))
+                thread.append(copy_record(m, {"body": body}))
         while len(thread) > 2 and thread[-1].role == Role.customer and _CLOSING.match(thread[-1].body):
             thread.pop()
             stripped["closing_thanks_removed"] += 1
