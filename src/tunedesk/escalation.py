@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import repeat
+from operator import or_
 from typing import Any
 
 from tunedesk.config import EscalationConfig
@@ -63,7 +64,7 @@ class EscalationMatcher:
         flags = [self._gate.flags(w) for w in words]
         # The rules read the texts joined by newlines, whose word runs are those of the texts: a newline separates
         # runs, and lower-casing maps character by character but for the final sigma, which is no run character.
-        if hit := self._match_rules("\n".join(customer_texts), _or(flags)):
+        if hit := self._match_rules("\n".join(customer_texts), reduce(or_, flags, 0)):
             return hit
         if category and category.lower() in self.categories:
             return EscalationHit(category, "category")
@@ -108,13 +109,6 @@ class EscalationMatcher:
         else:
             score = vader_bound.compound(text)
         return EscalationHit(FURIOUS, f"sentiment {score:.2f} < {threshold}") if score < threshold else None
-
-
-def _or(flags: list[int]) -> int:
-    found = 0
-    for f in flags:
-        found |= f
-    return found
 
 
 def sentiment(text: str, threshold: float = -0.5) -> float:
@@ -169,10 +163,6 @@ def _needed(threshold: float) -> float:
     return abs(threshold) * (15 / (1 - threshold * threshold)) ** 0.5
 
 
-def _analyzer() -> Any:
-    return vader_bound.analyzer()
-
-
 @lru_cache(maxsize=1)
 def _bound_words() -> tuple[frozenset[bytes], dict[bytes, float], dict[bytes, float], frozenset[bytes],
                             frozenset[bytes]]:
@@ -183,7 +173,7 @@ def _bound_words() -> tuple[frozenset[bytes], dict[bytes, float], dict[bytes, fl
     def ascii_keys(words: Any) -> Any:  # a run is ASCII: other keys can never equal one
         return (w for w in words if w.isascii())
 
-    lexicon = _analyzer().lexicon
+    lexicon = vader_bound.analyzer().lexicon
     negative = {w.encode(): v for w in ascii_keys(lexicon) if (v := lexicon[w]) < 0}
     positive = {w.encode(): v for w in ascii_keys(lexicon) if (v := lexicon[w]) > 0}
     negations = frozenset(n.lower().encode() for n in ascii_keys(NEGATE))

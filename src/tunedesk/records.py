@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,3 +148,31 @@ class Example(_Record):
     def customer_text(self) -> str:
         """Everything the customer wrote in the example."""
         return "\n".join(t.content for t in self.messages if t.role == "user")
+
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def copy_record(record: Record, update: dict[str, Any]) -> Record:
+    """What `record.model_copy(update=update)` gives, made directly for a model without extra or private fields
+    (values trusted, as with model_copy).
+
+    pydantic's general copy goes through `copy.copy` three times; clean copies about seven records per ticket.
+    """
+    if record.__pydantic_extra__ is not None or record.__pydantic_private__ is not None:
+        return record.model_copy(update=update)
+    copied = _new(type(record))
+    # BaseModel's own slot setters, called directly: what object.__setattr__ does, without looking them up.
+    _set_dict(copied, record.__dict__ | update)  # the same keys in the same order as a copy then update
+    fields_set = record.__pydantic_fields_set__
+    _set_fields_set(copied, fields_set.copy() if update.keys() <= fields_set else fields_set.union(update))
+    _set_extra(copied, None)
+    _set_private(copied, None)
+    return copied
+
+
+_new = object.__new__
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
+_set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
+_set_private = vars(BaseModel)["__pydantic_private__"].__set__

@@ -65,8 +65,6 @@ _GREETING = re.compile(
     rf"(?:{'|'.join(GREETING_WORDS)})[,.]?[ \t]+"
     rf"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+)?({_TWO_NAMES})"
 )
-_GREETING_STARTS = ("H", "D", "G", "M", "P")
-"""The first letters of the greeting words and titles `_GREETING` starts with."""
 _SIGNOFF = re.compile(
     rf"(?:{'|'.join(SIGNOFF_WORDS)})[,.!]?[ \t]*(?:-[ \t]*)?\n?[ \t]*"
     rf"({NAME_TOKEN}(?:[ \t]+(?:[A-Z]\.|{NAME_TOKEN}))?)\.?[ \t]*(?:\n[^\n\x00]{{0,60}})?(?=\s*(?:\x00|\Z))"
@@ -107,19 +105,6 @@ def find_emails(text: str) -> list[Span]:
             spans.append((start, domain.end(), text[start : domain.end()].lower()))
         at = text.find("@", at + 1)
     return spans
-
-
-def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> list[re.Match[str]]:
-    """What `pattern.finditer(text)` finds, for a pattern that never matches empty and only where a `starts` string
-    begins: str.find jumps to those few places, where the regex engine's scan would test every character."""
-    positions = []
-    for start in starts:
-        pos = text.find(start)
-        while pos != -1:
-            positions.append(pos)
-            pos = text.find(start, pos + 1)
-    positions.sort()
-    return list(matches_at(pattern, text, positions))
 
 
 def matches_at(pattern: re.Pattern[str], text: str, positions: Iterable[int]) -> Iterator[re.Match[str]]:
@@ -235,12 +220,9 @@ def in_name_position(text: str, start: int, end: int) -> bool:
     return line.strip(" \t,.!-") == text[start:end]
 
 
-def find_pattern(pattern: re.Pattern[str], text: str, starts: Iterable[str] | None = None) -> list[Span]:
-    """Matches of a configured pattern; when it has groups, the first group that took part is what is masked.
-
-    `starts`: strings every match of the pattern begins with, when they are known (see `matches_from`).
-    """
-    return _pattern_spans(pattern, pattern.finditer(text) if starts is None else matches_from(pattern, text, starts))
+def find_pattern(pattern: re.Pattern[str], text: str) -> list[Span]:
+    """Matches of a configured pattern; when it has groups, the first group that took part is what is masked."""
+    return _pattern_spans(pattern, pattern.finditer(text))
 
 
 Trigger = tuple[bytes, "re.Pattern[bytes] | None"]

@@ -44,8 +44,6 @@ DEFAULT_ORDER_PATTERN = r"""(?x)
   | (?<![A-Za-z0-9&]\#) (?<=\#) ([0-9]{5,12}) \b                                  # #12345678
 )
 """
-DEFAULT_ORDER_STARTS = ("-", "rder", "hase", "#")
-"""The literals every match of the default order pattern begins with (see `pii_patterns.matches_from`)."""
 _BEFORE_ORDER_DIGITS = re.compile(rb"(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5}")
 DEFAULT_ORDER_TRIGGERS = ((b"-00000", None), (b"#00000", None), (b"rder", _BEFORE_ORDER_DIGITS),
                           (b"hase", _BEFORE_ORDER_DIGITS))

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
-from tunedesk.records import Ticket
+from tunedesk.records import Ticket, copy_record
 
 
 def ticket_fields(ticket: Ticket) -> list[tuple[str, str]]:
@@ -108,33 +106,6 @@ def rebuild_ticket(ticket: Ticket, replaced: Mapping[int, str]) -> Ticket:
     update = {"subject": replaced.get(0, ticket.subject), "messages": messages, "participants": [],
               "metadata": metadata}
     return copy_record(ticket, update)
-
-
-Record = TypeVar("Record", bound=BaseModel)
-
-
-def copy_record(record: Record, update: dict[str, Any]) -> Record:
-    """What `record.model_copy(update=update)` gives, made directly for a model without extra or private fields.
-
-    pydantic's general copy goes through `copy.copy` three times; clean copies about three records per ticket.
-    """
-    if record.__pydantic_extra__ is not None or record.__pydantic_private__ is not None:
-        return record.model_copy(update=update)
-    copied = _new(type(record))
-    # BaseModel's own slot setters, called directly: what object.__setattr__ does, without looking them up.
-    _set_dict(copied, record.__dict__ | update)  # the same keys in the same order as a copy then update
-    fields_set = record.__pydantic_fields_set__
-    _set_fields_set(copied, fields_set.copy() if update.keys() <= fields_set else fields_set.union(update))
-    _set_extra(copied, None)
-    _set_private(copied, None)
-    return copied
-
-
-_new = object.__new__
-_set_dict = vars(BaseModel)["__dict__"].__set__
-_set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
-_set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
-_set_private = vars(BaseModel)["__pydantic_private__"].__set__
 
 
 def _numbered_texts(replaced: Mapping[int, str], first: int) -> Iterator[str | None]:

@@ -19,14 +19,13 @@ from tunedesk.clean.dedup import Deduplicator
 from tunedesk.clean.funnel import CleanSummary, write_funnel
 from tunedesk.clean.quality import Assessment, QualityRules
 from tunedesk.clean.redact import Redaction, Redactor
-from tunedesk.clean.redaction_fields import copy_record
 from tunedesk.clean.review import write_review
 from tunedesk.clean.rules_file import load_workspace_rules
 from tunedesk.errors import ConfigError
 from tunedesk.escalation import EscalationMatcher
 from tunedesk.gc_tuning import fewer_collections
 from tunedesk.ingest import batched
-from tunedesk.records import Message, Rejected, Role, Ticket
+from tunedesk.records import Message, Rejected, Role, Ticket, copy_record
 from tunedesk.text.reply import strip_quoted, strip_signature
 from tunedesk.ui import Reporter, SilentReporter
 from tunedesk.workspace import Workspace

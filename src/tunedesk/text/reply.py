@@ -121,35 +121,25 @@ def strip_signature(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip()
-    if not text or text[0] in "-_=*":
-        return _strip_signature_lines(text)  # the first line may be a separator: check content line by line
-    # From here the first line has content, so every cut below line 0 leaves content above it (`_has_content`).
     lines = text.split("\n")
+    # A first line with content (neither blank nor a separator) leaves content above every cut below it: only a
+    # text that opens with a separator character needs `_has_content` line by line.
+    opens_with_content = bool(text) and text[0] not in "-_=*"
+
+    def leaves_content(cut: int) -> bool:
+        return cut > 0 if opens_with_content else _has_content(lines[:cut])
+
     end = len(lines)
     if "\n--" in text:
         cut = _delimited_signature(lines, text.count("\n", 0, text.find("\n--")) + 1)
-        end = end if cut is None else cut
+        if cut is not None and leaves_content(cut):
+            end = cut
     for _ in range(3):  # a mobile footer under a valediction block: peel one layer per pass
         cut = _trailing_signature(lines, end)
-        if not cut:  # None, or line 0: nothing would be left
+        if cut is None or not leaves_content(cut):
             break
         end = cut
     return text if end == len(lines) else "\n".join(lines[:end]).strip()
-
-
-def _strip_signature_lines(text: str) -> str:
-    """`strip_signature` on a stripped text, checking for content above each cut line by line."""
-    lines = text.split("\n")
-    if "\n--" in text:
-        cut = _delimited_signature(lines, 1)
-        if cut is not None and _has_content(lines[:cut]):
-            lines = lines[:cut]
-    for _ in range(3):
-        cut = _trailing_signature(lines, len(lines))
-        if cut is None or not _has_content(lines[:cut]):
-            break
-        lines = lines[:cut]
-    return "\n".join(lines).strip()
 
 
 def extract_reply(text: str) -> str:
@@ -313,12 +303,10 @@ _MAX_CACHED_LINES = 65_536
 
 
 def _signature_kind(line: str) -> int:
-    """What a line can be at the end of a message: 0 when blank, else non-blank, footer, valediction, signature."""
-    kind = _KINDS.get(line)
-    if kind is None:
-        if len(_KINDS) >= _MAX_CACHED_LINES:
-            _KINDS.clear()
-        kind = _KINDS[line] = _line_kind(line.strip())
+    """What a line not seen before can be at the end of a message (0 blank, else the bits), remembered in `_KINDS`."""
+    if len(_KINDS) >= _MAX_CACHED_LINES:
+        _KINDS.clear()
+    kind = _KINDS[line] = _line_kind(line.strip())
     return kind
 
 
