@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,10 +81,20 @@ def test_bad_url_is_a_store_error(tmp_path: Path) -> None:
         open_store(f"sqlite:///{tmp_path}/missing-dir/x.db", tmp_path)
 
 
-@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The PostgreSQL test database, held by one test at a time across xdist workers: the tests below empty or drop
+    its schema (xdist_group did not keep them on one worker)."""
+    url = os.environ["TUNEDESK_TEST_PG_URL"]
+    lock = Path(tempfile.gettempdir()) / f"tunedesk-pg-{hashlib.sha1(url.encode()).hexdigest()[:12]}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield url
+
+
 @pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
-def test_postgresql_store() -> None:
-    store = Store(os.environ["TUNEDESK_TEST_PG_URL"])
+def test_postgresql_store(pg_url: str) -> None:
+    store = Store(pg_url)
     with store.engine.begin() as conn:
         for table in ("clean_tickets", "quarantine", "stage_runs", "articles", "tickets"):
             conn.execute(text(f"DELETE FROM {table}"))
@@ -89,15 +103,14 @@ def test_postgresql_store() -> None:
     assert [t.id for t in store.iter_tickets()] == ["zendesk:1", "zendesk:2"]
 
 
-@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
 @pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
-def test_postgresql_pipeline(tmp_path: Path) -> None:
+def test_postgresql_pipeline(tmp_path: Path, pg_url: str) -> None:
     """init → ingest → clean → re-ingest with the store on PostgreSQL."""
     from tunedesk import ingest
     from tunedesk.clean import stage
     from tunedesk.workspace import Workspace, init_workspace
 
-    url = os.environ["TUNEDESK_TEST_PG_URL"]
+    url = pg_url
     store = Store(url)
     with store.engine.begin() as conn:
         for table in ("clean_tickets", "quarantine", "stage_runs", "articles", "tickets"):
@@ -110,14 +123,13 @@ def test_postgresql_pipeline(tmp_path: Path) -> None:
     assert ingest.run(Workspace.open(tmp_path / "ws", [f"store.url={url}"])).tickets.unchanged == 120
 
 
-@pytest.mark.xdist_group("postgres")  # both PostgreSQL tests share one database: never at the same time
 @pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
-def test_postgresql_stores_opened_at_once_migrate_once() -> None:
+def test_postgresql_stores_opened_at_once_migrate_once(pg_url: str) -> None:
     """Several processes (the server, a CLI command) opening a new PostgreSQL store at the same moment: one
     migrates under an advisory lock, the others wait and find the schema current."""
     from concurrent.futures import ThreadPoolExecutor
 
-    url = os.environ["TUNEDESK_TEST_PG_URL"]
+    url = pg_url
     with Store(url).engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
