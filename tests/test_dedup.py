@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
+from collections.abc import Sequence
+from unittest import mock
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tunedesk.clean.dedup import Deduplicator, lsh_bands, normalise, normalised_words
+from tunedesk.clean import dedup as dedup_module
+from tunedesk.clean.dedup import (
+    ESTIMATE_MARGIN,
+    Deduplicator,
+    DuplicateHit,
+    _HashSet,
+    lsh_bands,
+    normalise,
+    normalised_words,
+)
 from tunedesk.config import DedupConfig
 
 BASE = (
@@ -95,15 +107,26 @@ def test_the_fast_word_split_equals_normalise(text: str, number: int) -> None:
     assert normalised_words(text) == normalise(text).encode().split()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**40), max_size=300, unique=True), st.lists(st.integers(0, 2**40), max_size=300))
+def test_the_hash_set_answers_exactly_like_a_set(values: list[int], queries: list[int]) -> None:
+    # Few distinct values make slot collisions common: those values must still be found.
+    members = _HashSet(np.array(sorted(values), dtype=np.uint64))
+    queries += values[::2]
+    found = members.contains(np.array(queries, dtype=np.uint64))
+    assert found.tolist() == [q in set(values) for q in queries]
+
+
 def test_shared_counts_equal_set_intersections() -> None:
     rng = random.Random(5)
-    dedup = Deduplicator(DedupConfig())
-    kept = [np.array(sorted(rng.sample(range(300), rng.randint(1, 60))), dtype=np.uint64) for _ in range(6)]
-    dedup._kept_shingles = kept
-    mine = np.array(sorted(rng.sample(range(300), 50)), dtype=np.uint64)
-    expected = [len(set(mine.tolist()) & set(k.tolist())) for k in kept]
-    assert dedup._shared_counts(mine, [(i, len(k)) for i, k in enumerate(kept)]) == expected
-    assert expected != [0] * 6
+    dedup = Deduplicator(DedupConfig(shingle=1))
+    batch = dedup._sign([[f"w{i}".encode() for i in rng.sample(range(300), 50)] for _ in range(3)])
+    others = [np.array(sorted(rng.sample(range(2**20), 60)), dtype=np.uint64) for _ in range(5)]
+    others += [batch.shingles[0][::2], batch.shingles[2]]
+    doc = np.array([0, 1, 2, 1, 0, 0, 2])
+    expected = [len(set(batch.shingles[d].tolist()) & set(o.tolist())) for d, o in zip(doc, others, strict=True)]
+    assert Deduplicator._shared_counts(batch, doc, others).tolist() == expected
+    assert expected[-2:] == [25, 50]
 
 
 def test_every_near_duplicate_reported_has_the_exact_similarity_of_its_word_shingles() -> None:
@@ -134,3 +157,89 @@ def _jaccard(a: str, b: str) -> float:
 
     x, y = shingles(a), shingles(b)
     return len(x & y) / len(x | y)
+
+
+class _Reference(Deduplicator):
+    """`check_batch` as it was before it screened whole batches: document by document, every candidate looked up
+    when its turn comes. The batch-wide screening must give exactly its hits and leave exactly its index."""
+
+    def check_batch(self, items: Sequence[tuple[str, str]]) -> list[DuplicateHit | None]:
+        words = [normalised_words(text) for _, text in items]
+        batch = self._sign(words) if self.config.near else None
+        hits: list[DuplicateHit | None] = []
+        for i, (key, _) in enumerate(items):
+            digest = hashlib.sha1(b" ".join(words[i])).digest()
+            hit = None
+            if self.config.exact and digest in self._exact:
+                hit = DuplicateHit("duplicate", self._exact[digest], 1.0)
+            elif batch is not None and len(batch.shingles[i]):
+                hit = self._reference_hit(batch.shingles[i], batch.signatures[i], batch.band_keys[i])
+            if hit is None:
+                self._exact.setdefault(digest, key)
+                if batch is not None and len(batch.shingles[i]):
+                    self._remember(key, batch.shingles[i], batch.signatures[i], batch.band_keys[i])
+            hits.append(hit)
+        return hits
+
+    def _reference_hit(self, shingles: np.ndarray, signature: np.ndarray, keys: list[bytes]) -> DuplicateHit | None:
+        candidates = self._candidates(keys)
+        if not candidates:
+            return None
+        if len(candidates) > dedup_module.TOP_CANDIDATES:
+            rows = self._kept_signatures.take(candidates, axis=0)
+            agree = np.count_nonzero(rows == signature, axis=1)
+            floor = (self.config.threshold - ESTIMATE_MARGIN) * self.config.num_perm
+            order = np.argsort(-agree, kind="stable")[: dedup_module.TOP_CANDIDATES]
+            candidates = [candidates[j] for j in order[agree[order] >= floor].tolist()]
+        sizes = [len(self._kept_shingles[idx]) for idx in candidates]
+        mine = len(shingles)
+        passing = [(idx, size) for idx, size in zip(candidates, sizes, strict=True)
+                   if min(size, mine) / max(size, mine) >= self.config.threshold]
+        best: tuple[float, int] | None = None
+        for idx, size in passing:
+            shared = len(set(shingles.tolist()) & set(self._kept_shingles[idx].tolist()))
+            similarity = shared / (mine + size - shared)
+            if similarity >= self.config.threshold and (best is None or similarity > best[0]):
+                best = (similarity, idx)
+        return DuplicateHit("near_duplicate", self._kept_keys[best[1]], round(best[0], 3)) if best else None
+
+
+@st.composite
+def _batches(draw: st.DrawFn) -> list[list[str]]:
+    """Batches of texts over a few words, many of them copies or small edits of earlier ones (of any batch)."""
+    vocab = [f"w{i}" for i in range(draw(st.integers(2, 12)))]
+    word_lists = st.lists(st.sampled_from(vocab), max_size=14)
+    made: list[list[str]] = []
+    batches = []
+    for _ in range(draw(st.integers(1, 4))):
+        batch = []
+        for _ in range(draw(st.integers(0, 30))):
+            if made and draw(st.booleans()):
+                words = list(draw(st.sampled_from(made)))
+                for _ in range(draw(st.integers(0, 2))):
+                    at = draw(st.integers(0, len(words)))
+                    words[at : at + draw(st.integers(0, 1))] = [draw(st.sampled_from(vocab))]
+            else:
+                words = draw(word_lists)
+            made.append(words)
+            batch.append(" ".join(words) + draw(st.sampled_from(["", "!", " <NAME_3>"])))
+        batches.append(batch)
+    return batches
+
+
+@settings(max_examples=300, deadline=None)
+@given(_batches(), st.sampled_from([0.3, 0.37, 0.5, 0.62, 0.8, 1.0]), st.sampled_from([16, 32, 64]), st.integers(1, 3),
+       st.booleans(), st.integers(1, 8), st.integers(1, 8))
+def test_batch_screening_gives_exactly_the_per_document_results(
+        batches: list[list[str]], threshold: float, num_perm: int, shingle: int, exact: bool, cap: int,
+        top: int) -> None:
+    # Small buckets and a short top list put the cap, the top selection and its floor to work on small batches;
+    # at 0.37 and 0.62 the floor is a whole number of permutations, so an estimate can sit right on it.
+    config = DedupConfig(threshold=threshold, num_perm=num_perm, shingle=shingle, exact=exact)
+    with mock.patch.object(dedup_module, "BUCKET_CAP", cap), mock.patch.object(dedup_module, "TOP_CANDIDATES", top):
+        fast, reference = Deduplicator(config), _Reference(config)
+        for b, texts in enumerate(batches):
+            items = [(f"{b}-{i}", text) for i, text in enumerate(texts)]
+            assert fast.check_batch(items) == reference.check_batch(items)
+    assert fast._kept_keys == reference._kept_keys and fast._exact == reference._exact
+    assert fast._buckets == reference._buckets
