@@ -33,7 +33,8 @@ from rich.table import Table
 
 from tunedesk import ingest
 from tunedesk.clean import stage
-from tunedesk.clean.dedup import Deduplicator, normalise
+from tunedesk.clean.dedup import Deduplicator
+from tunedesk.clean.minhash import normalise
 from tunedesk.example import write_zendesk_export
 from tunedesk.workspace import Workspace, init_workspace
 

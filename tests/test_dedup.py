@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import string
-from collections.abc import Sequence
 from unittest import mock
 
 import numpy as np
@@ -13,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tunedesk.clean import dedup as dedup_module
-from tunedesk.clean.dedup import (
-    ESTIMATE_MARGIN,
-    Deduplicator,
-    DuplicateHit,
-    _HashSet,
-    lsh_bands,
-    normalise,
-    normalised_words,
-)
+from tunedesk.clean.dedup import ESTIMATE_MARGIN, Deduplicator, DuplicateHit, _Screened
+from tunedesk.clean.minhash import HashSet, lsh_bands, normalise, normalised_words
 from tunedesk.config import DedupConfig
 
 BASE = (
@@ -111,7 +102,7 @@ def test_the_fast_word_split_equals_normalise(text: str, number: int) -> None:
 @given(st.lists(st.integers(0, 2**40), max_size=300, unique=True), st.lists(st.integers(0, 2**40), max_size=300))
 def test_the_hash_set_answers_exactly_like_a_set(values: list[int], queries: list[int]) -> None:
     # Few distinct values make slot collisions common: those values must still be found.
-    members = _HashSet(np.array(sorted(values), dtype=np.uint64))
+    members = HashSet(np.array(sorted(values), dtype=np.uint64))
     queries += values[::2]
     found = members.contains(np.array(queries, dtype=np.uint64))
     assert found.tolist() == [q in set(values) for q in queries]
@@ -120,7 +111,7 @@ def test_the_hash_set_answers_exactly_like_a_set(values: list[int], queries: lis
 def test_shared_counts_equal_set_intersections() -> None:
     rng = random.Random(5)
     dedup = Deduplicator(DedupConfig(shingle=1))
-    batch = dedup._sign([[f"w{i}".encode() for i in rng.sample(range(300), 50)] for _ in range(3)])
+    batch = dedup._signer.sign([[f"w{i}".encode() for i in rng.sample(range(300), 50)] for _ in range(3)])
     others = [np.array(sorted(rng.sample(range(2**20), 60)), dtype=np.uint64) for _ in range(5)]
     others += [batch.shingles[0][::2], batch.shingles[2]]
     doc = np.array([0, 1, 2, 1, 0, 0, 2])
@@ -160,26 +151,13 @@ def _jaccard(a: str, b: str) -> float:
 
 
 class _Reference(Deduplicator):
-    """`check_batch` as it was before it screened whole batches: document by document, every candidate looked up
-    when its turn comes. The batch-wide screening must give exactly its hits and leave exactly its index."""
+    """The near-duplicate check as it was before batches were screened: each document's candidates looked up in the
+    live buckets when its turn comes. The batch-wide screening must give exactly its hits and leave exactly its
+    index."""
 
-    def check_batch(self, items: Sequence[tuple[str, str]]) -> list[DuplicateHit | None]:
-        words = [normalised_words(text) for _, text in items]
-        batch = self._sign(words) if self.config.near else None
-        hits: list[DuplicateHit | None] = []
-        for i, (key, _) in enumerate(items):
-            digest = hashlib.sha1(b" ".join(words[i])).digest()
-            hit = None
-            if self.config.exact and digest in self._exact:
-                hit = DuplicateHit("duplicate", self._exact[digest], 1.0)
-            elif batch is not None and len(batch.shingles[i]):
-                hit = self._reference_hit(batch.shingles[i], batch.signatures[i], batch.band_keys[i])
-            if hit is None:
-                self._exact.setdefault(digest, key)
-                if batch is not None and len(batch.shingles[i]):
-                    self._remember(key, batch.shingles[i], batch.signatures[i], batch.band_keys[i])
-            hits.append(hit)
-        return hits
+    def _near_hit(self, screened: _Screened, i: int) -> DuplicateHit | None:
+        batch = screened.batch
+        return self._reference_hit(batch.shingles[i], batch.signatures[i], batch.band_keys[i])
 
     def _reference_hit(self, shingles: np.ndarray, signature: np.ndarray, keys: list[bytes]) -> DuplicateHit | None:
         candidates = self._candidates(keys)

@@ -1,42 +1,26 @@
 """Exact and near-duplicate detection over cleaned conversations: MinHash signatures + LSH banding + exact check.
 
-Tickets are checked in a stable order; the first of a group is kept and later ones point at it.
-
-Why not datasketch's MinHash/MinHashLSH objects: their per-document Python overhead (~200 µs a ticket here)
-alone exceeds the clean stage's budget (5,000 tickets/s for the whole pipeline). Here a whole batch is shingled,
-hashed and signed in a few numpy expressions (crc32 word ids, 32-bit xor-multiply permutations,
-`minimum.reduceat` per document); bands are looked up in plain dicts; the MinHash estimate screens LSH
-candidates and the exact Jaccard similarity of the shingle sets decides, so results are deterministic.
+Tickets are checked in a stable order; the first of a group is kept and later ones point at it. Batches are signed
+by `minhash.Signer`; bands are looked up in plain dicts; the MinHash estimate screens LSH candidates and the exact
+Jaccard similarity of the shingle sets decides, so results are deterministic.
 
 A batch's candidate pairs are screened and their shared shingles counted together, in whole-batch numpy passes
 (`_screen`), before its documents are decided one by one: the per-pair numpy calls of a document-by-document check
 cost more than the arithmetic itself.
 """
-
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import itertools
-import re
-import string
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from tunedesk.clean.minhash import SignedBatch, Signer, normalised_words, sorted_unique
 from tunedesk.config import DedupConfig
 
-_PLACEHOLDER = re.compile(r"<([A-Z]+)_\d+>")
-_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation.replace("<", "").replace(">", "")})
-_UNICODE_SPACE = re.compile(r"[^\x00-\x7f](?<=\s)")
-_TO_SPACE = (string.punctuation.replace("<", "").replace(">", "") + "\x1c\x1d\x1e\x1f").encode()
-_PUNCTUATION_BYTES = bytes.maketrans(_TO_SPACE, b" " * len(_TO_SPACE))
-_MASK32 = np.uint64(0xFFFFFFFF)
-_MIX = np.uint64(1_000_003)
-_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd: multiplicative hashing
 TOP_CANDIDATES = 8
 BUCKET_CAP = 32
 ESTIMATE_MARGIN = 0.12
@@ -49,105 +33,6 @@ class DuplicateHit:
     reason: str  # "duplicate" | "near_duplicate"
     original: str
     similarity: float
-
-
-def normalise(text: str) -> str:
-    """Lower-case words only, placeholders without their numbers, so trivial differences do not count."""
-    if "<" in text:
-        text = _PLACEHOLDER.sub(r"<\1>", text)
-    return " ".join(text.lower().translate(_PUNCTUATION).split())
-
-
-def normalised_words(text: str) -> list[bytes]:
-    """The words of `normalise(text)`, UTF-8 encoded, punctuation removed by a bytes table (several times faster).
-
-    Equivalent: after str.lower, only ASCII punctuation is mapped, and UTF-8 never uses ASCII bytes inside a
-    multi-byte character; the characters str.split() also breaks on within ASCII (x1c-x1f) are mapped to spaces, and
-    a text with other Unicode spaces takes the str path.
-    """
-    if "<" in text:
-        text = _PLACEHOLDER.sub(r"<\1>", text)
-    lowered = text.lower()
-    if not lowered.isascii() and _UNICODE_SPACE.search(lowered):
-        return " ".join(lowered.translate(_PUNCTUATION).split()).encode().split()
-    return lowered.encode().translate(_PUNCTUATION_BYTES).split()
-
-
-def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) whose S-curve is closest to a step at `threshold`, weighing misses twice as much."""
-    xs = np.linspace(0.0, 1.0, 201)
-    best: tuple[float, int, int] | None = None
-    for rows in range(1, num_perm + 1):
-        bands = num_perm // rows
-        p = 1.0 - (1.0 - xs**rows) ** bands
-        false_pos = np.trapezoid(np.where(xs < threshold, p, 0.0), xs)
-        false_neg = np.trapezoid(np.where(xs >= threshold, 1.0 - p, 0.0), xs)
-        cost = false_pos + 2.0 * false_neg
-        if best is None or cost < best[0]:
-            best = (float(cost), bands, rows)
-    assert best is not None
-    return best[1], best[2]
-
-
-class _WordIds(dict[bytes, int]):
-    """Word → its crc32, computed on first sight (a dict lookup after that)."""
-
-    def __missing__(self, word: bytes) -> int:
-        value = self[word] = zlib.crc32(word)
-        return value
-
-
-class _HashSet:
-    """Exact membership among uint64 values below 2**64 - 1, for many queries at once.
-
-    A query costs a multiply and a lookup in a table 4-8 times the number of values, where a binary search over a
-    whole batch's shingles takes 16 steps. Values that lose their slot to another are binary-searched, and only by
-    the queries that land on such a slot.
-    """
-
-    def __init__(self, values: np.ndarray) -> None:
-        bits = max(len(values).bit_length() + 2, 8)
-        self._shift = np.uint64(64 - bits)
-        slots = self._slots(values)
-        self._table = np.full(1 << bits, np.iinfo(np.uint64).max, dtype=np.uint64)
-        self._table[slots] = values
-        lost = self._table[slots] != values
-        self._crowded = np.zeros(1 << bits, dtype=bool)
-        self._crowded[slots[lost]] = True
-        self._lost = np.sort(values[lost])
-
-    def contains(self, queries: np.ndarray) -> np.ndarray:
-        """Whether each query is one of the values."""
-        slots = self._slots(queries)
-        found = self._table[slots] == queries
-        if len(self._lost):
-            retry = np.flatnonzero(self._crowded[slots] & ~found)
-            at = np.minimum(np.searchsorted(self._lost, queries[retry]), len(self._lost) - 1)
-            found[retry] = self._lost[at] == queries[retry]
-        return found
-
-    def _slots(self, values: np.ndarray) -> np.ndarray:
-        return ((values * _FIBONACCI) >> self._shift).astype(np.intp)
-
-
-@dataclass
-class _Batch:
-    """One batch, shingled and signed: per document its unique shingle hashes, signature and band keys.
-
-    `keyed` holds every document's shingles with its position in the batch in the high 32 bits, so that one
-    lookup in `members` answers membership questions about the whole batch; `sizes` counts each document's shingles.
-    """
-
-    shingles: list[np.ndarray]
-    keyed: np.ndarray
-    sizes: np.ndarray
-    signatures: np.ndarray
-    band_keys: list[list[bytes]]
-
-    @functools.cached_property
-    def members(self) -> _HashSet:
-        """`keyed` as a hash set, built when first asked (`cluster` never asks)."""
-        return _HashSet(self.keyed)
 
 
 @dataclass
@@ -163,7 +48,7 @@ class _Screened:
     that cannot pass the floor or the size ratio.
     """
 
-    batch: _Batch
+    batch: SignedBatch
     first: int
     counts: list[int]
     entries: list[list[tuple[int, int, int, int]]]
@@ -177,20 +62,14 @@ class Deduplicator:
 
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
-        rng = np.random.default_rng(1)
-        # 32-bit permutations x -> mix((x ^ s) * a) with odd a: bijections, 6× cheaper than 64-bit arithmetic here.
-        self._a = rng.integers(1, 2**32, size=config.num_perm, dtype=np.uint32) | np.uint32(1)
-        self._s = rng.integers(0, 2**32, size=config.num_perm, dtype=np.uint32)
-        # Candidates are proposed generously (below the threshold); the exact check decides.
-        self._bands, self._rows = lsh_bands(max(0.05, config.threshold - 0.15), config.num_perm)
-        self._band_mix = np.random.default_rng(2).integers(1, 2**63, size=self._rows, dtype=np.uint64)
-        self._buckets: list[dict[bytes, list[int]]] = [{} for _ in range(self._bands)]
+        self._signer = Signer(config)
+        self._band_mix = np.random.default_rng(2).integers(1, 2**63, size=self._signer.rows, dtype=np.uint64)
+        self._buckets: list[dict[bytes, list[int]]] = [{} for _ in range(self._signer.bands)]
         self._kept_keys: list[str] = []
         self._kept_shingles: list[np.ndarray] = []
         self._kept_sets: dict[int, frozenset[int]] = {}
         self._kept_signatures = np.empty((1024, config.num_perm), dtype=np.uint32)
         self._exact: dict[bytes, str] = {}
-        self._word_ids = _WordIds()
 
     def check(self, key: str, text: str) -> DuplicateHit | None:
         """One ticket; see `check_batch`."""
@@ -199,7 +78,7 @@ class Deduplicator:
     def check_batch(self, items: Sequence[tuple[str, str]]) -> list[DuplicateHit | None]:
         """For each (key, text) in order: its duplicate hit, or None after remembering it as kept."""
         words = [normalised_words(text) for _, text in items]
-        screened = self._screen(self._sign(words)) if self.config.near else None
+        screened = self._screen(self._signer.sign(words)) if self.config.near else None
         hits: list[DuplicateHit | None] = []
         for i, (key, _) in enumerate(items):
             digest = hashlib.sha1(b" ".join(words[i])).digest()
@@ -235,7 +114,7 @@ class Deduplicator:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             words = [normalised_words(text) for _, text in chunk]
-            signed = self._sign(words)
+            signed = self._signer.sign(words)
             for i, (key, _) in enumerate(chunk):
                 digest = hashlib.sha1(b" ".join(words[i])).digest()
                 matches = [self._exact[digest]] if digest in self._exact else []
@@ -270,7 +149,7 @@ class Deduplicator:
                 found.update(members[bisect.bisect_left(members, since):] if since else members)
         return sorted(found)
 
-    def _screen(self, batch: _Batch) -> _Screened:
+    def _screen(self, batch: SignedBatch) -> _Screened:
         """Every document's candidates kept before the batch and the pairs it may meet within it, screened and counted.
 
         A document's TOP_CANDIDATES best estimates among the former contain every one of them that can make its
@@ -304,10 +183,10 @@ class Deduplicator:
         found = np.fromiter(itertools.chain.from_iterable(members), dtype=np.int64, count=int(lengths.sum()))
         per_doc = np.fromiter(map(len, band_keys), dtype=np.int64, count=len(band_keys))
         doc = np.repeat(np.repeat(np.arange(len(band_keys), dtype=np.int64), per_doc), lengths)
-        pairs = _sorted_unique((doc << 32) | found)
+        pairs = sorted_unique((doc << 32) | found)
         return pairs >> 32, pairs & 0xFFFFFFFF, lengths
 
-    def _band_pairs(self, batch: _Batch, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    def _band_pairs(self, batch: SignedBatch, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[bool]]:
         """(document, earlier document) pairs of the batch with a band in common, sorted and unique, and which
         documents have any.
 
@@ -315,27 +194,28 @@ class Deduplicator:
         as those are kept, no other can join it; `_fresh_entries` counts any pair left out when it meets one.
         """
         docs = np.flatnonzero(batch.sizes)
-        rows = batch.signatures[docs, : self._bands * self._rows].reshape(len(docs), self._bands, self._rows)
+        bands, width = self._signer.bands, self._signer.rows
+        rows = batch.signatures[docs, : bands * width].reshape(len(docs), bands, width)
         hashed = (rows.astype(np.uint64) * self._band_mix).sum(axis=2).ravel()  # a collision only adds pairs
-        band = np.tile(np.arange(self._bands), len(docs))
+        band = np.tile(np.arange(bands), len(docs))
         order = np.lexsort((hashed, band))  # stable: a band's equal keys stay in document order
-        hashed, band, doc, room = hashed[order], band[order], np.repeat(docs, self._bands)[order], lengths[order]
+        hashed, band, doc, room = hashed[order], band[order], np.repeat(docs, bands)[order], lengths[order]
         new = np.ones(len(order), dtype=bool)
         new[1:] = (hashed[1:] != hashed[:-1]) | (band[1:] != band[:-1])
         start = np.flatnonzero(new)[np.cumsum(new) - 1]
         position = np.arange(len(order)) - start
         count = np.clip(np.minimum(position, BUCKET_CAP - room[start]), 0, None)
         offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        pairs = _sorted_unique((np.repeat(doc, count) << 32) | doc[np.repeat(start, count) + offset])
+        pairs = sorted_unique((np.repeat(doc, count) << 32) | doc[np.repeat(start, count) + offset])
         shares_band = np.zeros(len(batch.shingles), dtype=bool)
         shares_band[doc[position > 0]] = True
         return pairs >> 32, pairs & 0xFFFFFFFF, shares_band.tolist()
 
-    def _agreement(self, batch: _Batch, doc: np.ndarray, signatures: np.ndarray) -> np.ndarray:
+    def _agreement(self, batch: SignedBatch, doc: np.ndarray, signatures: np.ndarray) -> np.ndarray:
         """On how many permutations each batch document's MinHash signature agrees with the matching row."""
         return np.count_nonzero(signatures == batch.signatures[doc], axis=1)
 
-    def _entries(self, batch: _Batch, doc: np.ndarray, others: list[np.ndarray], index: np.ndarray,
+    def _entries(self, batch: SignedBatch, doc: np.ndarray, others: list[np.ndarray], index: np.ndarray,
                  agree: np.ndarray, skip: np.ndarray) -> list[tuple[int, int, int, int]]:
         """(agreement, index, size, shared shingles) of each batch document and other shingle array, shared
         counted (one numpy pass) where it may decide.
@@ -351,7 +231,7 @@ class Deduplicator:
         return list(zip(agree.tolist(), index.tolist(), sizes.tolist(), shared.tolist(), strict=True))
 
     @staticmethod
-    def _shared_counts(batch: _Batch, doc: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    def _shared_counts(batch: SignedBatch, doc: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
         """How many shingles each array in `others` (unique) shares with its batch document, in one numpy pass."""
         if not others:
             return np.zeros(0, dtype=np.int64)
@@ -415,63 +295,3 @@ class Deduplicator:
             bucket = self._buckets[band].setdefault(k, [])
             if not cap or len(bucket) < BUCKET_CAP:  # templated answers fill buckets; earlier members stand for them
                 bucket.append(idx)
-
-    def _sign(self, docs: list[list[bytes]]) -> _Batch:
-        """Shingle, hash and sign every document of a batch with a handful of whole-batch numpy operations."""
-        keyed, shingles = self._shingle_batch(docs)
-        sizes = np.array([len(s) for s in shingles])
-        signatures = np.zeros((len(docs), self.config.num_perm), dtype=np.uint32)
-        keys: list[list[bytes]] = [[] for _ in docs]
-        nonempty = sizes > 0
-        if nonempty.any():
-            flat = np.concatenate([s for s in shingles if len(s)]).astype(np.uint32)
-            permuted = (flat[None, :] ^ self._s[:, None]) * self._a[:, None]
-            permuted ^= permuted >> np.uint32(15)
-            starts = np.concatenate([[0], np.cumsum(sizes[nonempty])[:-1]])
-            signatures[nonempty] = np.minimum.reduceat(permuted, starts, axis=1).T
-            width, step = self._bands * self._rows, self._rows * 4
-            for doc in np.flatnonzero(nonempty):
-                row = signatures[doc, :width].tobytes()
-                keys[doc] = [row[b * step : (b + 1) * step] for b in range(self._bands)]
-        return _Batch(shingles, keyed, sizes, signatures, keys)
-
-    def _shingle_batch(self, docs: list[list[bytes]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Sorted unique 32-bit hashes of every document's k-word shingles (crc32 word ids, combined in numpy),
-        tagged with the document's position in the high 32 bits (see `_Batch.keyed`), and per document untagged."""
-        k = self.config.shingle
-        lengths = np.array([len(w) for w in docs], dtype=np.int64)  # int even when the batch is empty
-        words = itertools.chain.from_iterable(docs)
-        ids = np.fromiter(map(self._word_ids.__getitem__, words), dtype=np.uint64, count=int(lengths.sum()))
-        doc_of = np.repeat(np.arange(len(docs), dtype=np.uint64), lengths)
-        hashed = ids.copy()
-        n = len(ids)
-        for j in range(1, k):  # combine each word with the next k-1 words of the whole stream
-            shifted = np.zeros(n, dtype=np.uint64)
-            shifted[: n - j] = ids[j:]
-            hashed = (hashed * _MIX ^ shifted) & _MASK32
-        position = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        valid = position <= np.repeat(np.maximum(lengths - k, 0), lengths)
-        # A document shorter than k is one shingle of all its words: its first position, combined over its length.
-        short = np.flatnonzero((lengths > 0) & (lengths < k))
-        keyed = (doc_of[valid] << np.uint64(32)) | hashed[valid]
-        for d in short:
-            keyed = keyed[(keyed >> np.uint64(32)) != np.uint64(d)]
-            keyed = np.append(keyed, (np.uint64(d) << np.uint64(32)) | self._short_hash(docs[d]))
-        unique = _sorted_unique(keyed)
-        bounds = np.searchsorted(unique >> np.uint64(32), np.arange(len(docs) + 1, dtype=np.uint64))
-        return unique, [unique[bounds[d] : bounds[d + 1]] & _MASK32 for d in range(len(docs))]
-
-    def _short_hash(self, words: list[bytes]) -> np.uint64:
-        value = np.uint64(0)
-        for w in words:
-            value = (value * _MIX ^ np.uint64(self._word_ids[w])) & _MASK32
-        return value
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """`np.unique` of a 1-d array by sorting: numpy 2.4's hash-based unique took 12x longer on a batch's shingles."""
-    ordered = np.sort(values)
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
