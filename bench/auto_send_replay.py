@@ -1,7 +1,7 @@
 """What `tunedesk serve` in mode auto would do with an evaluation's replies, and how many of those sent are wrong.
 
 Side by side on one evaluation's replies: the confidence-only estimate (replies that do not escalate and reach
-the high confidence threshold) and the server replay (tunedesk.serve.replay: every held-out reply eval generated
+the high confidence threshold) and the server replay (tunedesk.eval.replay: every held-out reply eval generated
 goes through the server's own pipeline — guardrails before generation (escalation rules, sentiment, injection,
 off-topic) and after (the model's marker, grounding, precedent, length), confidence, routing in mode auto — with
 a scripted backend returning the reply and the confidence eval measured, so no model runs). What it would send
@@ -37,9 +37,9 @@ def replay(ws: Any, version: str) -> dict[str, Any]:
     """The server's figures for the replies eval generated, with what this bench also shows: partial replies
     sent, the wrong share of everything reaching a customer without a person, which kinds escalated, and which
     items were sent wrong."""
-    from tunedesk.eval.results import eval_dir, read_replies
+    from tunedesk.eval.replay import Replayed, auto_send_figures, decisions
     from tunedesk.eval.stage import held_out_items
-    from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
+    from tunedesk.store.evaluations import eval_dir, read_replies
 
     rows, _ = read_replies(eval_dir(ws.root, version))
     items = {item.id: item for item in held_out_items(ws, None)}
@@ -60,8 +60,8 @@ def main() -> int:
     parser.add_argument("-w", "--workspace", type=Path, default=Path("demo-workspace"))
     parser.add_argument("--model", default="latest", help="A run id (default: the newest run).")
     args = parser.parse_args()
-    from tunedesk.eval.results import read_summary
-    from tunedesk.train.runs import find_run
+    from tunedesk.store.evaluations import read_summary
+    from tunedesk.store.runs import find_run
     from tunedesk.workspace import Workspace
 
     if not (args.workspace / "tunedesk.yaml").is_file() or not (args.workspace / "runs").is_dir():

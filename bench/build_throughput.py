@@ -27,9 +27,9 @@ sys.path.insert(0, str(HERE))
 
 from clean_throughput import prepare  # noqa: E402
 
-from tunedesk import ingest  # noqa: E402
 from tunedesk.build import stage  # noqa: E402
 from tunedesk.clean import stage as clean_stage  # noqa: E402
+from tunedesk.ingest import stage as ingest  # noqa: E402
 from tunedesk.models.base import load_tokenizer  # noqa: E402
 from tunedesk.validate import run as validate  # noqa: E402
 from tunedesk.workspace import Workspace  # noqa: E402

@@ -31,12 +31,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tunedesk import ingest
 from tunedesk.clean import stage
 from tunedesk.clean.dedup import Deduplicator
 from tunedesk.clean.minhash import normalise
 from tunedesk.example import write_zendesk_export
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.ingest import stage as ingest
+from tunedesk.scaffold import init_workspace
+from tunedesk.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 TARGET = 5000.0

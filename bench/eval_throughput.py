@@ -30,8 +30,8 @@ def main() -> int:
     args = parser.parse_args()
     from rich.console import Console
 
-    from tunedesk.eval.generate import generate
-    from tunedesk.eval.models import load_candidate
+    from tunedesk.models.candidate import load_candidate
+    from tunedesk.models.generate import generate
 
     console = Console()
     root = prepare(args.workdir.resolve())

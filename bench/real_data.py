@@ -93,7 +93,8 @@ def workspace(root: Path, policies: dict[str, Any], escalate: list[str], **clean
     """A fresh workspace with these policies, escalation categories and clean settings."""
     import shutil
 
-    from tunedesk.workspace import Workspace, init_workspace
+    from tunedesk.scaffold import init_workspace
+    from tunedesk.workspace import Workspace
 
     shutil.rmtree(root, ignore_errors=True)
     init_workspace(root, example=False)
@@ -108,13 +109,13 @@ def workspace(root: Path, policies: dict[str, Any], escalate: list[str], **clean
 
 
 def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    from tunedesk import ingest
     from tunedesk.build import stage as build_stage
     from tunedesk.clean import stage as clean_stage
     from tunedesk.eval import gate
     from tunedesk.eval.stage import run as evaluate
+    from tunedesk.ingest import stage as ingest
+    from tunedesk.progress import RichReporter
     from tunedesk.train.stage import run as train
-    from tunedesk.ui import RichReporter
     from tunedesk.validate import run as validate
     from tunedesk.workspace import Workspace
 
@@ -157,10 +158,10 @@ def _metrics(summary: dict[str, Any]) -> dict[str, Any]:
 
 def run_abcd(work: Path) -> dict[str, Any]:
     """ABCD's guidelines as policies and KB, its sample chats through the jsonl importer, clean, build."""
-    from tunedesk import ingest
     from tunedesk.build import stage as build_stage
     from tunedesk.clean import stage as clean_stage
     from tunedesk.errors import TunedeskError
+    from tunedesk.ingest import stage as ingest
 
     guidelines = json.loads((DATA / "abcd" / "guidelines.json").read_text(encoding="utf-8"))
     policies = {"brand": "AcmeBrand", "version": "abcd-2021", "facts": {},

@@ -94,9 +94,9 @@ def main() -> int:
     from rich.console import Console
     from sqlalchemy import select
 
+    from tunedesk.answer.setup import build_responder
     from tunedesk.serve.app import create_app
     from tunedesk.serve.background import serving
-    from tunedesk.serve.setup import build_responder
     from tunedesk.store import tables
     from tunedesk.workspace import Workspace
 
@@ -125,7 +125,7 @@ def main() -> int:
 
 def _measure(console: Any, args: Any, responder: Any, url: str, texts: list[str]) -> tuple[Any, ...]:
     """The latency phase (the server and the backend alone, side by side), then the bounded concurrent load."""
-    from tunedesk.serve.types import TicketIn
+    from tunedesk.answer.types import TicketIn
 
     console.print(f"serving base SmolLM2-135M on {url}; {len(texts)} held-out questions, ≤ {args.max_new_tokens} "
                   "new tokens, greedy")

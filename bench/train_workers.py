@@ -107,11 +107,11 @@ def _trl(config: str, train_path: Path, args: Any) -> tuple[Any, str]:
 def _tunedesk(train_path: Path, val_path: Path, args: Any) -> tuple[Any, str]:
     """tunedesk's own trainer, set up as `tunedesk train` sets it up, on the same rows and number of steps."""
     from tunedesk.config import Config
+    from tunedesk.models.template import load_template
+    from tunedesk.store.runs import Run
     from tunedesk.train import session
     from tunedesk.train.data import encode_file
-    from tunedesk.train.runs import Run
     from tunedesk.train.setup import resolve_dtype
-    from tunedesk.validate.template import load_template
 
     template = load_template(MODEL)
     files = {"train": encode_file(train_path, template, 1024)}
@@ -133,9 +133,9 @@ def reply_loss(model: Any, val_path: Path) -> float:
     """Mean cross-entropy on the replies of the validation rows (fp32, one example at a time): one evaluator for all."""
     import torch
 
+    from tunedesk.models.template import load_template
     from tunedesk.train.data import encode_file
     from tunedesk.train.trainer import trained_positions_loss
-    from tunedesk.validate.template import load_template
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     base = base.float().eval()

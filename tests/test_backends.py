@@ -20,17 +20,17 @@ from typing import Any
 import pytest
 
 from tiny_model import tiny_model_folder
-from tunedesk.config_serve import BackendConfig
+from tunedesk.answer.backends import Backend, BackendError, BackendTimeout, backend_names, get_backend
+from tunedesk.answer.backends.base import ReplySieve
+from tunedesk.answer.backends.llamacpp import LlamaCppBackend
+from tunedesk.answer.backends.openai import OpenAIBackend
+from tunedesk.answer.backends.scripted import ScriptedBackend
+from tunedesk.answer.backends.transformers import TransformersBackend
+from tunedesk.answer.types import Completion, GenerationRequest
+from tunedesk.config.serve import BackendConfig
 from tunedesk.errors import ConfigError
-from tunedesk.eval.generate import generate as eval_generate
-from tunedesk.eval.models import load_candidate
-from tunedesk.serve.backends import Backend, BackendError, BackendTimeout, backend_names, get_backend
-from tunedesk.serve.backends.base import ReplySieve
-from tunedesk.serve.backends.llamacpp import LlamaCppBackend
-from tunedesk.serve.backends.openai import OpenAIBackend
-from tunedesk.serve.backends.scripted import ScriptedBackend
-from tunedesk.serve.backends.transformers import TransformersBackend
-from tunedesk.serve.types import Completion, GenerationRequest
+from tunedesk.models.candidate import load_candidate
+from tunedesk.models.generate import generate as eval_generate
 
 pytestmark = pytest.mark.xdist_group("train")
 

@@ -8,20 +8,21 @@ from pathlib import Path
 import pytest
 
 from tunedesk import example as demo
-from tunedesk import ingest
 from tunedesk.build import stage
 from tunedesk.build.augment import augment
-from tunedesk.build.contradictions import PolicyChecker
 from tunedesk.build.examples import ExampleBuilder
-from tunedesk.build.formats import FORMATS, to_row
 from tunedesk.build.splits import Unit, assign_splits
+from tunedesk.checks.contradictions import PolicyChecker
+from tunedesk.checks.marker import strip_marker
 from tunedesk.clean import stage as clean_stage
 from tunedesk.config import DatasetConfig
-from tunedesk.markers import strip_marker
-from tunedesk.policies import Policies
-from tunedesk.prompting import SystemPrompt
+from tunedesk.config.policies import Policies
+from tunedesk.ingest import stage as ingest
+from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import Message, Role, Ticket
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.scaffold import init_workspace
+from tunedesk.trainfile.rows import FORMATS, to_row
+from tunedesk.workspace import Workspace
 
 POLICIES = Policies.model_validate({
     "brand": "Acme Outdoors", "version": "v7",

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tunedesk.config import Config, explain, load_config, parse_overrides
-from tunedesk.config_yaml import render_config
+from tunedesk.config.render import render_config
 from tunedesk.errors import ConfigError
 
 

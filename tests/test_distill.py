@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from tiny_model import tiny_model_folder
-from tunedesk.config_models import TeacherConfig
+from tunedesk.checks.marker import add_marker
+from tunedesk.config.stages import TeacherConfig
 from tunedesk.errors import ConfigError
-from tunedesk.markers import add_marker
 from tunedesk.models.base import load_tokenizer
 from tunedesk.train.distill import distill_rows, write_distilled
 

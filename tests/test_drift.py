@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import tunedesk.cli_drift  # noqa: F401  (registers `drift` on the app)
-from tunedesk.cli import app
-from tunedesk.eval import drift as drift_module
-from tunedesk.eval.drift import DriftError, check_drift, count_new_edits
+from tunedesk.cli.main import app
+from tunedesk.learn import drift as drift_module
+from tunedesk.learn.drift import DriftError, check_drift, count_new_edits
 from tunedesk.records import Message, Role, Ticket
+from tunedesk.scaffold import init_workspace
 from tunedesk.store.replies import ReplyLog
+from tunedesk.store.runs import RunError, new_run
 from tunedesk.train.data import sha256_of
-from tunedesk.train.runs import RunError, new_run
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 ITEMS = ["boots", "jacket", "backpack", "tent"]
 RECENT_ITEMS = ["boots", "jacket", "sleeping bag"]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tunedesk.checks.escalation import EscalationHit, EscalationMatcher, could_be_negative, sentiment
 from tunedesk.config import EscalationConfig, EscalationRule
-from tunedesk.escalation import EscalationHit, EscalationMatcher, could_be_negative, sentiment
 from tunedesk.example import generate_tickets
 from tunedesk.text.prefilter import word_runs
 

@@ -12,13 +12,13 @@ import pytest
 
 from tiny_data import ROWS, tiny_overrides, tiny_workspace
 from tiny_model import tiny_model_folder
-from tunedesk.eval.generate import generate
 from tunedesk.eval.judges.base import Verdict
 from tunedesk.eval.metrics import escalation, policy_accuracy, score_shares
-from tunedesk.eval.models import load_candidate
 from tunedesk.eval.stage import EvalError
 from tunedesk.eval.stage import run as evaluate
-from tunedesk.store.registry import Registry
+from tunedesk.models.candidate import load_candidate
+from tunedesk.models.generate import generate
+from tunedesk.store.model_registry import Registry
 from tunedesk.train import stage as train_stage
 from tunedesk.workspace import Workspace
 
@@ -96,7 +96,7 @@ def test_eval_on_the_command_line_prints_the_required_keys(ws: Workspace) -> Non
 
 
 def test_calibration_bins_ece_and_thresholds() -> None:
-    from tunedesk.eval.calibration import calibrate, confidence_of, level
+    from tunedesk.answer.calibration import calibrate, confidence_of, level
 
     # Confident replies are right, unsure ones wrong: well separated, so the thresholds split them.
     logprobs = [-0.05] * 10 + [-1.5] * 10
@@ -115,7 +115,7 @@ def test_calibration_bins_ece_and_thresholds() -> None:
 
 
 def test_the_auto_send_simulation_is_cross_fitted_and_leaves_escalations_out() -> None:
-    from tunedesk.eval.calibration import auto_send
+    from tunedesk.answer.calibration import auto_send
 
     ids = [f"h{i}" for i in range(40)]
     logprobs = [-0.05] * 20 + [-1.5] * 20  # confident replies right, unsure ones wrong

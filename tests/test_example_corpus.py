@@ -15,6 +15,7 @@ import pytest
 import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from tunedesk.config.policies import Fact, Policies, load_policies
 from tunedesk.example import (
     ANSWERABLE,
     BRAND,
@@ -35,7 +36,6 @@ from tunedesk.example import (
 from tunedesk.example.brand import CURRENT_FACTS, ESCALATION_TEAMS, POLICY_CHANGE
 from tunedesk.example.intents import BY_CATEGORY
 from tunedesk.example.people import luhn_valid
-from tunedesk.policies import Fact, Policies, load_policies
 
 NOISE_KINDS = {
     "pii", "signature", "quoted", "note", "duplicate", "near_duplicate", "low_csat", "non_answer",

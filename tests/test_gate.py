@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from tunedesk.cli import app
+from tunedesk.cli.main import app
 from tunedesk.eval import gate
+from tunedesk.scaffold import init_workspace
 from tunedesk.store import open_store
-from tunedesk.store.registry import Registry, RegistryError
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.store.model_registry import Registry, RegistryError
+from tunedesk.workspace import Workspace
 
 N = 60
 

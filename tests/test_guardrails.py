@@ -15,12 +15,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tunedesk.answer.guardrails import Guardrails, kb_passages, spread, training_customer_texts
+from tunedesk.answer.types import Context, GuardVerdict, TicketIn
 from tunedesk.config import load_config
 from tunedesk.errors import ConfigError
 from tunedesk.records import Article
-from tunedesk.serve.guardrails import Guardrails, kb_passages, spread, training_customer_texts
-from tunedesk.serve.types import Context, GuardVerdict, TicketIn
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.scaffold import init_workspace
+from tunedesk.workspace import Workspace
 
 CORPUS = [
     "Hi, the zipper on my Summit rain jacket broke after two hikes. What can I do?",
@@ -259,11 +260,11 @@ def test_verdict_details_quote_the_customer_masked(rails: Guardrails) -> None:
 
 
 @pytest.mark.parametrize("key", ["before", "after"])
-def test_unknown_guard_name_is_a_config_error_naming_the_key(tmp_path: Path, key: str) -> None:
-    path = tmp_path / "tunedesk.yaml"
-    path.write_text(f"serve:\n  guardrails:\n    {key}: [length, bogus_guard]\n", encoding="utf-8")
+def test_unknown_guard_name_is_a_config_error_naming_the_key(workspace_root: Path, key: str) -> None:
+    # guard names are checked where the guardrails are built (the config does not import the server's guards)
+    ws = Workspace.open(workspace_root, [f"serve.guardrails.{key}=[length, bogus_guard]"])
     with pytest.raises(ConfigError) as info:
-        load_config(path)
+        Guardrails.from_workspace(ws, corpus_texts=CORPUS, embedder=CountingEmbedder())
     problem = info.value.problems[0]
     assert problem.startswith(f"serve.guardrails.{key}") and "bogus_guard" in problem
 

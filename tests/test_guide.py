@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 from typer._click.exceptions import UsageError  # typer vendors its own click
 
-from tunedesk.cli import app
+from tunedesk.cli.main import app
 from tunedesk.config import Config, merge, parse_overrides
 
 ROOT = Path(__file__).parents[1]

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import tunedesk.cli_review  # noqa: F401  (registers `review` on the app)
-from tunedesk.cli import app
+from tunedesk.cli.main import app
 from tunedesk.errors import TunedeskError
 from tunedesk.eval.human import (
     COLUMNS,
@@ -25,7 +24,7 @@ from tunedesk.eval.human import (
     import_review_sheet,
     stratified_sample,
 )
-from tunedesk.workspace import init_workspace
+from tunedesk.scaffold import init_workspace
 
 RUN = "20261121-090000-lora"
 # (category, judge score): returns 10, shipping 6, legal 2 — sizes that make the sample's shares easy to check.

@@ -13,11 +13,11 @@ import pytest
 
 from tunedesk.errors import ConfigError
 from tunedesk.example import CATEGORY_FIELD_ID, write_zendesk_export
-from tunedesk.importers import zendesk
-from tunedesk.importers.base import Importer, read_head
-from tunedesk.importers.freshdesk import KB_REASON, FreshdeskImporter
-from tunedesk.importers.intercom import IntercomImporter
-from tunedesk.importers.zendesk import ZendeskImporter
+from tunedesk.ingest.importers import zendesk
+from tunedesk.ingest.importers.base import Importer, read_head
+from tunedesk.ingest.importers.freshdesk import KB_REASON, FreshdeskImporter
+from tunedesk.ingest.importers.intercom import IntercomImporter
+from tunedesk.ingest.importers.zendesk import ZendeskImporter
 from tunedesk.records import Article, ImportedRecord, Rejected, Role, Ticket
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api"

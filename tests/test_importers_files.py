@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from tunedesk.errors import ConfigError
-from tunedesk.importers import detect_format, get_importer
-from tunedesk.importers.base import Importer, read_head
-from tunedesk.importers.chatjsonl import ChatJsonlImporter
-from tunedesk.importers.csvfile import CsvImporter
-from tunedesk.importers.email import EmailImporter
-from tunedesk.importers.kb import KbImporter
+from tunedesk.ingest.importers import detect_format, get_importer
+from tunedesk.ingest.importers.base import Importer, read_head
+from tunedesk.ingest.importers.chatjsonl import ChatJsonlImporter
+from tunedesk.ingest.importers.csvfile import CsvImporter
+from tunedesk.ingest.importers.email import EmailImporter
+from tunedesk.ingest.importers.kb import KbImporter
 from tunedesk.records import Article, ImportedRecord, Rejected, Role, Ticket
 
 FILES = Path(__file__).parent / "fixtures" / "files"

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tunedesk.importers import get_importer
+from tunedesk.ingest.importers import get_importer
 from tunedesk.records import Article, Rejected, Ticket
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -135,8 +135,9 @@ def holds_no_records(data: bytes, importer: str) -> bool:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(value=JSON_VALUES, rng=st.randoms(use_true_random=False))
 def test_ingest_stage_accounting_on_garbled_exports(value: Any, rng: random.Random) -> None:
-    from tunedesk import ingest
-    from tunedesk.workspace import Workspace, init_workspace
+    from tunedesk.ingest import stage as ingest
+    from tunedesk.scaffold import init_workspace
+    from tunedesk.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tunedesk import ingest
+from tunedesk.ingest import stage as ingest
+from tunedesk.scaffold import init_workspace
 from tunedesk.store import Store
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 
 def make_workspace(root: Path, tickets: int) -> Path:

@@ -14,13 +14,13 @@ import httpx
 import pytest
 import yaml
 
-from tunedesk.config_models import LlmJudgeConfig
+from tunedesk.config.policies import Policies
+from tunedesk.config.stages import LlmJudgeConfig
 from tunedesk.errors import ConfigError
 from tunedesk.eval.judges import get_judge
 from tunedesk.eval.judges.base import Item
 from tunedesk.eval.judges.llm import GradeError, LlmJudge, parse_grade
 from tunedesk.example.policies_data import policies_yaml
-from tunedesk.policies import Policies
 
 POLICIES = Policies.model_validate(yaml.safe_load(policies_yaml()))
 REFERENCE = "Hi there,\n\nYou can return unused items within 30 days of delivery for a full refund."

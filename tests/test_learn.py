@@ -13,19 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import tunedesk.cli_learn  # noqa: F401  (registers `feedback` and `retrain` on the app)
 from tiny_data import ROWS, tiny_overrides, tiny_workspace
-from tunedesk.cli import app
+from tunedesk.answer.backends.scripted import ScriptedBackend
+from tunedesk.answer.setup import build_responder
+from tunedesk.checks.marker import escalates, strip_marker
+from tunedesk.cli.main import app
 from tunedesk.learn.feedback import export_feedback
 from tunedesk.learn.retrain import add_to_training_file, retrain
-from tunedesk.markers import escalates, strip_marker
-from tunedesk.prompting import SystemPrompt
+from tunedesk.prompt.system import SystemPrompt
+from tunedesk.scaffold import init_workspace
 from tunedesk.serve.app import create_app
-from tunedesk.serve.backends.scripted import ScriptedBackend
-from tunedesk.serve.setup import build_responder
-from tunedesk.store.registry import Registry
+from tunedesk.store.model_registry import Registry
 from tunedesk.store.replies import ReplyLog
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 pytestmark = pytest.mark.xdist_group("train")
 
@@ -222,8 +222,8 @@ def test_retrain_on_the_command_line_without_promoting(ws: Workspace) -> None:
 
 
 def test_retrain_rebuilds_from_the_store_then_adds_the_feedback(tmp_path: Path) -> None:
-    from tunedesk import ingest
     from tunedesk.clean import stage as clean_stage
+    from tunedesk.ingest import stage as ingest
 
     init_workspace(tmp_path / "ws", example=True, example_tickets=120)
     ws = Workspace.open(tmp_path / "ws", tiny_overrides("eval.limit=4"))

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tunedesk import example, ingest
+from tunedesk import example
 from tunedesk.clean import stage
 from tunedesk.clean.quality import DROP_REASONS
 from tunedesk.config import load_config
-from tunedesk.policies import load_policies
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.config.policies import load_policies
+from tunedesk.ingest import stage as ingest
+from tunedesk.scaffold import init_workspace
+from tunedesk.workspace import Workspace
 
 N = 300
 
@@ -44,9 +46,8 @@ def test_shipped_example_files_validate(cleaned: tuple[Workspace, dict, dict]) -
     ws = cleaned[0]
     load_config(ws.root / "tunedesk.yaml")
     assert load_policies(ws.root / "policies.yaml").brand == example.BRAND
-    from tunedesk.clean.rules_file import load_workspace_rules
 
-    rules = load_workspace_rules(ws)
+    rules = ws.redaction_rules()
     assert example.SUPPORT_EMAIL in rules.allowlist
 
 

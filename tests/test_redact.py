@@ -13,11 +13,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tunedesk.clean import pii_numbers
-from tunedesk.clean import pii_patterns as pii
-from tunedesk.clean.pii_classes import char_classes
-from tunedesk.clean.pii_scan import Allowlist
-from tunedesk.clean.redact import (
+from tunedesk.clean.review import write_review
+from tunedesk.errors import ConfigError
+from tunedesk.pii import numbers as pii_numbers
+from tunedesk.pii import patterns as pii
+from tunedesk.pii.classes import char_classes
+from tunedesk.pii.fields import (
+    field_name,
+    rebuild_ticket,
+    split_by_field,
+    ticket_fields,
+    ticket_texts,
+)
+from tunedesk.pii.redact import (
     DEFAULT_ORDER_PATTERN,
     DEFAULT_ORDER_TRIGGERS,
     DEFAULT_RULES_PATH,
@@ -27,15 +35,7 @@ from tunedesk.clean.redact import (
     TicketState,
     load_redaction_rules,
 )
-from tunedesk.clean.redaction_fields import (
-    field_name,
-    rebuild_ticket,
-    split_by_field,
-    ticket_fields,
-    ticket_texts,
-)
-from tunedesk.clean.review import write_review
-from tunedesk.errors import ConfigError
+from tunedesk.pii.scan import Allowlist
 from tunedesk.records import Message, Participant, Role, Ticket, copy_record
 
 SUPPORT_EMAIL = "help@summitgear.example"

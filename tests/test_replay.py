@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tiny_data import tiny_workspace
-from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
+from tunedesk.eval.replay import Replayed, auto_send_figures, decisions
 
 GOOD = "Hi there,\n\nYes, returns are free within 30 days of delivery. Start one under Account > Orders.\n\nBest"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tunedesk.config.policies import Policies
 from tunedesk.errors import ConfigError
 from tunedesk.eval.judges import get_judge
 from tunedesk.eval.judges.base import Item, Verdict, item_from_row
 from tunedesk.eval.judges.rubric import RubricJudge
 from tunedesk.example.policies_data import policies_yaml
-from tunedesk.policies import Policies
 
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = Policies.model_validate(yaml.safe_load(policies_yaml()))

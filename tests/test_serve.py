@@ -13,14 +13,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tunedesk.answer.backends.scripted import ScriptedBackend
+from tunedesk.answer.rollout import in_rollout
+from tunedesk.answer.setup import build_responder
 from tunedesk.records import Article
+from tunedesk.scaffold import init_workspace
 from tunedesk.serve.app import create_app
-from tunedesk.serve.backends.scripted import ScriptedBackend
 from tunedesk.serve.background import serving
-from tunedesk.serve.rollout import in_rollout
-from tunedesk.serve.setup import build_responder
 from tunedesk.store.replies import ReplyLog
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 QUESTIONS = [
     ("returns", "Can I return my hiking boots? I bought them two weeks ago."),
@@ -54,9 +55,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 @pytest.fixture(scope="module")
 def shared_guardrails(ws: Workspace) -> Guards:  # built once: MiniLM and the corpus embeddings
-    from tunedesk.eval.judges.similarity import minilm_embedder
-    from tunedesk.serve.guardrails import Guardrails
-    from tunedesk.serve.setup import caching
+    from tunedesk.answer.guardrails import Guardrails
+    from tunedesk.answer.setup import caching
+    from tunedesk.models.embed import minilm_embedder
 
     embed = caching(minilm_embedder())
     return Guardrails.from_workspace(ws, embedder=embed), embed

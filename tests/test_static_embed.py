@@ -48,7 +48,7 @@ def test_frequent_words_weigh_less_and_the_shared_direction_is_removed() -> None
 
 @pytest.mark.slow
 def test_distilled_minilm_finds_categories_as_well_as_the_full_model(tmp_path: Path) -> None:
-    from tunedesk.eval.judges.similarity import minilm_embedder
+    from tunedesk.models.embed import minilm_embedder
     from tunedesk.models.static_embed import static_embedder
 
     data = Path(__file__).parents[1] / "demo-workspace" / "data"

@@ -106,9 +106,10 @@ def test_postgresql_store(pg_url: str) -> None:
 @pytest.mark.skipif(not os.environ.get("TUNEDESK_TEST_PG_URL"), reason="set TUNEDESK_TEST_PG_URL to test PostgreSQL")
 def test_postgresql_pipeline(tmp_path: Path, pg_url: str) -> None:
     """init → ingest → clean → re-ingest with the store on PostgreSQL."""
-    from tunedesk import ingest
     from tunedesk.clean import stage
-    from tunedesk.workspace import Workspace, init_workspace
+    from tunedesk.ingest import stage as ingest
+    from tunedesk.scaffold import init_workspace
+    from tunedesk.workspace import Workspace
 
     url = pg_url
     store = Store(url)

@@ -13,15 +13,16 @@ import torch
 import yaml
 
 from tiny_model import tiny_model_folder
-from tunedesk.config_models import TrainConfig
+from tunedesk.config.stages import TrainConfig
+from tunedesk.models.template import load_template
+from tunedesk.scaffold import init_workspace
+from tunedesk.store.runs import RunError, find_run, list_runs
 from tunedesk.train import stage
 from tunedesk.train.batching import Collator, micro_batches, padding_share
 from tunedesk.train.data import IGNORE, encode_file, encode_messages
-from tunedesk.train.runs import RunError, find_run, list_runs
 from tunedesk.train.setup import TrainError, check_method
 from tunedesk.train.trainer import trained_positions_loss
-from tunedesk.validate.template import load_template
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 pytestmark = pytest.mark.xdist_group("train")
 

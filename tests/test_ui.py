@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tunedesk.answer.pipeline import ReplyResult
+from tunedesk.scaffold import init_workspace
 from tunedesk.serve.app import create_app
 from tunedesk.serve.background import serving
-from tunedesk.serve.pipeline import ReplyResult
-from tunedesk.store.registry import Registry
+from tunedesk.store.model_registry import Registry
 from tunedesk.store.replies import ReplyLog
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 STREAMED = ["Hi there, ", "yes you can ", "return them."]

@@ -12,17 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from tunedesk.build.formats import FORMATS as BUILD_FORMATS
-from tunedesk.build.formats import to_row
+from tunedesk.checks.marker import add_marker
 from tunedesk.errors import ConfigError, TunedeskError
-from tunedesk.markers import add_marker
 from tunedesk.models.base import load_tokenizer
-from tunedesk.prompting import SystemPrompt
+from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import ChatTurn, Example
+from tunedesk.scaffold import init_workspace
+from tunedesk.trainfile.rows import FORMATS as BUILD_FORMATS
+from tunedesk.trainfile.rows import to_row
 from tunedesk.validate import ISSUE_CAP, SEVERITY, ValidationReport, print_report, run
 from tunedesk.validate import estimate as est
 from tunedesk.validate.stats import suggested_epochs
-from tunedesk.workspace import Workspace, init_workspace
+from tunedesk.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 MODEL = "smollm2-135m"

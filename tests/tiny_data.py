@@ -44,7 +44,8 @@ def tiny_overrides(*extra: str) -> list[str]:
 
 def tiny_workspace(root: Path):
     """A blank workspace at `root` with the tiny splits, opened with the tiny-model overrides."""
-    from tunedesk.workspace import Workspace, init_workspace
+    from tunedesk.scaffold import init_workspace
+    from tunedesk.workspace import Workspace
 
     init_workspace(root, example=False)
     write_splits(root)

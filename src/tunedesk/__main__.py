@@ -1,5 +1,5 @@
 """`python -m tunedesk` (and `accelerate launch -m tunedesk …`)."""
 
-from tunedesk.cli import main
+from tunedesk.cli.main import main
 
 main()

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tunedesk.build.contradictions import Contradiction, PolicyChecker
 from tunedesk.build.conversation import conversations, customer_name, ground_greeting, thread_turns
 from tunedesk.build.targets import cannot_know_reply, escalation_reply, refusal_reply
+from tunedesk.checks.contradictions import Contradiction, PolicyChecker
 from tunedesk.config import CannotKnowRule, DatasetConfig
-from tunedesk.policies import Policies
-from tunedesk.prompting import SystemPrompt
+from tunedesk.config.policies import Policies
+from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import ChatTurn, Example, ExampleKind, Ticket
 
 ESCALATION_FALLBACKS = ("tagged", "handover")

@@ -13,12 +13,12 @@ from typing import Any
 from tunedesk.build.augment import augment
 from tunedesk.build.card import SPLITS, counts, token_stats, write_card
 from tunedesk.build.examples import ExampleBuilder
-from tunedesk.build.formats import write_jsonl
 from tunedesk.build.splits import Unit, assign_splits
 from tunedesk.models.base import ModelError, load_tokenizer
-from tunedesk.prompting import SystemPrompt
+from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import Example
-from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.trainfile.rows import write_jsonl
 from tunedesk.workspace import Workspace
 
 KINDS = ("answer", "escalation", "refusal", "cannot_know")

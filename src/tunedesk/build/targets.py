@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 
+from tunedesk.checks.marker import add_marker, reason_code
 from tunedesk.config import CannotKnowRule, DatasetConfig
-from tunedesk.markers import add_marker, reason_code
-from tunedesk.policies import Voice
+from tunedesk.config.policies import Voice
 
 EMPATHY = {
     "default": ["Thank you for letting us know, and I'm sorry for the trouble.",

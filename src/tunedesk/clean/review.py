@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tunedesk.clean.redact import Redaction
+from tunedesk.pii.redact import Redaction
 
 CSV_COLUMNS = ("kind", "ticket_id", "field", "placeholder", "original", "context")
 # Spreadsheets run a cell starting with these as a formula; customer text must not be able to do that.

@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tunedesk.checks.escalation import EscalationMatcher
 from tunedesk.clean.dedup import Deduplicator
 from tunedesk.clean.funnel import CleanSummary, write_funnel
 from tunedesk.clean.quality import Assessment, QualityRules
-from tunedesk.clean.redact import Redaction, Redactor
 from tunedesk.clean.review import write_review
-from tunedesk.clean.rules_file import load_workspace_rules
 from tunedesk.errors import ConfigError
-from tunedesk.escalation import EscalationMatcher
 from tunedesk.gc_tuning import fewer_collections
-from tunedesk.ingest import batched
+from tunedesk.ingest.stage import batched
+from tunedesk.pii.redact import Redaction, Redactor
+from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.records import Message, Rejected, Role, Ticket, copy_record
 from tunedesk.text.reply import strip_quoted, strip_signature
-from tunedesk.ui import Reporter, SilentReporter
 from tunedesk.workspace import Workspace
 
 _CLOSING = re.compile(
@@ -57,7 +56,7 @@ class TicketCleaner:
     def __init__(self, ws: Workspace) -> None:
         cfg = ws.config.clean
         self.strip_quotes, self.strip_signatures = cfg.strip_quotes, cfg.strip_signatures
-        self.redactor = Redactor(load_workspace_rules(ws), allowlist=_brand_names(ws))
+        self.redactor = Redactor(ws.redaction_rules(), allowlist=_brand_names(ws))
         self.escalation = EscalationMatcher(ws.config.escalation)
         self.quality = QualityRules(cfg)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tunedesk.config_models import GateConfig
+from tunedesk.config.stages import GateConfig
 from tunedesk.errors import TunedeskError
-from tunedesk.eval.results import eval_dir, read_replies, read_summary
-from tunedesk.store.registry import ModelVersion, Registry
+from tunedesk.store.evaluations import eval_dir, read_replies, read_summary
+from tunedesk.store.model_registry import ModelVersion, Registry
 from tunedesk.workspace import Workspace
 
 

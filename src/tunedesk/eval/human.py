@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import TunedeskError
-from tunedesk.eval import results
 from tunedesk.records import Rejected
+from tunedesk.store import evaluations as results
 
 COLUMNS = ("id", "category", "kind", "customer", "reference", "reply", "rubric_score", "rubric_reasons",
            "human_score", "human_note")
@@ -85,7 +85,7 @@ class Agreement:
 
 def eval_dir_for(workspace_root: Path, model: str) -> Path:
     """reports/eval/<model>, where `model` is a folder name there, or a run id, prefix or `latest`."""
-    from tunedesk.train.runs import RunError, find_run
+    from tunedesk.store.runs import RunError, find_run
 
     eval_root = results.eval_dir(workspace_root, model).parent
     if (eval_root / model / "replies.jsonl").is_file():

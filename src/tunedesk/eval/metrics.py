@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from tunedesk.eval.calibration import auto_send, calibrate
+from tunedesk.answer.calibration import auto_send, calibrate
 from tunedesk.eval.judges.base import Item, Verdict
 
 

@@ -20,9 +20,9 @@ from matplotlib.figure import Figure
 from rich.console import Console
 from rich.table import Table
 
+from tunedesk.answer.calibration import confidence_of, expected_calibration_error, reliability
 from tunedesk.errors import TunedeskError
-from tunedesk.eval.calibration import confidence_of, expected_calibration_error, reliability
-from tunedesk.eval.results import read_replies
+from tunedesk.store.evaluations import read_replies
 
 HEADLINE = ("score_3", "score_2", "score_1", "policy_accuracy", "escalation_precision", "escalation_recall",
             "hallucination_rate", "refusal_accuracy", "auto_sent_share", "auto_sent_wrong_share")

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import TunedeskError
-from tunedesk.eval.generate import Generated, generate
 from tunedesk.eval.judges import get_judge
 from tunedesk.eval.judges.base import Item, Verdict, item_from_row
 from tunedesk.eval.metrics import summarise
-from tunedesk.eval.models import Candidate, load_candidate
-from tunedesk.eval.results import eval_dir, read_replies
-from tunedesk.ui import Reporter, SilentReporter
-from tunedesk.validate.reading import read_rows
+from tunedesk.models.candidate import Candidate, load_candidate
+from tunedesk.models.generate import Generated, generate
+from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.store.evaluations import eval_dir, read_replies
+from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
 
 
@@ -73,7 +73,7 @@ def served(ws: Workspace, version: str, items: list[Item], replies: list[Generat
            summary: dict[str, Any]) -> dict[str, Any]:
     """The auto-send figures from the server's own guardrails and routing (serve/replay.py), with the
     confidence-only estimate kept beside them; a server that cannot be built here leaves the estimate alone."""
-    from tunedesk.serve.replay import Replayed, auto_send_figures, decisions
+    from tunedesk.eval.replay import Replayed, auto_send_figures, decisions
 
     replayed = [Replayed.of(item, reply.text, reply.logprob_mean, verdict.score)
                 for item, reply, verdict in zip(items, replies, verdicts, strict=True)]
@@ -93,7 +93,7 @@ def _holdout_hash(ws: Workspace) -> str:
 
 def _register(ws: Workspace, summary: dict[str, Any]) -> None:
     """Every evaluated model is a version in the registry (a candidate until promoted); its latest summary kept."""
-    from tunedesk.store.registry import Registry
+    from tunedesk.store.model_registry import Registry
 
     Registry(ws.store).register(summary["model"], kind=summary.get("kind", "run"), base=summary.get("base"),
                                 method=summary.get("method"), eval_summary=summary)

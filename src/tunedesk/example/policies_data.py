@@ -275,5 +275,5 @@ sections:
 
 
 def policies_yaml() -> str:
-    """The policies.yaml text (commented), valid for tunedesk.policies.Policies."""
+    """The policies.yaml text (commented), valid for tunedesk.config.policies.Policies."""
     return POLICIES_YAML

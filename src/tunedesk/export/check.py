@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tunedesk.export.runfolder import ExportError, Run, load_run_model, load_tokenizer
+from tunedesk.export.runfolder import ExportError
 from tunedesk.models.generation import stop_ids, stop_index
+from tunedesk.models.run import RunModel, load_run_model, load_tokenizer
 
 # Fictional shop; a question every support model should answer, rendered through the run's own chat template.
 CHECK_MESSAGES = [
@@ -122,7 +123,7 @@ def check_gguf(merged_dir: Path, gguf: Path) -> CheckResult:
     return _result(compared, reason, text, tokenizer, expected, actual)
 
 
-def check_merge(run: Run, merged_dir: Path) -> CheckResult:
+def check_merge(run: RunModel, merged_dir: Path) -> CheckResult:
     """Compare the merged model's greedy reply with the base-plus-adapter model's, before merging."""
     from transformers import AutoModelForCausalLM
 

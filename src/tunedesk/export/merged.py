@@ -8,20 +8,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tunedesk.export.runfolder import (
-    Run,
-    base_folder,
-    load_run_model,
-    load_tokenizer,
-    read_manifest,
-    replace_dir,
-    staging_dir,
-)
+from tunedesk.export.runfolder import read_manifest, replace_dir, staging_dir
+from tunedesk.models.run import RunModel, base_folder, load_run_model, load_tokenizer
 
 HALF_DTYPES = ("float16", "bfloat16")
 
 
-def write_merged(run: Run, out_dir: Path) -> None:
+def write_merged(run: RunModel, out_dir: Path) -> None:
     """Merge the run's model and save it to `out_dir` (replaced in one rename, so it is never half written)."""
     dtype = _saved_dtype(base_folder(run) if run.is_adapter else run.model_dir)
     model = load_run_model(run, merge=True)
@@ -44,7 +37,7 @@ def write_merged(run: Run, out_dir: Path) -> None:
     replace_dir(tmp, out_dir)
 
 
-def reusable_merged(run: Run, out_dir: Path) -> bool:
+def reusable_merged(run: RunModel, out_dir: Path) -> bool:
     """True when `out_dir` holds a finished merged export of this run's current weights."""
     manifest = read_manifest(out_dir)
     if manifest is None or (manifest.get("check") or {}).get("status") == "failed":

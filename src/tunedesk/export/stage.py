@@ -27,19 +27,9 @@ from tunedesk.export.gguf import (
 )
 from tunedesk.export.merged import merged_files, reusable_merged, write_merged
 from tunedesk.export.ollama import modelfile_for, ollama_command, ollama_model_name
-from tunedesk.export.runfolder import (
-    ExportError,
-    Run,
-    base_folder,
-    base_hash_warning,
-    load_tokenizer,
-    read_manifest,
-    read_run,
-    replace_dir,
-    staging_dir,
-    write_manifest,
-)
-from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.export.runfolder import ExportError, read_manifest, replace_dir, staging_dir, write_manifest
+from tunedesk.models.run import RunModel, RunModelError, base_folder, base_hash_warning, load_tokenizer, read_run
+from tunedesk.progress import Reporter, SilentReporter
 
 ExportFormat = Literal["merged", "gguf", "ollama"]
 FORMATS: tuple[str, ...] = ("merged", "gguf", "ollama")
@@ -85,10 +75,16 @@ def export_run(run_dir: Path, fmt: ExportFormat, out_dir: Path | None = None, qu
                check: bool = True, reporter: Reporter | None = None) -> ExportResult:
     """Export a finished run as `fmt` into `out_dir` (default `<run>/export/<fmt>`); gguf builds on the merged
     export and ollama on the gguf one, reusing those made earlier from the same weights."""
-    reporter = reporter or SilentReporter()
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: choose from {', '.join(FORMATS)}")
-    run = read_run(run_dir)
+    try:
+        return _export(read_run(run_dir), fmt, out_dir, quantize, check, reporter or SilentReporter())
+    except RunModelError as exc:  # the run's model cannot be read: that is why it cannot be exported
+        raise ExportError(str(exc)) from exc
+
+
+def _export(run: RunModel, fmt: ExportFormat, out_dir: Path | None, quantize: Sequence[str], check: bool,
+            reporter: Reporter) -> ExportResult:
     kinds = check_quant_types(list(quantize)) if fmt != "merged" else []
     modelfile = None
     # An untranslatable template and every missing tool are reported before the slow steps, not after them.
@@ -119,7 +115,7 @@ def _timed(result: ExportResult, step: str) -> Iterator[None]:
     result.seconds[step] = time.perf_counter() - started
 
 
-def _merged(run: Run, out: Path, result: ExportResult, reporter: Reporter, reuse: bool, check: bool) -> None:
+def _merged(run: RunModel, out: Path, result: ExportResult, reporter: Reporter, reuse: bool, check: bool) -> None:
     if reuse and reusable_merged(run, out):
         result.reused.append("merged")
     else:
@@ -137,7 +133,7 @@ def _merged(run: Run, out: Path, result: ExportResult, reporter: Reporter, reuse
         result.add_file(label, path)
 
 
-def _new_manifest(run: Run, fmt: str, **extra: Any) -> dict[str, Any]:
+def _new_manifest(run: RunModel, fmt: str, **extra: Any) -> dict[str, Any]:
     """What export.json records: format, run, the weights' fingerprint, when, plus format-specific fields."""
     return {"format": fmt, "run_id": run.id, "source": run.fingerprint(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
@@ -151,7 +147,7 @@ def _checked(manifest: dict[str, Any], result: ExportResult, reporter: Reporter,
     manifest["check"] = result.check.as_dict()
 
 
-def _gguf(run: Run, merged_dir: Path, out: Path, kinds: list[str], result: ExportResult, reporter: Reporter,
+def _gguf(run: RunModel, merged_dir: Path, out: Path, kinds: list[str], result: ExportResult, reporter: Reporter,
           check: bool, reuse: bool) -> None:
     f16 = out / gguf_file_name(run.id, "f16")
     names = {kind: gguf_file_name(run.id, kind) for kind in kinds}
@@ -172,7 +168,7 @@ def _gguf(run: Run, merged_dir: Path, out: Path, kinds: list[str], result: Expor
         result.add_file(f"gguf {kind}", out / name)
 
 
-def _reusable_gguf(manifest: dict[str, Any] | None, run: Run, files: list[Path],
+def _reusable_gguf(manifest: dict[str, Any] | None, run: RunModel, files: list[Path],
                    check: bool) -> tuple[bool, CheckResult | None]:
     """Whether an earlier GGUF export of the same weights can stand in for a new one, and its check."""
     if not manifest or manifest.get("format") != "gguf" or manifest.get("source") != run.fingerprint():
@@ -185,7 +181,7 @@ def _reusable_gguf(manifest: dict[str, Any] | None, run: Run, files: list[Path],
     return all(f.is_file() for f in files) and (checked or not check), earlier if check else None
 
 
-def _write_gguf(run: Run, merged_dir: Path, out: Path, names: dict[str, str], result: ExportResult,
+def _write_gguf(run: RunModel, merged_dir: Path, out: Path, names: dict[str, str], result: ExportResult,
                 reporter: Reporter) -> None:
     tmp = staging_dir(out)
     f16 = tmp / gguf_file_name(run.id, "f16")
@@ -204,7 +200,7 @@ def _write_gguf(run: Run, merged_dir: Path, out: Path, names: dict[str, str], re
     replace_dir(tmp, out)
 
 
-def _ollama(run: Run, gguf: Path, out: Path, modelfile: str, result: ExportResult) -> None:
+def _ollama(run: RunModel, gguf: Path, out: Path, modelfile: str, result: ExportResult) -> None:
     tmp = staging_dir(out)
     try:
         try:  # a hard link costs no space; another file system needs a copy

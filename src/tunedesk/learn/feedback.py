@@ -21,13 +21,13 @@ from typing import Any
 
 import orjson
 
-from tunedesk.build.formats import to_row
-from tunedesk.markers import add_marker, escalates
-from tunedesk.prompting import SystemPrompt
+from tunedesk.checks.marker import add_marker, escalates
+from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import ChatTurn, Example, Rejected
 from tunedesk.store.replies import ReplyLog, ServedReply
-from tunedesk.validate.formats import to_chat
-from tunedesk.validate.reading import detect_format, read_rows
+from tunedesk.trainfile.chat import to_chat
+from tunedesk.trainfile.reading import detect_format, read_rows
+from tunedesk.trainfile.rows import to_row
 from tunedesk.workspace import Workspace
 
 SOURCE = "feedback"

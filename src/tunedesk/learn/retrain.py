@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 
 from tunedesk.learn.feedback import FeedbackExport, export_feedback, is_feedback_row
-from tunedesk.ui import Reporter, SilentReporter
-from tunedesk.validate.reading import read_rows
+from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
 
 SCORES = ("score_3", "score_1", "escalation_recall")
@@ -72,8 +72,8 @@ def retrain(ws: Workspace, *, overrides: list[str] | None = None, promote: bool 
 
 def retrain_needed(ws: Workspace, reporter: Reporter) -> tuple[bool, dict[str, Any] | None]:
     """(whether drift says retrain, its summary); with no run yet there is nothing to drift from: needed."""
-    from tunedesk.eval.drift import check_drift
-    from tunedesk.train.runs import list_runs
+    from tunedesk.learn.drift import check_drift
+    from tunedesk.store.runs import list_runs
 
     if not list_runs(ws.root):
         return True, None
@@ -94,8 +94,8 @@ def add_to_training_file(ws: Workspace, export: FeedbackExport) -> dict[str, int
 
 def _previous_version(ws: Workspace) -> str | None:
     """The version to compare with: production, else the newest run before this one."""
-    from tunedesk.store.registry import Registry
-    from tunedesk.train.runs import list_runs
+    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.runs import list_runs
 
     production = Registry(ws.store).production()
     if production is not None:
@@ -110,7 +110,7 @@ def _scores(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _recorded_scores(ws: Workspace, version: str | None) -> dict[str, Any]:
     """The version's last evaluation as recorded (not re-run), or {} when it was never evaluated."""
-    from tunedesk.eval.results import read_summary
+    from tunedesk.store.evaluations import read_summary
 
     summary = read_summary(ws.root, version) if version else None
     return _scores(summary) if summary else {}
@@ -118,7 +118,7 @@ def _recorded_scores(ws: Workspace, version: str | None) -> dict[str, Any]:
 
 def _gate(ws: Workspace, version: str, promote: bool) -> tuple[dict[str, Any], bool]:
     from tunedesk.eval import gate
-    from tunedesk.store.registry import Registry
+    from tunedesk.store.model_registry import Registry
 
     if promote:
         result = gate.promote(ws, version, actor="tunedesk retrain")

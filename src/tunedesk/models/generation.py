@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from tunedesk.ui import Task
+from tunedesk.progress import Task
 
 T = TypeVar("T")
 

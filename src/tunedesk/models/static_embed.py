@@ -29,11 +29,11 @@ def static_embedder(corpus: Sequence[str], folder: Path | None = None) -> Any:
     """An embedder fitted to the corpus (weights, mean, principal component), or None without MiniLM."""
     import numpy as np
 
-    from tunedesk.eval.judges.similarity import minilm_embedder
+    from tunedesk.models.embed import minilm_embedder
 
     if minilm_embedder() is None:
         return None
-    from tunedesk.eval.judges import similarity
+    from tunedesk.models import embed as similarity
 
     tokenizer = similarity._MODEL.tokenizer
     table = _table(similarity._MODEL, folder or cache_dir() / "embeddings")

@@ -1,1 +1,3 @@
-"""Serving: an OpenAI-compatible API with guardrails and answer-or-escalate routing (`tunedesk serve`)."""
+"""The HTTP service (`tunedesk serve`): FastAPI routers per resource (replies, summaries, feedback, the
+OpenAI-compatible API, the agents' review app) over the Responder of `tunedesk.answer`, with limits, API keys
+and metrics. `app.create_app(settings)` is the only factory."""

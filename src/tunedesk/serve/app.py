@@ -14,13 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from tunedesk.answer.pipeline import ReplyResult, Responder
+from tunedesk.answer.types import TicketIn
 from tunedesk.errors import TunedeskError
 from tunedesk.serve.limits import ApiKeys, Busy, Limiter
 from tunedesk.serve.metrics import ServerMetrics
-from tunedesk.serve.pipeline import ReplyResult, Responder
 from tunedesk.serve.schemas import FeedbackRequest, ReplyRequest, SummaryRequest, ThreadMessage
 from tunedesk.serve.summaries import summarise
-from tunedesk.serve.types import TicketIn
 from tunedesk.store.replies import ReplyNotFound
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from tunedesk.serve.pipeline import ReplyResult
+from tunedesk.answer.pipeline import ReplyResult
 from tunedesk.serve.schemas import ChatRequest
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import TunedeskError
-from tunedesk.validate.formats import to_chat
-from tunedesk.validate.reading import detect_format, read_rows
-from tunedesk.validate.template import ChatTemplate
+from tunedesk.models.template import ChatTemplate
+from tunedesk.trainfile.chat import to_chat
+from tunedesk.trainfile.reading import detect_format, read_rows
 
 IGNORE = -100
 

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import orjson
 
-from tunedesk.config_models import TeacherConfig
+from tunedesk.checks.marker import add_marker, strip_marker
+from tunedesk.config.stages import TeacherConfig
 from tunedesk.errors import ConfigError
-from tunedesk.markers import add_marker, strip_marker
 from tunedesk.models.generation import in_length_batches, stop_ids, stop_index
-from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.progress import Reporter, SilentReporter
 
 LOCAL_BATCH = 8
 """Conversations generated together by a local teacher (left-padded into one batch)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from tunedesk.ui import Task
+from tunedesk.progress import Task
 
 _KEEP = ("loss", "eval_loss", "learning_rate", "grad_norm", "epoch")
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.config import Config
+from tunedesk.models.template import ChatTemplate
+from tunedesk.progress import Reporter
+from tunedesk.store.runs import Run
 from tunedesk.train.batching import Collator, micro_batches, padding_share
 from tunedesk.train.data import EncodedFile
 from tunedesk.train.progress import RunLog, plot_losses, read_metrics
-from tunedesk.train.runs import Run
 from tunedesk.train.setup import TrainError, accumulation, device_kind, load_base, peft_config
-from tunedesk.ui import Reporter
-from tunedesk.validate.reading import read_rows
-from tunedesk.validate.template import ChatTemplate
+from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
 
 

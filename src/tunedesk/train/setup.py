@@ -9,7 +9,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from tunedesk.config_models import TrainConfig
+from tunedesk.config.stages import TrainConfig
 from tunedesk.errors import TunedeskError
 from tunedesk.models.base import load_model, model_folder
 

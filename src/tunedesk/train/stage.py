@@ -17,15 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from tunedesk.config import Config, dump_config, merge, parse_overrides
+from tunedesk.config.policies import format_validation_errors
 from tunedesk.errors import ConfigError
 from tunedesk.models.base import file_hash, model_folder
-from tunedesk.policies import format_validation_errors
+from tunedesk.models.template import load_template
+from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.store.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train import session
 from tunedesk.train.data import EncodedFile, encode_file
-from tunedesk.train.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train.setup import TrainError, check_method, resolve_dtype, versions
-from tunedesk.ui import Reporter, SilentReporter
-from tunedesk.validate.template import load_template
 from tunedesk.workspace import Workspace
 
 

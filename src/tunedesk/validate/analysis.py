@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tunedesk.ui import Task
+from tunedesk.models.template import ChatTemplate, Layout
+from tunedesk.progress import Task
+from tunedesk.trainfile.chat import ChatRow
+from tunedesk.trainfile.issues import Issue, issue
 from tunedesk.validate.conversation import (
     eos_issues,
     length_issues,
@@ -13,10 +16,7 @@ from tunedesk.validate.conversation import (
     special_token_issues,
     whitespace_issues,
 )
-from tunedesk.validate.formats import ChatRow
-from tunedesk.validate.issues import Issue, issue
 from tunedesk.validate.policy import PromptCheck
-from tunedesk.validate.template import ChatTemplate, Layout
 from tunedesk.validate.tokens import Measure, measure
 
 BATCH = 1000

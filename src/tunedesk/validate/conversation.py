@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tunedesk.markers import escalates, strip_marker
-from tunedesk.validate.formats import ChatRow
-from tunedesk.validate.issues import Issue, issue
-from tunedesk.validate.template import ChatTemplate, Layout
+from tunedesk.checks.marker import escalates, strip_marker
+from tunedesk.models.template import ChatTemplate, Layout
+from tunedesk.trainfile.chat import ChatRow
+from tunedesk.trainfile.issues import Issue, issue
 from tunedesk.validate.tokens import Measure
 
 _MARKER_HINT = re.compile(r"\[\[\s*escalate", re.IGNORECASE)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tunedesk.validate.formats import ChatRow
-from tunedesk.validate.issues import Issue, issue
+from tunedesk.trainfile.chat import ChatRow
+from tunedesk.trainfile.issues import Issue, issue
 
 MIN_EXAMPLES = 100
 MAX_PREFIX_CHARS = 12

@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
+from tunedesk.trainfile.chat import META_KEYS, ChatRow, payload_turns
+from tunedesk.trainfile.flat import LegacyMarkers
+from tunedesk.trainfile.reading import RawRow
 from tunedesk.validate.analysis import Checks, check_rows, sizes_of
 from tunedesk.validate.dataset import conversation_key
-from tunedesk.validate.flat import LegacyMarkers
-from tunedesk.validate.formats import META_KEYS, ChatRow, payload_turns
-from tunedesk.validate.reading import RawRow
 
 
 @dataclass

@@ -1,70 +1,18 @@
-"""What validate finds: issues with stable codes, collected per code, and the report `run` returns."""
+"""What validate finds: issues (`tunedesk.trainfile.issues`) collected per code, and the report `run` returns."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Severity = Literal["error", "warning"]
+from tunedesk.trainfile.issues import SEVERITY, Issue, Severity, issue
+
+__all__ = ["ISSUE_CAP", "SEVERITY", "Issue", "IssueLog", "Severity", "ValidationReport", "issue"]
 
 ISSUE_CAP = 1000
 """Issues kept per code; the count goes on past it."""
-
-SEVERITY: dict[str, Severity] = {
-    # The file and its rows.
-    "unreadable_file": "error",
-    "invalid_json": "error",
-    "not_an_object": "error",
-    "missing_messages": "error",
-    "message_missing_key": "error",
-    "message_unrecognized_key": "error",
-    "unrecognized_role": "error",
-    "missing_content": "error",
-    "no_assistant_message": "error",
-    # The conversation as the chat template renders it.
-    "roles_not_alternating": "error",
-    "last_turn_not_assistant": "error",
-    "no_chat_template": "error",
-    "template_error": "error",
-    "no_eos_after_assistant": "error",
-    "special_token_in_content": "error",
-    "reply_cut_off": "error",
-    "no_trained_tokens": "error",
-    "stale_system_prompt": "error",
-    "bad_escalation_marker": "error",
-    # Advice: training still works.
-    "too_long": "warning",
-    "template_changes_content": "warning",
-    "few_examples": "warning",
-    "duplicate": "warning",
-    "shared_prefix": "warning",
-    "prompt_separator": "warning",
-    "completion_leading_space": "warning",
-    "completion_stop": "warning",
-    "shouting": "warning",
-    "surrounding_whitespace": "warning",
-    "missing_system_prompt": "warning",
-    "marker_in_non_escalation": "warning",
-    "metadata_missing": "warning",
-}
-
-
-@dataclass
-class Issue:
-    """One problem found: a stable code, its severity, a message for a person, and where (1-based file line)."""
-
-    code: str
-    severity: Severity
-    message: str
-    line: int | None = None
-    field: str | None = None
-
-
-def issue(code: str, message: str, line: int | None = None, field: str | None = None) -> Issue:
-    """An issue with the severity its code always has."""
-    return Issue(code, SEVERITY[code], message, line, field)
 
 
 class IssueLog:

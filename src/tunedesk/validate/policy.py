@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tunedesk.prompting import SystemPrompt
-from tunedesk.validate.flat import customer_paragraphs
-from tunedesk.validate.formats import ChatRow
-from tunedesk.validate.issues import Issue, issue
+from tunedesk.prompt.system import SystemPrompt
+from tunedesk.trainfile.chat import ChatRow
+from tunedesk.trainfile.flat import customer_paragraphs
+from tunedesk.trainfile.issues import Issue, issue
 from tunedesk.workspace import Workspace
 
 _VERSION = re.compile(r"\(version ([^)\n]{1,60})\)")

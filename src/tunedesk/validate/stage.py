@@ -6,18 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.errors import ConfigError, TunedeskError
-from tunedesk.ui import Reporter, SilentReporter
+from tunedesk.models.template import load_template
+from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.trainfile.chat import ChatRow, to_chat
+from tunedesk.trainfile.flat import NO_MARKERS, LegacyMarkers, legacy_markers
+from tunedesk.trainfile.reading import FORMATS, FileRead, detect_format, read_rows
 from tunedesk.validate.analysis import Checks, RowResult, check_rows
 from tunedesk.validate.dataset import dataset_issues
 from tunedesk.validate.estimate import detect_gpu, parameter_count, training_time
 from tunedesk.validate.fix import fix_rows, write_rows
-from tunedesk.validate.flat import NO_MARKERS, LegacyMarkers, legacy_markers
-from tunedesk.validate.formats import ChatRow, to_chat
 from tunedesk.validate.issues import IssueLog, ValidationReport, issue
 from tunedesk.validate.policy import PromptCheck
-from tunedesk.validate.reading import FORMATS, FileRead, detect_format, read_rows
 from tunedesk.validate.stats import row_stats, token_stats
-from tunedesk.validate.template import load_template
 from tunedesk.workspace import Workspace
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tunedesk.trainfile.chat import ChatRow
 from tunedesk.validate.dataset import count_values
-from tunedesk.validate.formats import ChatRow
 from tunedesk.validate.policy import prompt_version
 from tunedesk.validate.tokens import Measure
 

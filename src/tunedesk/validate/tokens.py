@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tunedesk.validate.template import Layout
+from tunedesk.models.template import Layout
 
 _REACH = 8  # characters searched for a token when a position falls on text the tokenizer dropped
 

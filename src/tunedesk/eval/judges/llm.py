@@ -22,13 +22,13 @@ from typing import Any
 
 import httpx
 
-from tunedesk.config_models import LlmJudgeConfig
+from tunedesk.checks.marker import add_marker
+from tunedesk.config.policies import Policies
+from tunedesk.config.stages import LlmJudgeConfig
 from tunedesk.errors import ConfigError
 from tunedesk.eval.judges import register
 from tunedesk.eval.judges.base import Item, Verdict
 from tunedesk.eval.judges.rubric import RubricJudge
-from tunedesk.markers import add_marker
-from tunedesk.policies import Policies
 
 RAW_CHARS = 200
 # The rubric checks that the eval metrics read (metrics.escalation, policy_accuracy, hallucination and refusal rates).

@@ -30,10 +30,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from tunedesk.build.contradictions import PolicyChecker, same_value
-from tunedesk.eval.judges import register
-from tunedesk.eval.judges.base import Item, Verdict
-from tunedesk.eval.judges.conduct import (
+from tunedesk.checks.conduct import (
     answers_anyway,
     body_sentences,
     live_data_handling,
@@ -41,10 +38,13 @@ from tunedesk.eval.judges.conduct import (
     same_reason,
     structure,
 )
-from tunedesk.eval.judges.grounding import Sources, hallucinations
-from tunedesk.eval.judges.similarity import Embedder, minilm_embedder, pair_similarities
-from tunedesk.markers import strip_marker
-from tunedesk.policies import Fact, Policies
+from tunedesk.checks.contradictions import PolicyChecker, same_value
+from tunedesk.checks.grounding import Sources, hallucinations
+from tunedesk.checks.marker import strip_marker
+from tunedesk.config.policies import Fact, Policies
+from tunedesk.eval.judges import register
+from tunedesk.eval.judges.base import Item, Verdict
+from tunedesk.models.embed import Embedder, minilm_embedder, pair_similarities
 
 _UNIT_STEMS = {"days": "day", "business_days": "day", "years": "year", "hours": "hour", "percent": "percent"}
 _MONEY = re.compile(r"\$\s?(\d+(?:\.\d\d)?)")

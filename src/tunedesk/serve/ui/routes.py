@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from tunedesk.serve.app import ApiError
 from tunedesk.serve.ui.session import COOKIE, Session, Sessions, UiAwareKeys, set_cookie, ui_agent
 from tunedesk.serve.ui.stats import bar_chart, dashboard
-from tunedesk.store.registry import Registry
+from tunedesk.store.model_registry import Registry
 from tunedesk.store.replies import ReplyLog
 
 HERE = Path(__file__).parent

@@ -1,0 +1,168 @@
+"""The in-process backend: a base model or a training run through transformers, with the confidence signal computed
+exactly as eval computes it (so eval's calibration thresholds apply to the server's numbers)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import replace
+from typing import Any
+
+from tunedesk.answer.backends import register
+from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource, ReplySieve, cut_at_stop
+from tunedesk.answer.types import Completion, GenerationRequest
+from tunedesk.config.serve import BackendConfig
+from tunedesk.models.candidate import Candidate, load_candidate
+from tunedesk.models.generate import reply_of, token_logprobs
+from tunedesk.models.generation import stop_ids
+
+
+@register("transformers")
+class TransformersBackend:
+    """A loaded candidate (base or run, adapter merged); one generation at a time on its model."""
+
+    name = "transformers"
+
+    def __init__(self, candidate: Candidate, *, timeout_s: float = 30.0) -> None:
+        self.candidate = candidate
+        self.model_version = candidate.name
+        self.timeout_s = timeout_s
+        self.stops = sorted(stop_ids(candidate.model, candidate.tokenizer))
+        # The server bounds concurrency; the lock keeps one model safe from two generate calls anyway.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, cfg: BackendConfig, source: ModelSource) -> TransformersBackend:
+        """Load `base` or a run (id, prefix or `latest`) as eval does."""
+        candidate = load_candidate(source.workspace_root, source.spec, source.base, source.chat_template)
+        return cls(candidate, timeout_s=cfg.timeout_s)
+
+    def generate(self, request: GenerationRequest) -> Completion:
+        """The whole reply, with eval's logprob mean and minimum."""
+        inputs = self._encode(request)
+        started = time.monotonic()
+        self._acquire()
+        try:
+            return self._completion(inputs, self._run(inputs, request), request, started)
+        finally:
+            self._lock.release()
+
+    def stream(self, request: GenerationRequest) -> Generator[str | Completion, None, None]:
+        """Deltas from transformers' TextIteratorStreamer (generation runs in a thread), then the Completion."""
+        from transformers import TextIteratorStreamer
+
+        inputs = self._encode(request)
+        tokenizer = self.candidate.tokenizer
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=self.timeout_s)
+        cancel = threading.Event()
+        outcome: dict[str, Any] = {}  # the worker's result or exception
+        started = time.monotonic()
+        self._acquire()
+        worker = threading.Thread(target=self._run_into, args=(inputs, request, streamer, cancel, outcome),
+                                  name="tunedesk-generate", daemon=True)
+        try:
+            worker.start()
+            sieve = ReplySieve(request.stop)
+            for delta in map(sieve.feed, _pieces(streamer)):
+                if delta:
+                    yield delta
+            worker.join()
+            if "error" in outcome:
+                raise outcome["error"]
+            completion = self._completion(inputs, outcome["result"], request, started)
+            rest = sieve.finish(completion.text)
+            if rest:
+                yield rest
+            yield completion
+        finally:
+            cancel.set()  # a consumer that stopped reading must not leave the model generating
+            if worker.ident is not None:
+                worker.join()
+            self._lock.release()
+
+    def close(self) -> None:
+        """Let go of the model (the candidate may be shared: it is left as it is); later requests fail."""
+        with self._lock:
+            self.candidate = replace(self.candidate, model=None)
+
+    def _acquire(self) -> None:
+        if not self._lock.acquire(timeout=self.timeout_s):
+            raise BackendTimeout(f"the model stayed busy for {self.timeout_s:g} s")
+        if self.candidate.model is None:
+            self._lock.release()
+            raise BackendError("the transformers backend is closed")
+
+    def _encode(self, request: GenerationRequest) -> Any:
+        tokenizer = self.candidate.tokenizer
+        try:
+            text = tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
+        except Exception as exc:  # a template may raise on roles it does not know
+            raise BackendError(f"the chat template cannot render this conversation: {exc}") from None
+        return tokenizer(text, return_tensors="pt", add_special_tokens=False)
+
+    def _run_into(self, inputs: Any, request: GenerationRequest, streamer: Any, cancel: threading.Event,
+                  outcome: dict[str, Any]) -> None:
+        try:
+            outcome["result"] = self._run(inputs, request, streamer=streamer, cancel=cancel)
+        except BaseException as exc:  # handed to the consumer's thread, which raises it
+            outcome["error"] = exc
+            streamer.end()
+
+    def _run(self, inputs: Any, request: GenerationRequest, streamer: Any = None,
+             cancel: threading.Event | None = None) -> Any:
+        import torch
+        from transformers import StoppingCriteriaList
+
+        model, tokenizer = self.candidate.model, self.candidate.tokenizer
+        # Exactly eval's settings (tunedesk.models.generate._batch), so greedy replies and their logprobs match it.
+        sampling = {"do_sample": True, "temperature": request.temperature, "top_p": 1.0} if request.temperature > 0 \
+            else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        if request.temperature > 0 and request.seed is not None:
+            torch.manual_seed(request.seed)
+        extra: dict[str, Any] = {"stop_strings": request.stop, "tokenizer": tokenizer} if request.stop else {}
+        criteria = StoppingCriteriaList([_Cancelled(cancel)] if cancel is not None else [])
+        try:
+            with torch.no_grad():  # grad mode is per thread: the worker thread needs its own
+                return model.generate(**inputs.to(model.device), max_new_tokens=request.max_new_tokens,
+                                      eos_token_id=self.stops, pad_token_id=_pad_id(tokenizer, self.stops),
+                                      output_logits=True, return_dict_in_generate=True, streamer=streamer,
+                                      max_time=self.timeout_s, stopping_criteria=criteria, **sampling, **extra)
+        except Exception as exc:
+            raise BackendError(f"generation failed: {exc}") from None
+
+    def _completion(self, inputs: Any, result: Any, request: GenerationRequest, started: float) -> Completion:
+        if time.monotonic() - started >= self.timeout_s:
+            raise BackendTimeout(f"no reply within {self.timeout_s:g} s")
+        model, tokenizer = self.candidate.model, self.candidate.tokenizer
+        scores = token_logprobs(model, result)
+        prompt_tokens = int(inputs["input_ids"].shape[1])
+        reply = reply_of(tokenizer, result.sequences[0, prompt_tokens:].tolist(), scores[0].tolist(), self.stops)
+        text, stopped = cut_at_stop(reply.text, request.stop)
+        return Completion(text=text, finish_reason="stop" if stopped or not reply.cut_off else "length",
+                          prompt_tokens=prompt_tokens, completion_tokens=reply.tokens,
+                          mean_logprob=reply.logprob_mean, min_logprob=reply.logprob_min)
+
+
+class _Cancelled:
+    """A stopping criterion: ends generation once the stream's consumer has gone."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+def _pieces(streamer: Any) -> Iterator[str]:
+    try:
+        yield from streamer
+    except queue.Empty:
+        raise BackendTimeout("the model produced nothing for too long") from None
+
+
+def _pad_id(tokenizer: Any, stops: list[int]) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stops[0]

@@ -1,0 +1,58 @@
+"""What the server compares a customer's message with, read once at start: the customers' turns of the built
+training file (any of the four formats, with their category and kind) and the KB articles cut into passages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunedesk.records import Article
+from tunedesk.trainfile.chat import payload_turns
+from tunedesk.trainfile.reading import format_of, read_rows
+
+PASSAGE_CHARS = 600
+"""KB articles are cut into passages of about this size: MiniLM reads only the first 256 word pieces."""
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """One customer turn of a training example, with the example's category and kind."""
+
+    text: str
+    category: str
+    kind: str
+
+
+def customer_messages(path: Path) -> list[CustomerMessage]:
+    """Every customer turn of a built training file; a missing file or an unreadable row gives none."""
+    if not path.is_file():
+        return []
+    found = []
+    for row in read_rows(path).rows:
+        fmt = format_of(row.data)
+        turns = payload_turns(row.data, fmt) if fmt is not None else "no payload"
+        if isinstance(turns, str):
+            continue
+        category, kind = str(row.data.get("category") or ""), str(row.data.get("kind") or "answer")
+        found += [CustomerMessage(t.content, category, kind) for t in turns
+                  if t.role == "user" and isinstance(t.content, str) and t.content.strip()]
+    return found
+
+
+def kb_passages(articles: Iterable[Article]) -> list[str]:
+    """Each article's title with each passage of its body (paragraphs joined up to about PASSAGE_CHARS)."""
+    passages = []
+    for article in articles:
+        chunk = ""
+        for paragraph in _PARAGRAPHS.split(article.body):
+            paragraph = paragraph.strip()
+            if chunk and len(chunk) + len(paragraph) > PASSAGE_CHARS:
+                passages.append(f"{article.title}\n{chunk}")
+                chunk = ""
+            chunk = f"{chunk}\n{paragraph}".strip()
+        if chunk or not passages:
+            passages.append(f"{article.title}\n{chunk}".strip())
+    return passages

@@ -1,0 +1,249 @@
+"""The guards: small functions over a ticket (and, after generation, the reply) returning a verdict or None.
+
+Two registries by short name, `before` (the customer's message, before generating) and `after` (the model's
+reply). Built-ins register exactly as a third party would, with `register_before` / `register_after`; third-party
+modules listed under the entry-point group `tunedesk.guardrails` are imported on first lookup. Everything a guard
+needs per request is precomputed once in a `GuardKit`, so a guard does no model loading and no regex compiling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from tunedesk.answer.types import Context, GuardVerdict, TicketIn
+from tunedesk.build.targets import EMPATHY, frame, pick
+from tunedesk.checks.conduct import refuses
+from tunedesk.checks.escalation import EscalationMatcher, sentiment
+from tunedesk.checks.grounding import Claim, Sources, extract_claims
+from tunedesk.checks.marker import strip_marker
+from tunedesk.config.guardrails import GuardrailsConfig
+from tunedesk.config.policies import Voice
+from tunedesk.errors import ConfigError
+from tunedesk.plugins import Builtins, Registry
+from tunedesk.text.patterns import CaseInsensitive
+
+Embedder = Callable[[list[str]], Sequence[Sequence[float]]]
+HOLDING_LINE = "A member of our team will pick this up personally and get back to you as soon as possible."
+MIN_TOPIC_WORDS = 3
+"""Shorter messages ("hi", "ok thanks") say too little to be judged off topic: they pass."""
+_WORD = re.compile(r"\w+")
+_SHOWN_CHARS = 80
+
+
+class TopicIndex:
+    """Unit-length embeddings of what customers ask this business; one embed and one matrix product a message."""
+
+    def __init__(self, embedder: Embedder, texts: list[str], labels: list[str] | None = None) -> None:
+        self.embedder = embedder
+        self.size = len(texts)
+        self.labels = labels or [""] * len(texts)
+        self.matrix = _unit_rows(np.asarray(embedder(texts), dtype=np.float32)) if texts else None
+
+    def nearest(self, text: str) -> float:
+        """Cosine similarity of the text to the nearest indexed text (1.0 when nothing is indexed)."""
+        if self.matrix is None:
+            return 1.0
+        return float(np.max(self._similarities(text)))
+
+    def nearest_labels(self, text: str, k: int) -> list[str]:
+        """The labels of the k indexed texts most similar to the text, most similar first."""
+        if self.matrix is None:
+            return []
+        order = np.argsort(-self._similarities(text), kind="stable")[:k]
+        return [self.labels[i] for i in order]
+
+    def _similarities(self, text: str) -> np.ndarray:
+        assert self.matrix is not None
+        return self.matrix @ _unit_rows(np.asarray(self.embedder([text]), dtype=np.float32))[0]
+
+
+@dataclass
+class GuardKit:
+    """What the guards share, built once at server start."""
+
+    config: GuardrailsConfig
+    escalation: EscalationMatcher
+    injection: CaseInsensitive
+    domain: CaseInsensitive
+    voice: Voice
+    topics: TopicIndex | None
+    """None when the off_topic guard is switched off or has nothing to compare with."""
+    mask: Callable[[str], str]
+    """PII masking with the workspace's redaction rules, for anything quoted from the customer in a detail."""
+    precedents: TopicIndex | None = None
+    """The training customers' turns labelled with the kind of reply each got (answer, refusal, ...); None when the
+    precedent guard is switched off or there is no training file."""
+
+
+@dataclass
+class Draft:
+    """A generated reply as the after-guards see it."""
+
+    text: str
+    context: Context
+    confidence: float | None
+
+
+BeforeGuard = Callable[[TicketIn, GuardKit], GuardVerdict | None]
+AfterGuard = Callable[[TicketIn, Draft, GuardKit], GuardVerdict | None]
+
+_PLUGINS = Builtins("tunedesk.serve", (), group="tunedesk.guardrails")
+BEFORE: Registry[BeforeGuard] = Registry("guard", "serve.guardrails.before", _PLUGINS)
+AFTER: Registry[AfterGuard] = Registry("guard", "serve.guardrails.after", _PLUGINS)
+register_before, register_after = BEFORE.register, AFTER.register
+
+
+def configured_guards(before: list[str], after: list[str]) -> tuple[list[BeforeGuard], list[AfterGuard]]:
+    """The guards `serve.guardrails.before` and `.after` name, in order, or one ConfigError naming every unknown
+    guard under its key."""
+    problems = []
+    for registry, names in ((BEFORE, before), (AFTER, after)):
+        unknown = [n for n in names if n not in registry.names()]
+        if unknown:
+            problems.append(f"{registry.key}: unknown guard {', '.join(map(repr, unknown))}; known guards: "
+                            f"{', '.join(registry.names())}")
+    if problems:
+        raise ConfigError("serve.guardrails", problems)
+    return [BEFORE.get(n) for n in before], [AFTER.get(n) for n in after]
+
+
+@register_before("escalation_rules")
+def escalation_rules(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
+    """The workspace's escalation rules (the same as clean's) on everything the customer wrote."""
+    hit = kit.escalation.match_rules(ticket.customer_text)
+    if hit is None:
+        return None
+    return GuardVerdict("escalation_rules", "escalate", hit.rule, f"matched {_quote(kit.mask(hit.evidence))}")
+
+
+@register_before("sentiment")
+def negative_sentiment(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
+    """A furious latest message goes to a person, with an empathetic holding reply to send meanwhile."""
+    threshold = kit.config.sentiment_threshold
+    score = sentiment(ticket.last_customer_text, threshold)
+    if score >= threshold:
+        return None
+    return GuardVerdict("sentiment", "escalate", "negative_sentiment", f"sentiment {score:.2f} < {threshold}",
+                        holding_reply=holding_reply(ticket, kit.voice))
+
+
+def holding_reply(ticket: TicketIn, voice: Voice) -> str:
+    """Greeting, an acknowledgement, the promise that a person takes over, and the sign-off, in the brand's voice."""
+    body = f"{pick(EMPATHY['furious_customer'], ticket.id)} {HOLDING_LINE}"
+    return frame(voice, None, body, sign_off=True)
+
+
+@register_before("prompt_injection")
+def prompt_injection(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
+    """Attempts to instruct the model instead of asking for help go to a person."""
+    found = kit.injection.search(ticket.customer_text)
+    if found is None:
+        return None
+    detail = f"matched {_quote(kit.mask(found.group(0)))}"
+    return GuardVerdict("prompt_injection", "escalate", "prompt_injection", detail)
+
+
+@register_before("off_topic")
+def off_topic(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
+    """A message unlike anything customers ask here, with no word of the business in it, gets the refusal."""
+    text = ticket.last_customer_text
+    if kit.topics is None or len(_WORD.findall(text)) < MIN_TOPIC_WORDS or kit.domain.search(text):
+        return None
+    score = kit.topics.nearest(text)
+    threshold = kit.config.off_topic_similarity
+    if score >= threshold:
+        return None
+    return GuardVerdict("off_topic", "refuse", "off_topic", f"nearest similarity {score:.2f} < {threshold}")
+
+
+@register_after("model_escalated")
+def model_escalated(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """The model's own escalation marker hands the ticket to a person, with the model's reason."""
+    reason = strip_marker(draft.text)[1]
+    if reason is None:
+        return None
+    return GuardVerdict("model_escalated", "escalate", reason, "the reply carries the escalation marker")
+
+
+@register_after("grounding")
+def grounding(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """Order numbers, amounts, dates, links, contacts and product names must come from what the model was given."""
+    reply = strip_marker(draft.text)[0]
+    kinds = set(kit.config.grounding_kinds)
+    # The system prompt and KB passages repeat across tickets: each is indexed once. The thread is new every time,
+    # so it is indexed afresh and kept out of the cache.
+    thread = [m.get("content") or "" for m in ticket.messages]
+    own = set(thread)
+    sources = [*(_indexed(t) for t in draft.context.texts if t and t not in own), Sources(thread)]
+    claims = {(c.kind, c.key): c for c in extract_claims(reply) if c.kind in kinds}
+    found = [c for c in claims.values() if not any(source.grounds(c) for source in sources)]
+    if not found:
+        return None
+    detail = "not in the context: " + "; ".join(_shown(c) for c in found)
+    return GuardVerdict("grounding", kit.config.grounding_action, "ungrounded_fact", detail,
+                        confidence_penalty=kit.config.grounding_penalty)
+
+
+@register_after("precedent")
+def precedent(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """A reply that goes against how the most similar past tickets were handled is held for a person: answering
+    what many of them declined as off topic, or declining what none of them did."""
+    text = ticket.last_customer_text
+    if kit.precedents is None or len(_WORD.findall(text)) < MIN_TOPIC_WORDS:
+        return None
+    near = kit.precedents.nearest_labels(text, kit.config.precedent_k)
+    declined = sum(label == "refusal" for label in near)
+    declines = refuses(strip_marker(draft.text)[0], kit.voice.refusal)
+    if near and declined >= kit.config.precedent_declined_share * len(near) and not declines:
+        detail = f"{declined} of the {len(near)} most similar past tickets were declined as off topic; this answers"
+    elif declines and near and declined == 0:
+        detail = f"none of the {len(near)} most similar past tickets was declined; this reply declines"
+    else:
+        return None
+    return GuardVerdict("precedent", "review", "unlike_precedent", detail)
+
+
+@register_after("length")
+def reply_length(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """A reply too short to help or too long to read is held for a person to look at."""
+    size = len(strip_marker(draft.text)[0].strip())
+    if size < kit.config.min_reply_chars:
+        return GuardVerdict("length", "review", "reply_too_short", f"{size} characters < {kit.config.min_reply_chars}")
+    if size > kit.config.max_reply_chars:
+        return GuardVerdict("length", "review", "reply_too_long", f"{size} characters > {kit.config.max_reply_chars}")
+    return None
+
+
+@register_after("confidence")
+def unknown_confidence(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
+    """A reply whose confidence cannot be measured is never auto-sent (the router judges measured ones)."""
+    if draft.confidence is not None:
+        return None
+    return GuardVerdict("confidence", "review", "low_confidence", "the backend reports no token log-probabilities")
+
+
+@lru_cache(maxsize=1024)
+def _indexed(text: str) -> Sources:
+    return Sources([text])
+
+
+def _shown(claim: Claim) -> str:
+    # Emails and phones in a reply are personal data: the kind is enough to act on, the value stays out of logs.
+    if claim.kind in ("email", "phone"):
+        return f"{claim.kind} <masked>"
+    return f"{claim.kind} {_quote(claim.text)}"
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…")
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)

@@ -1,0 +1,204 @@
+"""One ticket through the server, top to bottom: rollout → guardrails before generation → context (policies + KB)
+→ the backend → guardrails after generation → calibrated confidence → decision → the log.
+
+The Responder is synchronous (the HTTP layer runs it in worker threads) and never raises for a ticket: a backend
+error or timeout becomes decision `escalate` with reason `model_unavailable`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tunedesk.answer.calibration import confidence_of
+from tunedesk.answer.rollout import bucket, in_rollout
+from tunedesk.answer.routing import Decision, confidence, decide
+from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardVerdict, TicketIn
+from tunedesk.checks.marker import strip_marker
+
+
+@dataclass
+class ReplyResult:
+    """What /v1/replies answers for one ticket."""
+
+    id: str
+    ticket_id: str
+    reply: str
+    decision: str
+    confidence: str
+    confidence_score: float
+    escalate: bool
+    reasons: list[str]
+    category: str | None
+    sources: list[dict[str, Any]]
+    model_version: str | None
+    latency_ms: float
+    mode: str
+    rollout_bucket: int
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    overhead_ms: float = 0.0
+    """The server's own time on this reply: guardrails before and after generation and the KB context."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body."""
+        return asdict(self)
+
+
+@dataclass
+class Prepared:
+    """A ticket after the checks that come before generation."""
+
+    ticket: TicketIn
+    started: float
+    bucket: int
+    verdicts: list[GuardVerdict]
+    context: Context | None = None
+    request: GenerationRequest | None = None
+    category: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Responder:
+    """Answers tickets with the backend behind the guardrails and logs every reply."""
+
+    def __init__(self, *, backend: Any, guardrails: Any, contexts: Any, settings: Any, policies: Any,
+                 calibration: dict[str, float | None], log: Any, categorize: Callable[[str], str | None] | None = None,
+                 model_version: str | None = None) -> None:
+        self.backend, self.guardrails, self.contexts, self.log = backend, guardrails, contexts, log
+        self.settings, self.policies, self.calibration = settings, policies, calibration
+        self.categorize = categorize
+        self.model_version = model_version or getattr(backend, "model_version", None)
+        self._pool = ThreadPoolExecutor(max_workers=max(2, settings.max_concurrency), thread_name_prefix="generate")
+
+    def respond(self, ticket: TicketIn) -> ReplyResult:
+        """The whole decision for one ticket (no streaming)."""
+        prepared = self.prepare(ticket)
+        if prepared.request is None:
+            return self.finish(prepared, None)
+        try:
+            completion = self._pool.submit(self.backend.generate, prepared.request).result(
+                timeout=self.settings.backend.timeout_s)
+        except FutureTimeout:
+            return self.finish(prepared, None, failure="timeout")
+        except Exception as exc:  # any backend failure: the ticket goes to a person, never dropped
+            return self.finish(prepared, None, failure=type(exc).__name__)
+        return self.finish(prepared, completion)
+
+    def stream(self, ticket: TicketIn) -> Iterator[str | ReplyResult]:
+        """Text deltas as the model writes them, then the ReplyResult (its reply is the whole, checked text)."""
+        prepared = self.prepare(ticket)
+        if prepared.request is None:
+            yield self.finish(prepared, None)
+            return
+        completion, failure = None, None
+        deadline = time.perf_counter() + self.settings.backend.timeout_s
+        try:
+            for piece in self.backend.stream(prepared.request):
+                if isinstance(piece, Completion):
+                    completion = piece
+                elif piece:
+                    yield piece
+                if time.perf_counter() > deadline:
+                    failure = "timeout"
+                    break
+        except Exception as exc:  # the deltas already sent are superseded by the final decision
+            failure = type(exc).__name__
+        yield self.finish(prepared, completion, failure=failure or (None if completion else "no_completion"))
+
+    def prepare(self, ticket: TicketIn) -> Prepared:
+        """Rollout and the pre-generation guardrails; the generation request when the model should answer."""
+        started = time.perf_counter()
+        prepared = Prepared(ticket, started, bucket(ticket.id), [])
+        prepared.category = ticket.category or (self.categorize(ticket.last_customer_text) if self.categorize
+                                                 else None)
+        if not in_rollout(ticket.id, self.settings.rollout_percent):
+            prepared.verdicts.append(GuardVerdict("rollout", "escalate", "not_in_rollout",
+                                                  f"bucket {prepared.bucket} outside {self.settings.rollout_percent}%"))
+            return prepared
+        t0 = time.perf_counter()
+        prepared.verdicts.extend(self.guardrails.before(ticket))
+        prepared.timings = {f"before.{k}": ms / 1000 for k, ms in getattr(self.guardrails, "last_timings", {}).items()}
+        prepared.timings["before"] = time.perf_counter() - t0
+        if any(v.action in ("escalate", "refuse") for v in prepared.verdicts):
+            return prepared
+        t0 = time.perf_counter()
+        prepared.context = self.contexts.build(ticket)
+        prepared.timings["context"] = time.perf_counter() - t0
+        backend = self.settings.backend
+        prepared.request = GenerationRequest(
+            messages=[{"role": "system", "content": prepared.context.system_prompt}, *ticket.messages],
+            max_new_tokens=backend.max_new_tokens, temperature=backend.temperature, seed=_seed(ticket.id))
+        return prepared
+
+    def finish(self, prepared: Prepared, completion: Completion | None, failure: str | None = None) -> ReplyResult:
+        """Checks after generation, the decision, and the log entry."""
+        verdicts = list(prepared.verdicts)
+        text, score, level = "", 0.0, "low"
+        if failure:
+            verdicts.append(GuardVerdict("backend", "escalate", "model_unavailable", failure))
+        elif completion is not None:
+            text, marker = strip_marker(completion.text)
+            t0 = time.perf_counter()
+            raw = None if completion.mean_logprob is None else confidence_of(completion.mean_logprob)
+            verdicts.extend(self.guardrails.after(prepared.ticket, completion.text, prepared.context, raw))
+            timings = getattr(self.guardrails, "last_timings", {})
+            prepared.timings.update({f"after.{k}": ms / 1000 for k, ms in timings.items() if f"before.{k}" not in
+                                     prepared.timings})
+            prepared.timings["after"] = time.perf_counter() - t0
+            if marker and not any(v.reason == marker or v.guard == "model_escalated" for v in verdicts):
+                verdicts.append(GuardVerdict("model_escalated", "escalate", marker))
+            score, level = confidence(completion.mean_logprob, verdicts, self.calibration)
+        decision = decide(self.settings.mode, verdicts, score, level)
+        return self._log(prepared, decision, self._reply_text(decision, text, verdicts), completion is not None)
+
+    def _reply_text(self, decision: Decision, generated: str, verdicts: list[GuardVerdict]) -> str:
+        if decision.decision == "refuse":
+            return self.policies.voice.refusal
+        if decision.decision == "escalate" and not generated:
+            holding = next((v.holding_reply for v in verdicts if v.holding_reply), None)
+            return holding or self._handover()
+        return generated
+
+    def _handover(self) -> str:
+        voice = self.policies.voice
+        greeting = voice.greeting.replace("{name}", "there").replace(" there there", " there")
+        return (f"{greeting}\n\nThank you for your message. I've passed it to a member of our team, who will get "
+                f"back to you as soon as possible.\n\n{voice.sign_off}")
+
+    def _log(self, prepared: Prepared, decision: Decision, reply: str, generated: bool) -> ReplyResult:
+        latency = round((time.perf_counter() - prepared.started) * 1000, 2)
+        result = ReplyResult(
+            id=uuid.uuid4().hex, ticket_id=prepared.ticket.id, reply=reply, decision=decision.decision,
+            confidence=decision.confidence, confidence_score=decision.confidence_score,
+            escalate=decision.decision == "escalate", reasons=decision.reasons, category=prepared.category,
+            sources=prepared.context.sources if prepared.context else [],
+            model_version=self.model_version if generated else None, latency_ms=latency, mode=self.settings.mode,
+            rollout_bucket=prepared.bucket, timings_ms={k: round(v * 1000, 3) for k, v in prepared.timings.items()},
+            overhead_ms=round(sum(prepared.timings.get(k, 0.0) for k in ("before", "context", "after")) * 1000, 3))
+        self.log.record(self._log_row(prepared, result))
+        return result
+
+    def _log_row(self, prepared: Prepared, r: ReplyResult) -> dict[str, Any]:
+        mask = self.guardrails.mask
+        status = {"auto_send": "sent", "escalate": "escalated", "refuse": "sent"}.get(r.decision, "pending")
+        return {"id": r.id, "ticket_id": r.ticket_id, "category": r.category, "mode": r.mode,
+                "decision": r.decision, "reasons": r.reasons, "confidence": r.confidence,
+                "confidence_score": r.confidence_score, "model_version": r.model_version,
+                "rollout_bucket": r.rollout_bucket, "in_rollout": "not_in_rollout" not in r.reasons,
+                "latency_ms": r.latency_ms, "reply": mask(r.reply), "sources": r.sources,
+                "thread": [{"role": m["role"], "content": mask(m["content"])} for m in prepared.ticket.messages],
+                "status": "logged" if r.mode == "shadow" else status}
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _seed(ticket_id: str) -> int:
+    """A seed per ticket: the same ticket gets the same sampled reply."""
+    return bucket(ticket_id)

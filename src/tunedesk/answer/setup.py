@@ -1,0 +1,118 @@
+"""Putting a server together from a workspace: which model version is served (the registry's production version,
+else the newest run, else the base), its backend, the guardrails, the KB context, the calibration eval fitted for
+that version, the reply log and a category guesser."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tunedesk.answer.context import ContextBuilder
+from tunedesk.answer.corpus import customer_messages
+from tunedesk.answer.pipeline import Responder
+from tunedesk.store.model_registry import Registry
+from tunedesk.store.replies import ReplyLog
+from tunedesk.workspace import Workspace
+
+
+def served_version(ws: Workspace) -> tuple[str, str]:
+    """(the version to serve, why): serve.backend.model, else production, else the newest run, else the base."""
+    chosen = ws.config.serve.backend.model
+    if chosen:
+        return chosen, "serve.backend.model"
+    production = Registry(ws.store).production()
+    if production is not None:
+        return production.id, "the registry's production version"
+    from tunedesk.store.runs import list_runs
+
+    runs = [r for r in list_runs(ws.root) if r.record.get("status") == "completed"]
+    if runs:
+        return runs[-1].id, "the newest completed run (nothing promoted yet)"
+    return "base", "the untuned base model (no run yet)"
+
+
+def calibration_for(ws: Workspace, version: str) -> dict[str, float | None]:
+    """The high/medium confidence thresholds eval fitted for this version (none: every reply is low)."""
+    from tunedesk.store.evaluations import read_summary
+
+    summary = read_summary(ws.root, version) or {}
+    return dict((summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None})
+
+
+def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None, size: int = 20_000) -> Any:
+    """An embedder that remembers the last `size` texts it embedded: the guardrails, the KB retrieval and the
+    categoriser embed the same corpus at start and the same customer message per request. Bounded, because
+    every request's text passes through it."""
+    if embedder is None:
+        return None
+    from collections import OrderedDict
+
+    cache: OrderedDict[str, Sequence[float]] = OrderedDict()
+
+    def embed(texts: list[str]) -> list[Sequence[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            cache.update(zip(missing, embedder(missing), strict=True))
+        found = [cache[t] for t in texts]
+        for text in texts:
+            cache.move_to_end(text)
+        while len(cache) > size:
+            cache.popitem(last=False)
+        return found
+
+    return embed
+
+
+def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
+    """The embedder serve.embedder names, fitted to the corpus and the KB (None when MiniLM is not installed)."""
+    from tunedesk.models.embed import minilm_embedder
+
+    if ws.config.serve.embedder == "minilm":
+        return caching(minilm_embedder())
+    from tunedesk.models.static_embed import static_embedder
+
+    return caching(static_embedder([*corpus, *(a.body for a in ws.store.iter_articles())]))
+
+
+class Categoriser:
+    """Guesses a ticket's category: the majority among its nearest training messages (cosine)."""
+
+    def __init__(self, embedder: Any, texts: list[str], categories: list[str], k: int = 5) -> None:
+        from tunedesk.answer.guards import TopicIndex
+
+        self.index, self.k = TopicIndex(embedder, texts, categories), k
+
+    def __call__(self, text: str) -> str | None:
+        votes = Counter(label for label in self.index.nearest_labels(text[-2000:], self.k) if label)
+        return votes.most_common(1)[0][0] if votes else None
+
+
+def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = None, embedder: Any = None,
+                    version: str | None = None) -> Responder:
+    """Everything the server needs, built once at start."""
+    from tunedesk.answer.guardrails import Guardrails
+
+    version = version or served_version(ws)[0]
+    corpus = customer_messages(ws.output_dir("data") / "train.jsonl")
+    texts = [m.text for m in corpus]
+    embed = embedder if embedder is not None else choose_embedder(ws, texts)
+    if backend is None:
+        backend = _backend(ws, version)
+    if guardrails is None:  # refusal examples are off-topic questions: they must not make similar ones on-topic
+        on_topic = [m.text for m in corpus if m.kind != "refusal"]
+        guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed,
+                                               precedents=[(m.text, m.kind) for m in corpus])
+    categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
+    return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
+                     embed), settings=ws.config.serve, policies=ws.policies(),
+                     calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,
+                     model_version=getattr(backend, "model_version", None) or version)
+
+
+def _backend(ws: Workspace, version: str) -> Any:
+    from tunedesk.answer.backends import get_backend
+
+    template = ws.config.model.chat_template
+    return get_backend(ws.config.serve.backend, workspace_root=ws.root, model_spec=version,
+                       base=ws.config.model.base, chat_template=ws.path(template) if template else None)

@@ -1,0 +1,153 @@
+"""Evaluations, the model registry and the promotion gate as console tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+SHOWN_PROBLEMS = 10
+
+if TYPE_CHECKING:
+    from tunedesk.eval.gate import GateResult
+    from tunedesk.eval.human import Agreement, ReviewSheet
+    from tunedesk.eval.stage import EvalSummary
+    from tunedesk.store.model_registry import ModelVersion
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def _ece(calibration: dict[str, Any]) -> str:
+    ece, found = calibration.get("ece"), calibration.get("thresholds") or {}
+    if ece is None:
+        return "-"
+    cuts = ", ".join(f"{k} ≥ {v:.2f}" for k, v in found.items() if v is not None) or "no reliable threshold"
+    return f"{ece:.3f} ({cuts})"
+
+
+def print_eval(console: Console, result: EvalSummary) -> None:
+    """Headline rates, then score shares per category, then the paths written."""
+    s = result.summary
+    head = Table(title=f"eval: {s['model']} on {s['n']} held-out tickets (judge: {s['judge']})", title_justify="left",
+                 show_header=False)
+    head.add_column("measure")
+    head.add_column("value", justify="right")
+    rows = [("score 3 (correct)", _pct(s["score_3"])), ("score 2 (partial)", _pct(s["score_2"])),
+            ("score 1 (wrong)", _pct(s["score_1"])), ("policy accuracy", _pct(s["policy_accuracy"])),
+            ("escalation precision", _pct(s["escalation_precision"])),
+            ("escalation recall", _pct(s["escalation_recall"])),
+            ("hallucination rate", _pct(s["hallucination_rate"])), ("refusal accuracy", _pct(s["refusal_accuracy"])),
+            ("replies cut off", str(s["cut_off"])), ("held-out items / min", f"{s['items_per_min'] or 0:,.1f}"),
+            ("confidence calibration error (ECE)", _ece(s.get("calibration", {}))),
+            ("would be auto-sent (mode auto, cross-fitted)", _pct(s.get("auto_sent_share"))),
+            ("auto-sent replies that are wrong", _pct(s.get("auto_sent_wrong_share")))]
+    for label, value in rows:
+        head.add_row(label, value)
+    console.print(head)
+    table = Table(title="per category", title_justify="left")
+    for col in ("category", "n", "score 3", "score 2", "score 1"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for name, c in s["by_category"].items():
+        table.add_row(name, str(c["n"]), _pct(c["score_3"]), _pct(c["score_2"]), _pct(c["score_1"]))
+    console.print(table)
+    for name, path in result.paths.items():
+        console.print(f"  {name:<10} {path}", highlight=False)
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def print_models(console: Console, versions: list[ModelVersion]) -> None:
+    """Every registered version: status, kind, method and held-out scores."""
+    if not versions:
+        console.print("no model versions yet: `tunedesk eval --model RUN` registers a run as a candidate")
+        return
+    table = Table(title="model versions", title_justify="left")
+    for name in ("version", "status", "kind", "method", "held-out n", "score 3", "score 1", "escalation recall"):
+        table.add_column(name, justify="right" if name in ("held-out n", "score 3", "score 1",
+                                                           "escalation recall") else "left")
+    for v in versions:
+        s = v.eval_summary
+        style = "bold green" if v.status == "production" else ("dim" if v.status == "archived" else "")
+        table.add_row(v.id, v.status, v.kind, v.method or "–", str(s.get("n", "–")), _share(s.get("score_3")),
+                      _share(s.get("score_1")), _share(s.get("escalation_recall")), style=style)
+    console.print(table)
+
+
+def print_gate(console: Console, result: GateResult) -> None:
+    """Each gate criterion with its value and threshold, then the decision."""
+    table = Table(title=f"gate for {result.version}", title_justify="left")
+    for name in ("criterion", "value", "required", "", "detail"):
+        table.add_column(name)
+    for c in result.criteria:
+        value = c.value if isinstance(c.value, int) or c.value is None else _share(c.value)
+        required = c.threshold if isinstance(c.threshold, int) or c.threshold is None else _share(c.threshold)
+        table.add_row(c.name, str(value if value is not None else "–"), str(required if required is not None else
+                      "–"), "[green]pass[/]" if c.passed else "[red]FAIL[/]", c.detail)
+    console.print(table)
+    if result.promoted:
+        extra = f"; {result.archived} archived" if result.archived else ""
+        console.print(f"[bold green]promoted[/]: {result.version} is the production model{extra}")
+    else:
+        failing = ", ".join(c.name for c in result.failing())
+        console.print(f"[bold red]refused[/]: {result.version} stays a candidate — failing: {failing}")
+
+
+def print_sheet(console: Console, sheet: ReviewSheet, workspace: Path, model: str) -> None:
+    """Rows per category, the files written, and what to do next."""
+    console.print(f"[bold]review sheet[/]: {sheet.rows} of {sheet.total} replies", highlight=False)
+    table = Table()
+    table.add_column("category")
+    table.add_column("rows", justify="right")
+    for category, count in sheet.by_category.items():
+        table.add_row(category, str(count))
+    console.print(table)
+    if sheet.skipped_lines:
+        console.print(f"  left out unreadable lines of replies.jsonl: {sheet.skipped_lines}", highlight=False)
+    csv_path = escape(str(sheet.csv_path))
+    console.print(f"  wrote [green]{csv_path}[/] (fill in human_score 3/2/1 and human_note)", highlight=False)
+    console.print(f"  wrote [green]{escape(str(sheet.html_path))}[/] (for reading)", highlight=False)
+    console.print(f"Next: [bold]tunedesk review import {csv_path} -w {escape(str(workspace))} --model "
+                  f"{escape(model)}[/]", highlight=False)
+
+
+def print_agreement(console: Console, agreement: Agreement) -> None:
+    """Kappa and agreement, the confusion matrix, rows set aside, and the files written."""
+    head = Table(title=f"judge against human grades: {agreement.model}", title_justify="left", show_header=False)
+    head.add_column("measure")
+    head.add_column("value", justify="right")
+    for label, value in (("replies graded", str(agreement.n_graded)),
+                         ("rows read", str(agreement.n_rows)),
+                         ("raw agreement", _num(agreement.raw_agreement, percent=True)),
+                         ("Cohen's kappa", _num(agreement.kappa)),
+                         ("kappa, quadratic-weighted", _num(agreement.weighted_kappa)),
+                         ("rows set aside", str(len(agreement.problems)))):
+        head.add_row(label, value)
+    console.print(head)
+    console.print("judge score (rows) against human score (columns):")
+    confusion = Table()
+    confusion.add_column("judge \\ human")
+    for grade in (1, 2, 3):
+        confusion.add_column(str(grade), justify="right")
+    for grade, counts in zip((1, 2, 3), agreement.confusion, strict=True):
+        confusion.add_row(str(grade), *map(str, counts))
+    console.print(confusion)
+    for problem in agreement.problems[:SHOWN_PROBLEMS]:
+        console.print(f"  set aside {problem.source_file}: {problem.locator}: field '{problem.field}': "
+                      f"{problem.reason}", markup=False, highlight=False)
+    if len(agreement.problems) > SHOWN_PROBLEMS:
+        console.print(f"  … and {len(agreement.problems) - SHOWN_PROBLEMS} more, listed in agreement.json")
+    for path in agreement.paths.values():
+        console.print(f"  wrote [green]{escape(path)}[/]", highlight=False)
+
+
+def _num(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:.1f} %" if percent else f"{value:.3f}"

@@ -1,0 +1,460 @@
+"""What the helpdesk API importers share: lenient JSON/NDJSON reading, strict typed field access, HTML to text.
+
+The reading driver `read_api_files` runs two passes so records can be joined across files: every JSON document is
+parsed and *planned* first (auxiliary payloads such as users or comment lists are absorbed by the importer), then
+records are converted file by file in the order given. NDJSON files are streamed line by line in the second pass;
+an importer may offer a quick path for the common line of a UTF-8 file, fed by orjson, which hands anything unusual
+back to the exact path (`json` and the importer's strict conversion) so outcomes never depend on the path taken.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from bs4 import BeautifulSoup, NavigableString
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from tunedesk.errors import RecordError
+from tunedesk.ingest.importers.base import read_head, reject
+from tunedesk.records import ImportedRecord, Message, Participant, Rejected, Role
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+HEAD_SIZE = 65536
+READ_BUFFER = 1 << 20  # export lines run to kilobytes: the default 8 KiB buffer would refill every line or two
+_SCALARS = (str, int, float, bool)
+
+Unit = tuple[str, Any]
+"""One record to convert: its locator in the file (`tickets[3]`, `line 17`) and its raw JSON value."""
+Plan = Callable[[Path, Any], list[Unit | Rejected]]
+Convert = Callable[[Path, str, Any], ImportedRecord]
+Quick = Callable[[Any], ImportedRecord | None]
+"""An importer's quick path for one NDJSON line as orjson parsed it: the record, or None (or any error) to hand the
+line to the exact path. orjson reads integers beyond 64 bits as floats: where that would change the record, the quick
+path must hand the line over."""
+
+
+class ApiOptions(BaseModel):
+    """Options every helpdesk API importer shares; each importer adds `source_name` with its own default."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    encoding: str = "utf-8"
+    """Text encoding of the files, any Python codec name (`utf-8`, `cp1252`, `latin-1`, …)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r}") from None
+        return value
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_api_files(
+    paths: Iterable[Path], encoding: str, plan: Plan, convert: Convert, quick: Quick | None = None
+) -> Iterator[ImportedRecord]:
+    """Plan every JSON document first (so auxiliary payloads are known), then convert records file by file."""
+    planned = [(path, plan_file(path, encoding, plan)) for path in paths]
+    quick = quick if codecs.lookup(encoding).name == "utf-8" else None  # orjson reads UTF-8 only
+    for path, units in planned:
+        if units is None:
+            yield from _convert_ndjson(path, encoding, convert, quick)
+            continue
+        for unit in units:
+            yield unit if isinstance(unit, Rejected) else guarded(convert, path, *unit)
+
+
+def plan_file(path: Path, encoding: str, plan: Plan) -> list[Unit | Rejected] | None:
+    """The records of one JSON document (None: the file is NDJSON, streamed later), or its Rejected."""
+    try:
+        head = read_head(path, HEAD_SIZE)
+        if not head.strip() and path.stat().st_size <= HEAD_SIZE:
+            return [reject(path, "file", "empty file")]
+        if path.suffix.lower() in NDJSON_SUFFIXES or looks_like_ndjson(head):
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        return [reject(path, "file", exc)]
+    try:
+        text = decode(data, encoding, "file")
+        payload = json.loads(text)
+    except RecordError as exc:
+        return [reject(path, "file", exc, raw=data[:2000].decode(encoding, errors="replace"))]
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":  # several JSON values one after another: NDJSON without the suffix
+            return None
+        return [reject(path, "file", f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", raw=text)]
+    try:
+        return plan(path, payload)
+    except RecordError as exc:
+        return [reject(path, "file", exc, raw=payload)]
+    except Exception as exc:  # a surprising payload must never stop an import
+        return [reject(path, "file", f"unexpected {type(exc).__name__}: {exc}", raw=payload)]
+
+
+def looks_like_ndjson(head: str) -> bool:
+    """True when a file starts with one JSON object per line (its first or second line parses on its own)."""
+    lines = [line for line in head.splitlines()[:20] if line.strip()][:2]
+    if len(lines) < 2 or not lines[0].lstrip("\ufeff \t").startswith("{"):
+        return False
+    for line in lines:
+        try:
+            if isinstance(json.loads(line.removeprefix("\ufeff")), dict):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def decode(data: bytes, encoding: str, where: str) -> str:
+    """Bytes as text, or a RecordError naming the first undecodable byte."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise RecordError(
+            f"cannot decode as {encoding} at byte {exc.start} of the {where} ({exc.reason}); "
+            "set the importer option `encoding` if the file uses another codec"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _convert_ndjson(path: Path, encoding: str, convert: Convert, quick: Quick | None) -> Iterator[ImportedRecord]:
+    try:
+        for item in iter_ndjson(path, encoding, quick):
+            yield guarded(convert, path, *item) if isinstance(item, tuple) else item
+    except (OSError, UnicodeError) as exc:
+        yield reject(path, "file", exc)
+
+
+def iter_ndjson(path: Path, encoding: str, quick: Quick | None = None) -> Iterator[Unit | ImportedRecord]:
+    """(`line N`, value) for each non-blank line, or a Rejected naming the line and the bad byte or JSON column.
+
+    With `quick` (UTF-8 files only), a line it converts is yielded as its record instead.
+    """
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        yield from _iter_wide_ndjson(path, encoding)  # these codecs cannot be split on the byte b"\n"
+        return
+    offset = 0
+    with open(path, "rb", buffering=READ_BUFFER) as fh:
+        for number, raw in enumerate(fh, start=1):
+            start, offset = offset, offset + len(raw)
+            if raw.isspace():
+                continue
+            if quick is not None and (record := _quick_record(quick, raw)) is not None:
+                yield record
+                continue
+            locator = f"line {number}"
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                reason = (
+                    f"cannot decode as {encoding} at byte {start + exc.start} of the file (byte {exc.start} of the "
+                    f"line, {exc.reason}); set the importer option `encoding` if the file uses another codec"
+                )
+                yield reject(path, locator, reason, raw=raw.decode(encoding, errors="replace"))
+                continue
+            yield _parse_line(path, locator, text.removeprefix("\ufeff") if number == 1 else text)
+
+
+def _quick_record(quick: Quick, raw: bytes) -> ImportedRecord | None:
+    try:
+        return quick(orjson.loads(raw))
+    except Exception:  # broken JSON, a BOM, anything unusual: the exact path reads the line again and names it
+        return None
+
+
+def _iter_wide_ndjson(path: Path, encoding: str) -> Iterator[Unit | Rejected]:
+    with open(path, encoding=encoding) as fh:
+        for number, text in enumerate(fh, start=1):
+            if text.strip():
+                yield _parse_line(path, f"line {number}", text.removeprefix("\ufeff"))
+
+
+def _parse_line(path: Path, locator: str, text: str) -> Unit | Rejected:
+    try:
+        return locator, json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:  # parsed again without the line break, for the message a person expects ("Unterminated string …")
+        return locator, json.loads(text.rstrip("\r\n"))
+    except json.JSONDecodeError as exc:
+        return reject(path, locator, f"broken JSON at column {exc.colno}: {exc.msg}", raw=text)
+
+
+def guarded(convert: Convert, path: Path, locator: str, raw: Any) -> ImportedRecord:
+    """`convert` of one record, with any failure turned into a Rejected naming file, locator and field."""
+    try:
+        return convert(path, locator, raw)
+    except RecordError as exc:
+        return reject(path, locator, exc, raw=raw)
+    except Exception as exc:  # bad content of one record must never stop an import
+        return reject(path, locator, f"unexpected {type(exc).__name__}: {exc}", raw=raw)
+
+
+def payload_keys(payload: Any) -> str:
+    """A short description of a payload for a reason: its keys, or its JSON type."""
+    if isinstance(payload, dict):
+        keys = list(payload)[:10]
+        return "keys: " + (", ".join(str(k) for k in keys) if keys else "none")
+    if isinstance(payload, list):
+        first = f"; the first has {payload_keys(payload[0])}" if payload and isinstance(payload[0], dict) else ""
+        return f"a list of {len(payload)} item(s){first}"
+    return f"a JSON {type(payload).__name__}"
+
+
+@dataclass
+class PendingParts:
+    """Parts of tickets (comments, conversations) read from other payloads, waiting for their ticket."""
+
+    noun: str
+    parts: dict[str, list[Unit]] = field(default_factory=dict)
+    origins: dict[str, Path] = field(default_factory=dict)
+    joined: set[str] = field(default_factory=set)
+
+    def add(self, ticket_id: str, label: str, part: Any, path: Path) -> None:
+        """Keep one part, labelled with where it came from, until its ticket is converted."""
+        self.parts.setdefault(ticket_id, []).append((label, part))
+        self.origins.setdefault(ticket_id, path)
+
+    def take(self, ticket_id: str) -> list[Unit]:
+        """The parts of a ticket (several copies of a ticket may each take them)."""
+        if ticket_id not in self.parts:
+            return []
+        self.joined.add(ticket_id)
+        return self.parts[ticket_id]
+
+    def leftovers(self) -> Iterator[Rejected]:
+        """One Rejected per ticket whose parts were read but whose ticket was not."""
+        for ticket_id, parts in self.parts.items():
+            if ticket_id not in self.joined:
+                reason = (
+                    f"{len(parts)} {self.noun}(s) of ticket {ticket_id}, but ticket {ticket_id} is not in the files "
+                    f"read: import the ticket's file together with its {self.noun}s"
+                )
+                yield reject(self.origins[ticket_id], f"ticket {ticket_id}", reason, raw=[part for _, part in parts])
+
+
+def unique_parts(labelled: Iterable[Unit]) -> Iterator[Unit]:
+    """Parts in order, each `id` once (the same comment may come embedded and again from an audit)."""
+    seen: set[str] = set()
+    for label, part in labelled:
+        part_id = safe_id(part.get("id")) if isinstance(part, dict) else None
+        if part_id is not None:
+            if part_id in seen:
+                continue
+            seen.add(part_id)
+        yield label, part
+
+
+# ---------------------------------------------------------------- typed fields
+
+
+def _name(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def as_dict(value: Any, field: str) -> dict[str, Any]:
+    """`value` when it is an object, else a RecordError naming the field."""
+    if not isinstance(value, dict):
+        raise RecordError(f"expected an object, got {type(value).__name__}", field=field or None)
+    return value
+
+
+def get_dict(obj: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+    """An optional object field (missing or null → {})."""
+    value = obj.get(key)
+    return {} if value is None else as_dict(value, _name(where, key))
+
+
+def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any]:
+    """An optional list field (missing or null → [])."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"expected a list, got {type(value).__name__}", field=_name(where, key))
+    return value
+
+
+def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
+    """An optional string field."""
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise RecordError(f"expected a string, got {type(value).__name__}", field=_name(where, key))
+
+
+def get_bool(obj: dict[str, Any], key: str, where: str = "", default: bool = False) -> bool:
+    """An optional true/false field."""
+    value = obj.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    raise RecordError(f"expected true or false, got {type(value).__name__}", field=_name(where, key))
+
+
+def get_id(obj: dict[str, Any], key: str, where: str = "") -> str | None:
+    """An optional id field (integer or non-empty string) as text."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise RecordError(f"expected an id (integer or string), got {type(value).__name__}", field=_name(where, key))
+
+
+def require_id(obj: dict[str, Any], key: str = "id", where: str = "") -> str:
+    """A required id field as text."""
+    value = get_id(obj, key, where)
+    if value is None:
+        raise RecordError("missing required field", field=_name(where, key))
+    return value
+
+
+def safe_id(value: Any) -> str | None:
+    """An id as text, or None for anything that is not one (for auxiliary data that never rejects)."""
+    if isinstance(value, str) and value:
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def safe_str(value: Any) -> str | None:
+    """A non-empty string, or None (for auxiliary data that never rejects)."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def str_list(obj: dict[str, Any], key: str, where: str = "") -> list[str]:
+    """An optional list of strings (numbers are written out; nulls dropped)."""
+    items = get_list(obj, key, where)
+    if all(type(item) is str for item in items):
+        return items
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            out.append(str(item))
+        elif item is not None:
+            raise RecordError(f"expected a string, got {type(item).__name__}", field=f"{_name(where, key)}[{i}]")
+    return out
+
+
+def get_time(obj: dict[str, Any], key: str, where: str = "") -> datetime | None:
+    """An optional timestamp field: ISO 8601 text or Unix seconds (milliseconds accepted), normalised to UTC."""
+    value = obj.get(key)
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is UTC:  # the common case, first: exports write `Z`
+                return parsed
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else _to_utc(parsed, _name(where, key))
+    return _unusual_time(value, _name(where, key))
+
+
+def _to_utc(value: datetime, field: str) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise RecordError(f"timestamp out of range: {value.isoformat()}", field=field) from None
+
+
+def _unusual_time(value: Any, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise RecordError(f"timestamp out of range: {value!r}", field=field) from None
+    if isinstance(value, str):
+        raise RecordError(f"not an ISO 8601 timestamp: {value[:40]!r}", field=field)
+    raise RecordError(f"expected a timestamp, got {type(value).__name__}", field=field)
+
+
+def scalars(values: dict[str, Any], keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """The JSON scalars of a dict (of `keys` only, when given), without nulls: what is safe to keep as metadata."""
+    kept = {}
+    for key in values if keys is None else keys:
+        value = values.get(key)
+        if value is not None and value != "" and isinstance(value, _SCALARS):
+            kept[key] = value
+    return kept
+
+
+# ---------------------------------------------------------------- records
+
+
+def chronological(messages: list[Message]) -> list[Message]:
+    """Messages sorted by time (stable); left in the export's order when some have no timestamp."""
+    if all(m.created_at is not None for m in messages):
+        return sorted(messages, key=lambda m: m.created_at)  # type: ignore[arg-type,return-value]
+    return messages
+
+
+def participants(people: Iterable[tuple[Any, Any, Role]]) -> list[Participant]:
+    """Unique participants in first-seen order; a bare name or email known in a fuller entry is left out too."""
+    found: dict[tuple[str | None, str | None], Role] = {}
+    for name, email, role in people:
+        key = (safe_str(name), safe_str(email))
+        if (key[0] or key[1]) and key not in found:
+            found[key] = role
+    names = {name for name, email in found if name and email}
+    emails = {email for name, email in found if name and email}
+    return [
+        Participant(name=name, email=email, role=role)
+        for (name, email), role in found.items()
+        if (name and email) or (name not in names and email not in emails)
+    ]
+
+
+_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table")
+_LINE, _PARAGRAPH = "\x00", "\x01"  # break marks, collapsed after get_text so nested blocks give one break
+_TAG = re.compile(r"<[a-zA-Z!/]")
+_WHITESPACE = re.compile(r"[\s\x00\x01]+")  # the marks must not come from the text itself
+_MARKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+def _html_text(html: str) -> str:
+    """Plain text of an HTML body: `<br>`, paragraphs, blocks and list items become line breaks, entities decoded."""
+    if not _TAG.search(html):  # plain text (or text with entities only): keep its line breaks
+        return htmllib.unescape(html).strip()
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "head", "title"]):
+        tag.decompose()
+    for text in soup.find_all(string=True):
+        if type(text) is not NavigableString:  # comments, doctype, processing instructions are not content
+            text.extract()
+        elif not text.find_parent("pre"):  # source line breaks are insignificant in HTML, except inside <pre>
+            text.replace_with(_WHITESPACE.sub(" ", text))
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_BLOCKS):
+        mark = _PARAGRAPH if block.name == "p" else _LINE
+        block.insert_before(mark)
+        block.insert_after(mark)
+    plain = _MARKS.sub(lambda m: "\n\n" if _PARAGRAPH in m.group() else "\n", soup.get_text())
+    lines = (_SPACES.sub(" ", line).strip() for line in plain.split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
