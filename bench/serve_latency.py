@@ -95,7 +95,7 @@ def main() -> int:
     from sqlalchemy import select
 
     from tunedesk.answer.setup import build_responder
-    from tunedesk.serve.app import create_app
+    from tunedesk.serve.app import ServerSettings, create_app
     from tunedesk.serve.background import serving
     from tunedesk.store import tables
     from tunedesk.workspace import Workspace
@@ -109,7 +109,7 @@ def main() -> int:
     texts = [r["messages"][-2]["content"] for r in rows if r.get("kind") == "answer"][: args.items]
     with console.status("loading the model, the guardrails and the KB index ..."):
         responder = build_responder(ws, version="base")
-    with serving(create_app(responder, ws.config.serve)) as url:
+    with serving(create_app(ServerSettings(ws.config.serve, responder))) as url:
         served, baseline, ids, errors, load_s = _measure(console, args, responder, url, texts)
     with ws.store.engine.connect() as conn:
         logged = conn.execute(select(tables.served_replies.c.ticket_id)
@@ -125,7 +125,7 @@ def main() -> int:
 
 def _measure(console: Any, args: Any, responder: Any, url: str, texts: list[str]) -> tuple[Any, ...]:
     """The latency phase (the server and the backend alone, side by side), then the bounded concurrent load."""
-    from tunedesk.answer.types import TicketIn
+    from tunedesk.records import TicketIn
 
     console.print(f"serving base SmolLM2-135M on {url}; {len(texts)} held-out questions, ≤ {args.max_new_tokens} "
                   "new tokens, greedy")

@@ -18,7 +18,7 @@ from tunedesk.eval.stage import EvalError
 from tunedesk.eval.stage import run as evaluate
 from tunedesk.models.candidate import load_candidate
 from tunedesk.models.generate import generate
-from tunedesk.store.model_registry import Registry
+from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.train import stage as train_stage
 from tunedesk.workspace import Workspace
 
@@ -52,7 +52,7 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
     lines = [json.loads(x) for x in Path(result.paths["replies"]).read_text().splitlines()]
     assert [x["id"] for x in lines] == [f"holdout{i}" for i in range(len(ROWS))]
     assert all(x["score"] in (1, 2, 3) and "logprob_mean" in x["confidence"] for x in lines)
-    registered = Registry(ws.store).get("base")  # every evaluated model becomes a registry version
+    registered = ModelRegistry(ws.store).get("base")  # every evaluated model becomes a registry version
     assert registered.status == "candidate" and registered.eval_summary["n"] == len(ROWS)
     assert len(s["holdout_sha256"]) == 64
     # what mode auto would do, through the server's own guardrails: every item gets one decision

@@ -16,7 +16,7 @@ from tunedesk.cli.main import app
 from tunedesk.eval import gate
 from tunedesk.scaffold import init_workspace
 from tunedesk.store import open_store
-from tunedesk.store.model_registry import Registry, RegistryError
+from tunedesk.store.model_registry import ModelRegistry, RegistryError
 from tunedesk.workspace import Workspace
 
 N = 60
@@ -55,7 +55,7 @@ def test_a_candidate_below_the_bar_is_refused_with_the_failing_criteria(ws: Work
     result = gate.promote(ws, "run-a")
     assert not result.promoted
     assert {c.name for c in result.failing()} == {"score_3", "score_1", "escalation_recall"}
-    registry = Registry(ws.store)
+    registry = ModelRegistry(ws.store)
     assert registry.get("run-a").status == "candidate" and registry.production() is None
     assert [e["action"] for e in registry.events("run-a")] == ["registered", "refused"]
 
@@ -64,7 +64,7 @@ def test_a_candidate_at_the_bar_is_promoted(ws: Workspace) -> None:
     fake_eval(ws, "run-a", shares(50, 2))  # 83 % score 3, 3.3 % score 1
     result = gate.promote(ws, "run-a")
     assert result.passed and result.promoted
-    assert Registry(ws.store).production().id == "run-a"
+    assert ModelRegistry(ws.store).production().id == "run-a"
 
 
 def test_confidently_wrong_auto_sent_replies_fail(ws: Workspace) -> None:
@@ -88,7 +88,7 @@ def test_a_regression_against_production_on_the_same_items_is_refused(ws: Worksp
     fake_eval(ws, "run-b", shares(52, 1))  # passes the bar on its own, but worse than production
     result = gate.promote(ws, "run-b")
     assert [c.name for c in result.failing()] == ["no_regression"]
-    assert Registry(ws.store).production().id == "run-a"
+    assert ModelRegistry(ws.store).production().id == "run-a"
     ws.config.gate.regression_tolerance = 0.1
     assert gate.promote(ws, "run-b").promoted
 
@@ -114,7 +114,7 @@ def test_promote_archives_the_old_version_and_rollback_brings_it_back(ws: Worksp
     fake_eval(ws, "run-b", shares(58, 0))
     gate.promote(ws, "run-a")
     assert gate.promote(ws, "run-b").archived == "run-a"
-    registry = Registry(ws.store)
+    registry = ModelRegistry(ws.store)
     assert {v.id: v.status for v in registry.versions()} == {"run-a": "archived", "run-b": "production"}
     removed, restored = registry.rollback()
     assert (removed.id, restored.id) == ("run-b", "run-a")
@@ -125,7 +125,7 @@ def test_promote_archives_the_old_version_and_rollback_brings_it_back(ws: Worksp
 
 def test_rollback_needs_an_earlier_production_version(ws: Workspace) -> None:
     fake_eval(ws, "run-a", shares(55, 0))
-    registry = Registry(ws.store)
+    registry = ModelRegistry(ws.store)
     with pytest.raises(RegistryError, match="nothing to roll back"):
         registry.rollback()
     gate.promote(ws, "run-a")
@@ -176,5 +176,5 @@ def test_an_old_store_is_migrated_to_the_registry_schema(tmp_path: Path) -> None
                           "VALUES ('ingest', '2026-01-01', '2026-01-01', '{}')"))
     store = open_store(url, tmp_path)
     assert store.last_stage_run("ingest") == {}
-    Registry(store).register("run-x", kind="run")
-    assert Registry(store).get("run-x").status == "candidate"
+    ModelRegistry(store).register("run-x", kind="run")
+    assert ModelRegistry(store).get("run-x").status == "candidate"

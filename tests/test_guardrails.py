@@ -16,10 +16,10 @@ import orjson
 import pytest
 
 from tunedesk.answer.guardrails import Guardrails, kb_passages, spread, training_customer_texts
-from tunedesk.answer.types import Context, GuardVerdict, TicketIn
+from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.config import load_config
 from tunedesk.errors import ConfigError
-from tunedesk.records import Article
+from tunedesk.records import Article, TicketIn
 from tunedesk.scaffold import init_workspace
 from tunedesk.workspace import Workspace
 

@@ -22,8 +22,8 @@ from tunedesk.learn.feedback import export_feedback
 from tunedesk.learn.retrain import add_to_training_file, retrain
 from tunedesk.prompt.system import SystemPrompt
 from tunedesk.scaffold import init_workspace
-from tunedesk.serve.app import create_app
-from tunedesk.store.model_registry import Registry
+from tunedesk.serve.app import ServerSettings, create_app
+from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.store.replies import ReplyLog
 from tunedesk.workspace import Workspace
 
@@ -176,7 +176,7 @@ def _word_embedder(texts: list[str]) -> list[list[float]]:
 
 def test_closing_the_loop_agents_edits_reach_the_next_runs_training_data(ws: Workspace) -> None:
     responder = build_responder(ws, backend=ScriptedBackend([DRAFT]), embedder=_word_embedder, version="run-test")
-    with TestClient(create_app(responder, ws.config.serve)) as client:
+    with TestClient(create_app(ServerSettings(ws.config.serve, responder))) as client:
         ids = []
         for n, question in enumerate(QUESTIONS):
             response = client.post("/v1/replies", json={"ticket_id": f"T-{n}", "messages": [
@@ -203,7 +203,7 @@ def test_closing_the_loop_agents_edits_reach_the_next_runs_training_data(ws: Wor
     assert sha256_of(trained_on) == record["data"]["train"]["sha256"]  # the file as the run saw it
     assert summary.scores["new"]["n"] == len(ROWS) and "score_3" in summary.scores["new"]
     assert summary.gate is not None and not summary.promoted and summary.gate["failing"]
-    assert Registry(ws.store).get(summary.run).status != "production"
+    assert ModelRegistry(ws.store).get(summary.run).status != "production"
     report = json.loads((ws.root / "reports" / "retrain.json").read_text())
     assert report["run"] == summary.run and report["added_from_feedback"]["edited"] == 2
 
@@ -218,7 +218,7 @@ def test_retrain_on_the_command_line_without_promoting(ws: Workspace) -> None:
     summary = json.loads(result.stdout)
     assert summary["ran"] and summary["added_from_feedback"] == {"edited": 1} and summary["run"]
     assert summary["gate"]["passed"] is False and summary["promoted"] is False and summary["gate"]["failing"]
-    assert Registry(ws.store).get(summary["run"]).status == "candidate"  # checked, never promoted nor refused
+    assert ModelRegistry(ws.store).get(summary["run"]).status == "candidate"  # checked, never promoted nor refused
 
 
 def test_retrain_rebuilds_from_the_store_then_adds_the_feedback(tmp_path: Path) -> None:
@@ -232,7 +232,7 @@ def test_retrain_rebuilds_from_the_store_then_adds_the_feedback(tmp_path: Path) 
     # the loop on the example workspace: served → edited by an agent through the API → rebuilt → retrained
     responder = build_responder(ws, backend=ScriptedBackend(["Sure."]), embedder=_word_embedder, version="base")
     ws.config.serve.rollout_percent = 100
-    with TestClient(create_app(responder, ws.config.serve)) as client:
+    with TestClient(create_app(ServerSettings(ws.config.serve, responder))) as client:
         served = client.post("/v1/replies", json={"ticket_id": "T-new", "messages": [
             {"role": "customer", "content": "Can I swap my tent for a bigger one?"}]}).json()
         assert client.post("/v1/feedback", json={"reply_id": served["id"], "kind": "edit", "text": EDIT}).is_success

@@ -18,7 +18,7 @@ from tunedesk.answer.rollout import in_rollout
 from tunedesk.answer.setup import build_responder
 from tunedesk.records import Article
 from tunedesk.scaffold import init_workspace
-from tunedesk.serve.app import create_app
+from tunedesk.serve.app import ServerSettings, create_app
 from tunedesk.serve.background import serving
 from tunedesk.store.replies import ReplyLog
 from tunedesk.workspace import Workspace
@@ -71,7 +71,7 @@ def client(ws: Workspace, guards: Guards, backend: ScriptedBackend | None = None
     responder = build_responder(ws, backend=backend or ScriptedBackend([GOOD], mean_logprob=-0.05),
                                 guardrails=guardrails, embedder=embed, version="run-test")
     responder.calibration = {"high": 0.9, "medium": 0.5}
-    return TestClient(create_app(responder, ws.config.serve))
+    return TestClient(create_app(ServerSettings(ws.config.serve, responder)))
 
 
 def ask(c: TestClient, text: str, ticket_id: str = "T-1", **extra: object) -> dict:

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tunedesk.answer.pipeline import ReplyResult
+from tunedesk.records import ReplyResult
 from tunedesk.scaffold import init_workspace
-from tunedesk.serve.app import create_app
+from tunedesk.serve.app import ServerSettings, create_app
 from tunedesk.serve.background import serving
-from tunedesk.store.model_registry import Registry
+from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.store.replies import ReplyLog
 from tunedesk.workspace import Workspace
 
@@ -78,7 +78,7 @@ def log(ws: Workspace) -> ReplyLog:
 
 def ui_app(ws: Workspace) -> Any:
     responder: Any = FakeResponder(ReplyLog(ws.store))  # duck-typed: the app needs respond, stream and log
-    return create_app(responder, ws.config.serve, ws=ws)
+    return create_app(ServerSettings(ws.config.serve, responder, workspace=ws))
 
 
 def logged_in(ws: Workspace, name: str = "sam", key: str | None = None) -> tuple[TestClient, str]:
@@ -192,7 +192,7 @@ def weak_eval(ws: Workspace) -> None:
     folder = ws.output_dir("reports") / "eval" / "run-weak"
     folder.mkdir(parents=True)
     (folder / "summary.json").write_text(json.dumps(summary))
-    Registry(ws.store).register("run-weak", kind="run", eval_summary=summary)
+    ModelRegistry(ws.store).register("run-weak", kind="run", eval_summary=summary)
 
 
 def test_promote_refused_shows_the_failing_criteria(ws: Workspace) -> None:
@@ -201,7 +201,7 @@ def test_promote_refused_shows_the_failing_criteria(ws: Workspace) -> None:
     assert ">60<" in c.get("/ui/models").text
     result = c.post("/ui/api/models/run-weak/promote", headers={"X-CSRF-Token": csrf}).json()
     assert result["promoted"] is False and result["failing"] == ["score_3", "score_1"]
-    assert Registry(ws.store).get("run-weak").status == "candidate"
+    assert ModelRegistry(ws.store).get("run-weak").status == "candidate"
     page = c.get("/ui/models").text
     assert 'data-version="run-weak"' in page and "0.550" in page and ">candidate<" in page
     missing = c.post("/ui/api/models/run-none/promote", headers={"X-CSRF-Token": csrf})
@@ -218,7 +218,7 @@ def test_promote_a_passing_version_then_roll_back(ws: Workspace) -> None:
     c, csrf = logged_in(ws, "Lee")
     headers = {"X-CSRF-Token": csrf}
     promoted = c.post("/ui/api/models/run-good/promote", headers=headers).json()
-    registry = Registry(ws.store)
+    registry = ModelRegistry(ws.store)
     assert promoted["promoted"] is True and getattr(registry.production(), "id", None) == "run-good"
     registry.register("run-next", kind="run")
     registry.promote("run-next", {})

@@ -1,8 +1,11 @@
-"""The records every stage speaks: importers produce them, the store keeps them, later stages transform them."""
+"""The records every stage speaks: importers produce them, the store keeps them, later stages transform them —
+from the tickets and articles of an export to the training examples, and from a ticket the server is asked to
+answer to the reply it gives and the agents' feedback on it."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
@@ -176,3 +179,81 @@ _set_dict = vars(BaseModel)["__dict__"].__set__
 _set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
 _set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
 _set_private = vars(BaseModel)["__pydantic_private__"].__set__
+
+
+# What the server is asked and answers: dataclasses, built on every request without validation.
+
+
+@dataclass
+class TicketIn:
+    """A ticket as the server sees it: the thread so far (OpenAI-style roles), ending with the customer."""
+
+    id: str
+    messages: list[dict[str, str]]
+    """[{"role": "user" | "assistant", "content": ...}], oldest first; no system message (the server writes it)."""
+    category: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def customer_text(self) -> str:
+        """Everything the customer wrote, oldest first."""
+        return "\n".join(m["content"] for m in self.messages if m.get("role") == "user")
+
+    @property
+    def last_customer_text(self) -> str:
+        """The customer's latest message."""
+        return next((m["content"] for m in reversed(self.messages) if m.get("role") == "user"), "")
+
+
+@dataclass
+class ReplyResult:
+    """What /v1/replies answers for one ticket."""
+
+    id: str
+    ticket_id: str
+    reply: str
+    decision: str
+    confidence: str
+    confidence_score: float
+    escalate: bool
+    reasons: list[str]
+    category: str | None
+    sources: list[dict[str, Any]]
+    model_version: str | None
+    latency_ms: float
+    mode: str
+    rollout_bucket: int
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    overhead_ms: float = 0.0
+    """The server's own time on this reply: guardrails before and after generation and the KB context."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body."""
+        return asdict(self)
+
+
+@dataclass
+class ServedReply:
+    """One logged reply, as the review queue and the learning loop read it."""
+
+    id: str
+    ticket_id: str
+    category: str | None
+    mode: str
+    decision: str
+    reasons: list[str]
+    confidence: str | None
+    confidence_score: float | None
+    model_version: str | None
+    rollout_bucket: int | None
+    in_rollout: bool
+    latency_ms: float | None
+    thread: list[dict[str, str]]
+    reply: str
+    sources: list[dict[str, Any]]
+    status: str
+    final_text: str | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    rating: int | None
+    created_at: datetime

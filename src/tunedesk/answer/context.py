@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from tunedesk.answer.corpus import kb_passages
-from tunedesk.answer.types import Context, TicketIn
+from tunedesk.answer.types import Context
 from tunedesk.prompt.retrieval import Bm25Index
 from tunedesk.prompt.system import SystemPrompt
+from tunedesk.records import TicketIn
 from tunedesk.workspace import Workspace
 
 KB_MIN_SIMILARITY = 0.45

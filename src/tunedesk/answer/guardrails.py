@@ -23,11 +23,12 @@ from tunedesk.answer.guards import (
     TopicIndex,
     configured_guards,
 )
-from tunedesk.answer.types import Context, GuardVerdict, TicketIn
+from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.checks.escalation import EscalationMatcher
 from tunedesk.errors import ConfigError
 from tunedesk.models.embed import minilm_embedder
 from tunedesk.pii.redact import Redactor
+from tunedesk.records import TicketIn
 from tunedesk.text.patterns import CaseInsensitive, compile_ci
 from tunedesk.workspace import Workspace
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tunedesk.answer.types import Context, GuardVerdict, TicketIn
+from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.build.targets import EMPATHY, frame, pick
 from tunedesk.checks.conduct import refuses
 from tunedesk.checks.escalation import EscalationMatcher, sentiment
@@ -25,6 +25,7 @@ from tunedesk.config.guardrails import GuardrailsConfig
 from tunedesk.config.policies import Voice
 from tunedesk.errors import ConfigError
 from tunedesk.plugins import Builtins, Registry
+from tunedesk.records import TicketIn
 from tunedesk.text.patterns import CaseInsensitive
 
 Embedder = Callable[[list[str]], Sequence[Sequence[float]]]

@@ -12,41 +12,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from tunedesk.answer.calibration import confidence_of
 from tunedesk.answer.rollout import bucket, in_rollout
 from tunedesk.answer.routing import Decision, confidence, decide
-from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardVerdict, TicketIn
+from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardVerdict
 from tunedesk.checks.marker import strip_marker
-
-
-@dataclass
-class ReplyResult:
-    """What /v1/replies answers for one ticket."""
-
-    id: str
-    ticket_id: str
-    reply: str
-    decision: str
-    confidence: str
-    confidence_score: float
-    escalate: bool
-    reasons: list[str]
-    category: str | None
-    sources: list[dict[str, Any]]
-    model_version: str | None
-    latency_ms: float
-    mode: str
-    rollout_bucket: int
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    overhead_ms: float = 0.0
-    """The server's own time on this reply: guardrails before and after generation and the KB context."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON body."""
-        return asdict(self)
+from tunedesk.records import ReplyResult, TicketIn
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 from tunedesk.answer.context import ContextBuilder
 from tunedesk.answer.corpus import customer_messages
 from tunedesk.answer.pipeline import Responder
-from tunedesk.store.model_registry import Registry
+from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.store.replies import ReplyLog
 from tunedesk.workspace import Workspace
 
@@ -21,7 +21,7 @@ def served_version(ws: Workspace) -> tuple[str, str]:
     chosen = ws.config.serve.backend.model
     if chosen:
         return chosen, "serve.backend.model"
-    production = Registry(ws.store).production()
+    production = ModelRegistry(ws.store).production()
     if production is not None:
         return production.id, "the registry's production version"
     from tunedesk.store.runs import list_runs

@@ -1,4 +1,5 @@
-"""The records passed between the server's parts: the ticket in, guardrail verdicts, generation in and out."""
+"""What passes between the parts of the answering pipeline: guardrail verdicts, the context, generation in and out.
+The ticket in and the reply out are records (`tunedesk.records.TicketIn`, `ReplyResult`)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,6 @@ from typing import Any, Literal
 Action = Literal["pass", "escalate", "refuse", "review"]
 """What a guardrail asks for: nothing; a human takes the ticket; the model's reply is replaced by the refusal;
 the reply may be drafted but never auto-sent."""
-
-
-@dataclass
-class TicketIn:
-    """A ticket as the server sees it: the thread so far (OpenAI-style roles), ending with the customer."""
-
-    id: str
-    messages: list[dict[str, str]]
-    """[{"role": "user" | "assistant", "content": ...}], oldest first; no system message (the server writes it)."""
-    category: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def customer_text(self) -> str:
-        """Everything the customer wrote, oldest first."""
-        return "\n".join(m["content"] for m in self.messages if m.get("role") == "user")
-
-    @property
-    def last_customer_text(self) -> str:
-        """The customer's latest message."""
-        return next((m["content"] for m in reversed(self.messages) if m.get("role") == "user"), "")
 
 
 @dataclass

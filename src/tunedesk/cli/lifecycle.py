@@ -15,10 +15,10 @@ from tunedesk.cli.app import JsonOpt, WorkspaceOpt, app, out
 def models(workspace: WorkspaceOpt = Path("."), as_json: JsonOpt = False) -> None:
     """The model registry: every evaluated version, its status and held-out scores."""
     from tunedesk.eval.console import print_models
-    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.model_registry import ModelRegistry
     from tunedesk.workspace import Workspace
 
-    versions = Registry(Workspace.open(workspace).store).versions()
+    versions = ModelRegistry(Workspace.open(workspace).store).versions()
     if as_json:
         print(json.dumps([{"id": v.id, "status": v.status, "kind": v.kind, "base": v.base, "method": v.method,
                            **{k: v.eval_summary.get(k) for k in ("n", "score_3", "score_1", "escalation_recall")}}
@@ -56,11 +56,11 @@ def rollback(
     as_json: JsonOpt = False,
 ) -> None:
     """Take the production model out and bring back the previous production version."""
-    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.model_registry import ModelRegistry
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    removed, restored = Registry(ws.store).rollback(_version_id(ws.root, to) if to else None)
+    removed, restored = ModelRegistry(ws.store).rollback(_version_id(ws.root, to) if to else None)
     if as_json:
         print(json.dumps({"archived": removed.id, "production": restored.id}))
         return

@@ -23,7 +23,7 @@ def serve(
 
     from tunedesk.answer.setup import build_responder, served_version
     from tunedesk.errors import TunedeskError
-    from tunedesk.serve.app import create_app
+    from tunedesk.serve.app import ServerSettings, create_app
     from tunedesk.serve.limits import LOOPBACK, ApiKeys
     from tunedesk.workspace import Workspace
 
@@ -37,7 +37,7 @@ def serve(
     version, why = served_version(ws)
     with out.status(f"loading {version} ({why}), the guardrails and the KB index ..."):
         responder = build_responder(ws, version=version)
-    api = create_app(responder, settings, api_keys=keys, ws=ws)
+    api = create_app(ServerSettings(settings, responder, workspace=ws, api_keys=keys))
     out.print(f"serving [bold]{responder.model_version}[/] ({why}) in mode [bold]{settings.mode}[/], rollout "
               f"{settings.rollout_percent:g} % on http://{bind}:{port or settings.port}")
     out.print(f"  POST /v1/replies · POST /v1/chat/completions (OpenAI) · GET /healthz · GET /metrics · log in "

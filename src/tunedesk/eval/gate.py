@@ -13,7 +13,7 @@ from typing import Any
 from tunedesk.config.stages import GateConfig
 from tunedesk.errors import TunedeskError
 from tunedesk.store.evaluations import eval_dir, read_replies, read_summary
-from tunedesk.store.model_registry import ModelVersion, Registry
+from tunedesk.store.model_registry import ModelRegistry, ModelVersion
 from tunedesk.workspace import Workspace
 
 
@@ -71,7 +71,7 @@ def check(ws: Workspace, version: str, production: str | None) -> GateResult:
 
 def promote(ws: Workspace, version: str, actor: str | None = None) -> GateResult:
     """Check the gate; promote when it passes, record the refusal when it does not."""
-    registry = Registry(ws.store)
+    registry = ModelRegistry(ws.store)
     _ensure_registered(ws, registry, version)
     current = registry.production()
     result = check(ws, version, current.id if current else None)
@@ -84,7 +84,7 @@ def promote(ws: Workspace, version: str, actor: str | None = None) -> GateResult
     return result
 
 
-def _ensure_registered(ws: Workspace, registry: Registry, version: str) -> ModelVersion:
+def _ensure_registered(ws: Workspace, registry: ModelRegistry, version: str) -> ModelVersion:
     summary = _summary(ws, version)
     return registry.register(version, kind=summary.get("kind", "run"), base=summary.get("base"),
                              method=summary.get("method"), eval_summary=summary)

@@ -49,7 +49,8 @@ def decisions(ws: Workspace, version: str, replayed: list[Replayed]) -> list[str
     with every ticket in the rollout."""
     from tunedesk.answer.backends.scripted import ScriptedBackend
     from tunedesk.answer.setup import build_responder
-    from tunedesk.answer.types import Completion, TicketIn
+    from tunedesk.answer.types import Completion
+    from tunedesk.records import TicketIn
 
     current: list[Replayed] = []
     backend = ScriptedBackend(lambda request: Completion(current[-1].reply, mean_logprob=current[-1].logprob_mean),

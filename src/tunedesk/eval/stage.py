@@ -93,9 +93,9 @@ def _holdout_hash(ws: Workspace) -> str:
 
 def _register(ws: Workspace, summary: dict[str, Any]) -> None:
     """Every evaluated model is a version in the registry (a candidate until promoted); its latest summary kept."""
-    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.model_registry import ModelRegistry
 
-    Registry(ws.store).register(summary["model"], kind=summary.get("kind", "run"), base=summary.get("base"),
+    ModelRegistry(ws.store).register(summary["model"], kind=summary.get("kind", "run"), base=summary.get("base"),
                                 method=summary.get("method"), eval_summary=summary)
 
 

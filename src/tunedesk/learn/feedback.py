@@ -23,8 +23,8 @@ import orjson
 
 from tunedesk.checks.marker import add_marker, escalates
 from tunedesk.prompt.system import SystemPrompt
-from tunedesk.records import ChatTurn, Example, Rejected
-from tunedesk.store.replies import ReplyLog, ServedReply
+from tunedesk.records import ChatTurn, Example, Rejected, ServedReply
+from tunedesk.store.replies import ReplyLog
 from tunedesk.trainfile.chat import to_chat
 from tunedesk.trainfile.reading import detect_format, read_rows
 from tunedesk.trainfile.rows import to_row

@@ -94,10 +94,10 @@ def add_to_training_file(ws: Workspace, export: FeedbackExport) -> dict[str, int
 
 def _previous_version(ws: Workspace) -> str | None:
     """The version to compare with: production, else the newest run before this one."""
-    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.model_registry import ModelRegistry
     from tunedesk.store.runs import list_runs
 
-    production = Registry(ws.store).production()
+    production = ModelRegistry(ws.store).production()
     if production is not None:
         return production.id
     runs = list_runs(ws.root)
@@ -118,12 +118,12 @@ def _recorded_scores(ws: Workspace, version: str | None) -> dict[str, Any]:
 
 def _gate(ws: Workspace, version: str, promote: bool) -> tuple[dict[str, Any], bool]:
     from tunedesk.eval import gate
-    from tunedesk.store.model_registry import Registry
+    from tunedesk.store.model_registry import ModelRegistry
 
     if promote:
         result = gate.promote(ws, version, actor="tunedesk retrain")
     else:
-        production = Registry(ws.store).production()
+        production = ModelRegistry(ws.store).production()
         result = gate.check(ws, version, production.id if production else None)
     return result.as_dict(), result.promoted
 

@@ -35,7 +35,7 @@ class ModelVersion:
     updated_at: datetime | None = None
 
 
-class Registry:
+class ModelRegistry:
     """Model versions and their events, read and written through the store's engine."""
 
     def __init__(self, store: Store) -> None:

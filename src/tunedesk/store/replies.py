@@ -4,13 +4,13 @@ decision and metadata; agents' approvals, edits, rejections and ratings are reco
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from tunedesk.errors import TunedeskError
+from tunedesk.records import ServedReply
 from tunedesk.store import tables as t
 from tunedesk.store.db import Store, utcnow
 
@@ -20,33 +20,6 @@ FEEDBACK_KINDS = ("approve", "edit", "reject", "escalate", "thumbs_up", "thumbs_
 
 class ReplyNotFound(TunedeskError):
     """No served reply has this id."""
-
-
-@dataclass
-class ServedReply:
-    """One logged reply, as the review queue and the learning loop read it."""
-
-    id: str
-    ticket_id: str
-    category: str | None
-    mode: str
-    decision: str
-    reasons: list[str]
-    confidence: str | None
-    confidence_score: float | None
-    model_version: str | None
-    rollout_bucket: int | None
-    in_rollout: bool
-    latency_ms: float | None
-    thread: list[dict[str, str]]
-    reply: str
-    sources: list[dict[str, Any]]
-    status: str
-    final_text: str | None
-    reviewer: str | None
-    reviewed_at: datetime | None
-    rating: int | None
-    created_at: datetime
 
 
 class ReplyLog:

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from tunedesk.store.replies import ServedReply
+from tunedesk.records import ServedReply
 
 NO_CATEGORY = "(none)"
 

@@ -10,37 +10,41 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tunedesk.answer.pipeline import ReplyResult
+from tunedesk.records import ReplyResult
+from tunedesk.serve.deps import ResponderDep, ServerDep
+from tunedesk.serve.replying import respond, sse, stream_reply, ticket_from
 from tunedesk.serve.schemas import ChatRequest
 
+router = APIRouter()
 
-def add_openai_routes(app: FastAPI) -> None:
-    """Register /v1/models and /v1/chat/completions on the app."""
-    from tunedesk.serve.app import respond, sse, stream_reply, ticket_from
 
-    @app.get("/v1/models")
-    async def models() -> dict[str, Any]:
-        version = app.state.responder.model_version or "tunedesk"
-        return {"object": "list", "data": [{"id": version, "object": "model", "created": 0, "owned_by": "tunedesk"}]}
+@router.get("/v1/models")
+async def models(responder: ResponderDep) -> dict[str, Any]:
+    """The one model served, as OpenAI lists models."""
+    version = responder.model_version or "tunedesk"
+    return {"object": "list", "data": [{"id": version, "object": "model", "created": 0, "owned_by": "tunedesk"}]}
 
-    @app.post("/v1/chat/completions", response_model=None)
-    async def chat(body: ChatRequest) -> Any:
-        meta = body.metadata or {}
-        ticket = ticket_from(str(meta.get("ticket_id") or body.user or "") or None, body.messages,
-                             meta.get("category"), meta)
-        model = app.state.responder.model_version or body.model or "tunedesk"
-        chat_id = f"chatcmpl-{uuid.uuid4().hex}"
-        if body.stream:
-            return sse(app, stream_reply(app, ticket, _ChunkWriter(chat_id, model)))
-        result: ReplyResult = await run_in_threadpool(respond, app, ticket)
-        return {"id": chat_id, "object": "chat.completion", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": result.reply},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "tunedesk": extension(result)}
+
+@router.post("/v1/chat/completions", response_model=None)
+async def chat(body: ChatRequest, server: ServerDep) -> dict[str, Any] | StreamingResponse:
+    """A chat completion (or its chunks) through the guardrails and routing; the decision in `tunedesk`."""
+    meta = body.metadata or {}
+    ticket = ticket_from(str(meta.get("ticket_id") or body.user or "") or None, body.messages,
+                         meta.get("category"), meta)
+    model = server.settings.responder.model_version or body.model or "tunedesk"
+    chat_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if body.stream:
+        return sse(server, stream_reply(server, ticket, _ChunkWriter(chat_id, model)))
+    result = await run_in_threadpool(respond, server, ticket)
+    return {"id": chat_id, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": result.reply},
+                         "finish_reason": "stop", "logprobs": None}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "tunedesk": extension(result)}
 
 
 def extension(result: ReplyResult) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The API's routers, one per resource; `tunedesk.serve.app.create_app` includes them."""
