@@ -160,17 +160,17 @@ def test_zendesk_quick_path_gives_the_exact_paths_records(tmp_path: Path, monkey
     lines = [json.dumps(t) for t in tickets] + ['{"id": 7, "requester_id": 1, "comments": [], "priority": NaN}']
     export.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")  # a BOM: line 1 is unusual too
     exact_lines: list[str] = []
-    convert = zendesk._convert
+    convert = zendesk.convert_ticket
 
     def exact(run: Any, path: Path, locator: str, raw: Any) -> ImportedRecord:
         exact_lines.append(locator)
         return convert(run, path, locator, raw)
 
-    monkeypatch.setattr(zendesk, "_convert", exact)
+    monkeypatch.setattr(zendesk, "convert_ticket", exact)
     importer = ZendeskImporter({"category_field": CATEGORY_FIELD_ID})
     quick = list(importer.read_files([users, comments, export]))
     assert exact_lines == [f"line {n}" for n in [*range(1, len(UNUSUAL) + 2), len(UNUSUAL) + 4, len(lines)]]
-    monkeypatch.setattr(zendesk, "_quick_ticket", lambda run, ticket: None)
+    monkeypatch.setattr(zendesk, "quick_ticket", lambda run, ticket: None)
     assert dumped(quick) == dumped(list(importer.read_files([users, comments, export])))
     tickets_by_id = by_id(quick)
     times = [m.created_at for m in tickets_by_id[str(reordered["id"])].messages if m.created_at is not None]

@@ -93,7 +93,7 @@ class Draft:
 BeforeGuard = Callable[[TicketIn, GuardKit], GuardVerdict | None]
 AfterGuard = Callable[[TicketIn, Draft, GuardKit], GuardVerdict | None]
 
-_PLUGINS = Builtins("tunedesk.serve", (), group="tunedesk.guardrails")
+_PLUGINS = Builtins("tunedesk.answer", (), group="tunedesk.guardrails")
 BEFORE: Registry[BeforeGuard] = Registry("guard", "serve.guardrails.before", _PLUGINS)
 AFTER: Registry[AfterGuard] = Registry("guard", "serve.guardrails.after", _PLUGINS)
 register_before, register_after = BEFORE.register, AFTER.register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 import warnings
 
@@ -229,3 +230,36 @@ def _drop_trailing_quote(text: str) -> str:
     if end and _ATTRIBUTION_END.search(lines[end - 1]) and re.search(r"\d{4}|@", lines[end - 1]):
         end -= 1
     return "\n".join(lines[:end]).strip() if end else text
+
+
+_BODY_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table")
+_BODY_LINE, _BODY_PARAGRAPH = "\x00", "\x01"  # break marks, collapsed after get_text so nested blocks give one break
+_BODY_TAG = re.compile(r"<[a-zA-Z!/]")
+_BODY_WHITESPACE = re.compile(r"[\s\x00\x01]+")  # the marks must not come from the text itself
+_BODY_MARKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
+_BODY_BLANK_LINES = re.compile(r"\n{3,}")
+_BODY_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+def html_body_text(html: str) -> str:
+    """Plain text of a helpdesk API's HTML message body, a lighter pass than `html_to_text` (no quoted history):
+    `<br>`, paragraphs, blocks and list items become line breaks, entities decoded."""
+    if not _BODY_TAG.search(html):  # plain text (or text with entities only): keep its line breaks
+        return htmllib.unescape(html).strip()
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "head", "title"]):
+        tag.decompose()
+    for text in soup.find_all(string=True):
+        if type(text) is not NavigableString:  # comments, doctype, processing instructions are not content
+            text.extract()
+        elif not text.find_parent("pre"):  # source line breaks are insignificant in HTML, except inside <pre>
+            text.replace_with(_BODY_WHITESPACE.sub(" ", text))
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_BODY_BLOCKS):
+        mark = _BODY_PARAGRAPH if block.name == "p" else _BODY_LINE
+        block.insert_before(mark)
+        block.insert_after(mark)
+    plain = _BODY_MARKS.sub(lambda m: "\n\n" if _BODY_PARAGRAPH in m.group() else "\n", soup.get_text())
+    lines = (_BODY_SPACES.sub(" ", line).strip() for line in plain.split("\n"))
+    return _BODY_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -129,7 +129,7 @@ class ChatJsonlOptions(BaseModel):
     """The text encoding of the file; a line that does not decode is quarantined."""
 
 
-@register
+@register("jsonl")
 class ChatJsonlImporter(Importer):
     """OpenAI chat (`messages`) or legacy (`prompt`/`completion`) JSONL: one line, one ticket."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +20,11 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers import chatjsonl, register
 from tunedesk.ingest.importers.base import Importer, reject
-from tunedesk.ingest.importers.chatjsonl import DecodedLine, Encoding
+from tunedesk.ingest.importers.chatjsonl import Encoding
+from tunedesk.ingest.importers.csvrows import DELIMITERS, CsvRow, csv_rows
 from tunedesk.records import ImportedRecord, Message, Participant, Role, Ticket
 
 _FIELD_LIMIT = 64 * 1024 * 1024  # the stdlib default (128 KiB) rejects long email threads pasted into one cell
-_SNIFF_LINES = 50
-_DELIMITERS = ",;\t|"
 _AUTO_COLUMNS = {
     "customer": ("customer", "prompt", "instruction", "question", "query", "input", "user", "customer_message"),
     "agent": ("agent", "completion", "response", "answer", "output", "assistant", "reply", "agent_reply"),
@@ -105,14 +103,7 @@ class _Fields(NamedTuple):
     csat: float | None
 
 
-class _Row(NamedTuple):
-    number: int
-    values: dict[str, str]
-    raw: str
-    error: str | None
-
-
-@register
+@register("csv")
 class CsvImporter(Importer):
     """CSV exports: OpenAI's legacy prompt/completion files, or any CSV with a column mapping."""
 
@@ -129,13 +120,13 @@ class CsvImporter(Importer):
         first = head.split("\n", 1)[0].lower()
         if first.lstrip()[:1] in ("{", "[", "<"):  # JSON or markup that merely mentions the words
             return False
-        return any(d in first for d in _DELIMITERS) and "prompt" in first and "completion" in first
+        return any(d in first for d in DELIMITERS) and "prompt" in first and "completion" in first
 
     def read(self, path: Path) -> Iterator[ImportedRecord]:
         """Tickets from the rows of one CSV file (see the module docstring for the accounting)."""
         if csv.field_size_limit() < _FIELD_LIMIT:
             csv.field_size_limit(_FIELD_LIMIT)
-        rows = _rows(path, self.options.encoding, self.options.delimiter)
+        rows = csv_rows(path, self.options.encoding, self.options.delimiter)
         header = next(rows, None)
         if header is None:
             yield reject(path, "file", "empty file: no header row")
@@ -153,87 +144,6 @@ class CsvImporter(Importer):
             yield from _thread_tickets(path, rows, columns, source)
         else:
             yield from _row_tickets(path, rows, columns, source)
-
-
-def _rows(path: Path, encoding: str, delimiter: str | None) -> Iterator[_Row]:
-    """The header row, then every record keyed by header name; a broken record spoils one line, not the file."""
-    feed = _LineFeed(chatjsonl.read_lines(path, encoding))
-    sample = "".join(line.text for line in feed.peek(_SNIFF_LINES))
-    reader = csv.reader(feed, delimiter=delimiter or _sniff_delimiter(sample))
-    header: list[str] | None = None
-    number = 0
-    while True:
-        feed.taken = []
-        number += 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield _Row(number, {}, _raw(feed.taken), f"unreadable CSV: {exc}")
-            continue
-        taken = feed.taken
-        error = next((line.error for line in taken if line.error), None)
-        if header is None:
-            header = [name.strip() for name in fields]
-            yield _Row(number, dict.fromkeys(header, ""), _raw(taken), error)
-        elif len(fields) != len(header) and len(taken) > 1:
-            # An unbalanced quote swallowed the lines below it: quarantine its first line, re-read the rest.
-            feed.push_back(taken[1:])
-            reason = f"row has {len(fields)} fields, the header has {len(header)} (unbalanced quote?)"
-            yield _Row(number, {}, taken[0].text, taken[0].error or reason)
-        elif any(fields):  # a blank line keeps its row number on screen but is no record
-            reason = f"row has {len(fields)} fields, the header has {len(header)}"
-            yield _Row(number, dict(zip(header, fields, strict=False)), _raw(taken),
-                       error or (reason if len(fields) != len(header) else None))
-
-
-class _LineFeed:
-    """Feeds decoded lines to csv.reader, remembering which lines the current record used; lines can go back."""
-
-    def __init__(self, lines: Iterator[DecodedLine]) -> None:
-        self._lines = lines
-        self._pending: deque[DecodedLine] = deque()
-        self.taken: list[DecodedLine] = []
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        line = self._pending.popleft() if self._pending else next(self._lines)
-        self.taken.append(line)
-        return line.text
-
-    def peek(self, count: int) -> list[DecodedLine]:
-        """The next `count` lines, without consuming them."""
-        while len(self._pending) < count:
-            line = next(self._lines, None)
-            if line is None:
-                break
-            self._pending.append(line)
-        return list(self._pending)[:count]
-
-    def push_back(self, lines: list[DecodedLine]) -> None:
-        """Make these lines the next ones read."""
-        self._pending.extendleft(reversed(lines))
-
-
-def _raw(lines: list[DecodedLine]) -> str:
-    return "".join(line.text for line in lines)
-
-
-def _sniff_delimiter(sample: str) -> str:
-    """csv.Sniffer's guess when the header line agrees with it, else the candidate the header uses most."""
-    header = sample.split("\n", 1)[0]
-    try:
-        guess = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        guess = ""
-    if guess and guess in header:
-        return guess
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _auto_columns(header: list[str]) -> ColumnMap:
@@ -256,7 +166,7 @@ def _missing_columns(columns: ColumnMap, header: list[str]) -> str | None:
     return f"options.columns: {'; '.join(missing)} not in the header (header: {', '.join(header)})"
 
 
-def _row_tickets(path: Path, rows: Iterable[_Row], columns: ColumnMap, source: str) -> Iterator[ImportedRecord]:
+def _row_tickets(path: Path, rows: Iterable[CsvRow], columns: ColumnMap, source: str) -> Iterator[ImportedRecord]:
     legacy = (columns.customer or "").lower() == "prompt" and (columns.agent or "").lower() == "completion"
     first_seen: dict[str, int] = {}
     for row in rows:
@@ -277,7 +187,7 @@ def _row_tickets(path: Path, rows: Iterable[_Row], columns: ColumnMap, source: s
         yield ticket
 
 
-def _row_ticket(row: _Row, columns: ColumnMap, source: str, default_id: str, legacy: bool) -> Ticket:
+def _row_ticket(row: CsvRow, columns: ColumnMap, source: str, default_id: str, legacy: bool) -> Ticket:
     customer = _body(row, columns.customer)
     agent = _body(row, columns.agent)
     if legacy:
@@ -291,23 +201,23 @@ def _row_ticket(row: _Row, columns: ColumnMap, source: str, default_id: str, leg
     )
 
 
-def _ticket_fields(row: _Row, columns: ColumnMap) -> _Fields:
+def _ticket_fields(row: CsvRow, columns: ColumnMap) -> _Fields:
     return _Fields(subject=_value(row, columns.subject), category=_value(row, columns.category) or None,
                    tags=_tags(_value(row, columns.tags)), csat=_csat(row, columns.csat))
 
 
-def _value(row: _Row, column: str | None) -> str:
+def _value(row: CsvRow, column: str | None) -> str:
     return row.values.get(column, "").strip() if column else ""
 
 
-def _required(row: _Row, column: str | None) -> str:
+def _required(row: CsvRow, column: str | None) -> str:
     value = row.values.get(column or "", "")
     if not value.strip():
         raise RecordError("empty value", field=column)
     return value
 
 
-def _body(row: _Row, column: str | None) -> str:
+def _body(row: CsvRow, column: str | None) -> str:
     return _required(row, column).replace("\r\n", "\n")  # spreadsheets write CRLF inside quoted cells
 
 
@@ -315,7 +225,7 @@ def _tags(value: str) -> list[str]:
     return [tag.strip() for tag in _TAG_SPLIT.split(value) if tag.strip()]
 
 
-def _csat(row: _Row, column: str | None) -> float | None:
+def _csat(row: CsvRow, column: str | None) -> float | None:
     value = _value(row, column)
     if not value:
         return None
@@ -328,7 +238,7 @@ def _csat(row: _Row, column: str | None) -> float | None:
     return score
 
 
-def _time(row: _Row, column: str | None) -> datetime | None:
+def _time(row: CsvRow, column: str | None) -> datetime | None:
     value = _value(row, column)
     if not value:
         return None
@@ -338,7 +248,7 @@ def _time(row: _Row, column: str | None) -> datetime | None:
     return parsed
 
 
-def _unmapped(row: _Row, columns: ColumnMap) -> dict[str, str]:
+def _unmapped(row: CsvRow, columns: ColumnMap) -> dict[str, str]:
     mapped = {name for name in columns.model_dump().values() if name}
     return {name: value for name, value in row.values.items() if name not in mapped and value != ""}
 
@@ -354,7 +264,7 @@ class _Post(NamedTuple):
     fields: _Fields
 
 
-def _thread_tickets(path: Path, rows: Iterable[_Row], columns: ColumnMap, source: str) -> Iterator[ImportedRecord]:
+def _thread_tickets(path: Path, rows: Iterable[CsvRow], columns: ColumnMap, source: str) -> Iterator[ImportedRecord]:
     """Join rows into threads through their parent ids; one ticket per thread, one Rejected per bad row."""
     posts: dict[str, _Post] = {}
     for row in rows:
@@ -373,7 +283,7 @@ def _thread_tickets(path: Path, rows: Iterable[_Row], columns: ColumnMap, source
         yield _thread_ticket(posts[root], thread, source)
 
 
-def _post(row: _Row, columns: ColumnMap) -> _Post:
+def _post(row: CsvRow, columns: ColumnMap) -> _Post:
     if row.error:
         raise RecordError(row.error)
     role_value = _value(row, columns.role).lower()

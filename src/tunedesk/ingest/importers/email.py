@@ -74,7 +74,7 @@ class _Mail:
         return self.message_id or _digest(f"{self.sender}|{self.subject}|{self.date}|{self.body[:500]}")
 
 
-@register
+@register("email")
 class EmailImporter(Importer):
     """Raw emails (`.eml`, `.mbox`, folders of them) threaded into tickets; see the module docstring."""
 

@@ -23,11 +23,8 @@ from pydantic import Field
 
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers import register
-from tunedesk.ingest.importers._apiutil import (
-    ApiOptions,
-    PendingParts,
-    Unit,
-    _html_text,
+from tunedesk.ingest.importers.base import Importer, reject
+from tunedesk.ingest.importers.fields import (
     as_dict,
     chronological,
     get_bool,
@@ -37,17 +34,15 @@ from tunedesk.ingest.importers._apiutil import (
     get_str,
     get_time,
     participants,
-    payload_keys,
-    read_api_files,
     require_id,
     safe_id,
     safe_str,
     scalars,
     str_list,
-    unique_parts,
 )
-from tunedesk.ingest.importers.base import Importer, reject
+from tunedesk.ingest.importers.payload import ApiOptions, PendingParts, Unit, payload_keys, read_api_files, unique_parts
 from tunedesk.records import ImportedRecord, Message, Participant, Rejected, Role, Ticket
+from tunedesk.text.html import html_body_text
 
 STATUS_NAMES = {2: "open", 3: "pending", 4: "resolved", 5: "closed"}
 SOURCE_CHANNELS = {1: "email", 2: "portal", 3: "phone", 7: "chat", 9: "feedback_widget", 10: "outbound_email"}
@@ -92,7 +87,7 @@ class _Run:
             self.people[uid] = _Person(safe_str(contact.get("name")), safe_str(contact.get("email")), is_agent)
 
 
-@register
+@register("freshdesk")
 class FreshdeskImporter(Importer):
     """Freshdesk tickets, conversations, contacts and agents (see the module docstring for every accepted shape)."""
 
@@ -229,9 +224,9 @@ def _description(ticket: dict[str, Any]) -> str:
     text = get_str(ticket, "description_text")
     if not (text and text.strip()):
         if "description_html" in ticket:
-            text = get_str(ticket, "description") or _html_text(get_str(ticket, "description_html") or "")
+            text = get_str(ticket, "description") or html_body_text(get_str(ticket, "description_html") or "")
         else:
-            text = _html_text(get_str(ticket, "description") or "")
+            text = html_body_text(get_str(ticket, "description") or "")
     return text.strip()
 
 
@@ -259,9 +254,9 @@ def _conversation_message(conversation: Any, label: str) -> Message | None:
     text = get_str(item, "body_text", label)
     if not (text and text.strip()):
         if "body_html" in item:  # v1: `body` is the plain text
-            text = get_str(item, "body", label) or _html_text(get_str(item, "body_html", label) or "")
+            text = get_str(item, "body", label) or html_body_text(get_str(item, "body_html", label) or "")
         else:
-            text = _html_text(get_str(item, "body", label) or "")
+            text = html_body_text(get_str(item, "body", label) or "")
     if not text.strip():
         return None
     private = get_bool(item, "private", label)

@@ -24,10 +24,8 @@ from pydantic import Field
 
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers import register
-from tunedesk.ingest.importers._apiutil import (
-    ApiOptions,
-    Unit,
-    _html_text,
+from tunedesk.ingest.importers.base import Importer, reject
+from tunedesk.ingest.importers.fields import (
     as_dict,
     chronological,
     get_dict,
@@ -36,15 +34,14 @@ from tunedesk.ingest.importers._apiutil import (
     get_str,
     get_time,
     participants,
-    payload_keys,
-    read_api_files,
     require_id,
     safe_id,
     safe_str,
     scalars,
 )
-from tunedesk.ingest.importers.base import Importer, reject
+from tunedesk.ingest.importers.payload import ApiOptions, Unit, payload_keys, read_api_files
 from tunedesk.records import Article, ImportedRecord, Message, Participant, Rejected, Role, Ticket
+from tunedesk.text.html import html_body_text
 
 CUSTOMER_AUTHORS = frozenset({"user", "lead", "contact"})
 AGENT_AUTHORS = frozenset({"admin", "bot", "team", "operator"})
@@ -85,7 +82,7 @@ class _Run:
             self.people[uid] = _Person(safe_str(item.get("name")), safe_str(item.get("email")), staff)
 
 
-@register
+@register("intercom")
 class IntercomImporter(Importer):
     """Intercom conversations, tickets and articles (see the module docstring for every accepted shape)."""
 
@@ -178,7 +175,7 @@ def _conversation(run: _Run, item: dict[str, Any]) -> Ticket:
     if first := _source_message(source, key, created_at):
         messages.insert(0, first)
         authors.insert(0, get_dict(source, "author", key))
-    subject = _html_text(get_str(source, "subject", key) or "") or get_str(item, "title") or ""
+    subject = html_body_text(get_str(source, "subject", key) or "") or get_str(item, "title") or ""
     state = get_str(item, "state")
     if state is None and isinstance(item.get("open"), bool):  # v1 has only the flag
         state = "open" if item["open"] else "closed"
@@ -199,7 +196,7 @@ def _ticket(run: _Run, item: dict[str, Any]) -> Ticket:
     messages, authors = _thread(item, "ticket_parts")
     contacts = get_list(get_dict(item, "contacts"), "contacts", "contacts")
     requester = safe_id(contacts[0].get("id")) if contacts and isinstance(contacts[0], dict) else None
-    description = _html_text(get_str(attributes, "_default_description_", "ticket_attributes") or "")
+    description = html_body_text(get_str(attributes, "_default_description_", "ticket_attributes") or "")
     if description:
         messages.insert(0, Message(role=Role.customer, body=description, author=requester, created_at=created_at))
     state = item.get("ticket_state")
@@ -253,7 +250,7 @@ def _thread(item: dict[str, Any], key: str) -> tuple[list[Message], list[dict[st
     for i, part in enumerate(get_list(get_dict(item, key), key, key)):
         label = f"{where}[{i}]"
         part = as_dict(part, label)
-        body = _html_text(get_str(part, "body", label) or "")
+        body = html_body_text(get_str(part, "body", label) or "")
         if not body:
             continue  # an event (assignment, close, snooze, …) without words
         author = get_dict(part, "author", label)
@@ -270,7 +267,7 @@ def _thread(item: dict[str, Any], key: str) -> tuple[list[Message], list[dict[st
 
 
 def _source_message(source: dict[str, Any], key: str, created_at: Any) -> Message | None:
-    body = _html_text(get_str(source, "body", key) or "")
+    body = html_body_text(get_str(source, "body", key) or "")
     if not body:
         return None
     author = get_dict(source, "author", key)
@@ -330,7 +327,7 @@ def _article(run: _Run, item: dict[str, Any]) -> Article:
         source=name,
         external_id=external,
         title=title,
-        body=_html_text(get_str(item, "body") or ""),
+        body=html_body_text(get_str(item, "body") or ""),
         url=get_str(item, "url"),
         tags=_tags(item),
         updated_at=get_time(item, "updated_at") or get_time(item, "created_at"),

@@ -49,7 +49,7 @@ class KbOptions(BaseModel):
     """The folder article ids are relative to; unset: the folder given, or the common folder of the files given."""
 
 
-@register
+@register("kb")
 class KbImporter(Importer):
     """Knowledge-base articles: Markdown (with YAML front matter), HTML pages, Freshdesk solution articles."""
 

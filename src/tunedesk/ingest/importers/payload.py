@@ -1,4 +1,4 @@
-"""What the helpdesk API importers share: lenient JSON/NDJSON reading, strict typed field access, HTML to text.
+"""Reading helpdesk API payloads (Zendesk, Freshdesk, Intercom): lenient JSON/NDJSON files, joined across files.
 
 The reading driver `read_api_files` runs two passes so records can be joined across files: every JSON document is
 parsed and *planned* first (auxiliary payloads such as users or comment lists are absorbed by the importer), then
@@ -10,22 +10,19 @@ back to the exact path (`json` and the importer's strict conversion) so outcomes
 from __future__ import annotations
 
 import codecs
-import html as htmllib
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from bs4 import BeautifulSoup, NavigableString
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers.base import read_head, reject
-from tunedesk.records import ImportedRecord, Message, Participant, Rejected, Role
+from tunedesk.ingest.importers.fields import safe_id
+from tunedesk.records import ImportedRecord, Rejected
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 HEAD_SIZE = 65536
@@ -257,204 +254,3 @@ def unique_parts(labelled: Iterable[Unit]) -> Iterator[Unit]:
                 continue
             seen.add(part_id)
         yield label, part
-
-
-# ---------------------------------------------------------------- typed fields
-
-
-def _name(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def as_dict(value: Any, field: str) -> dict[str, Any]:
-    """`value` when it is an object, else a RecordError naming the field."""
-    if not isinstance(value, dict):
-        raise RecordError(f"expected an object, got {type(value).__name__}", field=field or None)
-    return value
-
-
-def get_dict(obj: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
-    """An optional object field (missing or null → {})."""
-    value = obj.get(key)
-    return {} if value is None else as_dict(value, _name(where, key))
-
-
-def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any]:
-    """An optional list field (missing or null → [])."""
-    value = obj.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise RecordError(f"expected a list, got {type(value).__name__}", field=_name(where, key))
-    return value
-
-
-def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
-    """An optional string field."""
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise RecordError(f"expected a string, got {type(value).__name__}", field=_name(where, key))
-
-
-def get_bool(obj: dict[str, Any], key: str, where: str = "", default: bool = False) -> bool:
-    """An optional true/false field."""
-    value = obj.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    raise RecordError(f"expected true or false, got {type(value).__name__}", field=_name(where, key))
-
-
-def get_id(obj: dict[str, Any], key: str, where: str = "") -> str | None:
-    """An optional id field (integer or non-empty string) as text."""
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if type(value) is str:
-        return value
-    if type(value) is int:
-        return str(value)
-    raise RecordError(f"expected an id (integer or string), got {type(value).__name__}", field=_name(where, key))
-
-
-def require_id(obj: dict[str, Any], key: str = "id", where: str = "") -> str:
-    """A required id field as text."""
-    value = get_id(obj, key, where)
-    if value is None:
-        raise RecordError("missing required field", field=_name(where, key))
-    return value
-
-
-def safe_id(value: Any) -> str | None:
-    """An id as text, or None for anything that is not one (for auxiliary data that never rejects)."""
-    if isinstance(value, str) and value:
-        return value
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def safe_str(value: Any) -> str | None:
-    """A non-empty string, or None (for auxiliary data that never rejects)."""
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def str_list(obj: dict[str, Any], key: str, where: str = "") -> list[str]:
-    """An optional list of strings (numbers are written out; nulls dropped)."""
-    items = get_list(obj, key, where)
-    if all(type(item) is str for item in items):
-        return items
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            out.append(str(item))
-        elif item is not None:
-            raise RecordError(f"expected a string, got {type(item).__name__}", field=f"{_name(where, key)}[{i}]")
-    return out
-
-
-def get_time(obj: dict[str, Any], key: str, where: str = "") -> datetime | None:
-    """An optional timestamp field: ISO 8601 text or Unix seconds (milliseconds accepted), normalised to UTC."""
-    value = obj.get(key)
-    if type(value) is str:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is UTC:  # the common case, first: exports write `Z`
-                return parsed
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else _to_utc(parsed, _name(where, key))
-    return _unusual_time(value, _name(where, key))
-
-
-def _to_utc(value: datetime, field: str) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise RecordError(f"timestamp out of range: {value.isoformat()}", field=field) from None
-
-
-def _unusual_time(value: Any, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            raise RecordError(f"timestamp out of range: {value!r}", field=field) from None
-    if isinstance(value, str):
-        raise RecordError(f"not an ISO 8601 timestamp: {value[:40]!r}", field=field)
-    raise RecordError(f"expected a timestamp, got {type(value).__name__}", field=field)
-
-
-def scalars(values: dict[str, Any], keys: Iterable[str] | None = None) -> dict[str, Any]:
-    """The JSON scalars of a dict (of `keys` only, when given), without nulls: what is safe to keep as metadata."""
-    kept = {}
-    for key in values if keys is None else keys:
-        value = values.get(key)
-        if value is not None and value != "" and isinstance(value, _SCALARS):
-            kept[key] = value
-    return kept
-
-
-# ---------------------------------------------------------------- records
-
-
-def chronological(messages: list[Message]) -> list[Message]:
-    """Messages sorted by time (stable); left in the export's order when some have no timestamp."""
-    if all(m.created_at is not None for m in messages):
-        return sorted(messages, key=lambda m: m.created_at)  # type: ignore[arg-type,return-value]
-    return messages
-
-
-def participants(people: Iterable[tuple[Any, Any, Role]]) -> list[Participant]:
-    """Unique participants in first-seen order; a bare name or email known in a fuller entry is left out too."""
-    found: dict[tuple[str | None, str | None], Role] = {}
-    for name, email, role in people:
-        key = (safe_str(name), safe_str(email))
-        if (key[0] or key[1]) and key not in found:
-            found[key] = role
-    names = {name for name, email in found if name and email}
-    emails = {email for name, email in found if name and email}
-    return [
-        Participant(name=name, email=email, role=role)
-        for (name, email), role in found.items()
-        if (name and email) or (name not in names and email not in emails)
-    ]
-
-
-_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table")
-_LINE, _PARAGRAPH = "\x00", "\x01"  # break marks, collapsed after get_text so nested blocks give one break
-_TAG = re.compile(r"<[a-zA-Z!/]")
-_WHITESPACE = re.compile(r"[\s\x00\x01]+")  # the marks must not come from the text itself
-_MARKS = re.compile(r"[ \t]*[\x00\x01][\x00\x01 \t]*")
-_BLANK_LINES = re.compile(r"\n{3,}")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-
-
-def _html_text(html: str) -> str:
-    """Plain text of an HTML body: `<br>`, paragraphs, blocks and list items become line breaks, entities decoded."""
-    if not _TAG.search(html):  # plain text (or text with entities only): keep its line breaks
-        return htmllib.unescape(html).strip()
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(["script", "style", "head", "title"]):
-        tag.decompose()
-    for text in soup.find_all(string=True):
-        if type(text) is not NavigableString:  # comments, doctype, processing instructions are not content
-            text.extract()
-        elif not text.find_parent("pre"):  # source line breaks are insignificant in HTML, except inside <pre>
-            text.replace_with(_WHITESPACE.sub(" ", text))
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_BLOCKS):
-        mark = _PARAGRAPH if block.name == "p" else _LINE
-        block.insert_before(mark)
-        block.insert_after(mark)
-    plain = _MARKS.sub(lambda m: "\n\n" if _PARAGRAPH in m.group() else "\n", soup.get_text())
-    lines = (_SPACES.sub(" ", line).strip() for line in plain.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
