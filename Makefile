@@ -90,7 +90,7 @@ gguf-tools: install
 
 lint: install
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests bench
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -28,11 +28,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = ("tunedesk", "trl_tuned_fp32", "trl_tuned", "trl_default")
-LORA = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+class LoraSettings(TypedDict):
+    """The LoRA settings both sides of the throughput comparison use."""
+
+    r: int
+    lora_alpha: int
+    lora_dropout: float
+    target_modules: list[str]
+
+
+LORA: LoraSettings = {"r": 16, "lora_alpha": 32, "lora_dropout": 0.05,
+                      "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
 PARAMS = 134_515_008
 
 

@@ -192,7 +192,8 @@ def _batches(draw: st.DrawFn) -> list[list[str]]:
     for _ in range(draw(st.integers(1, 4))):
         batch = []
         for _ in range(draw(st.integers(0, 30))):
-            if made and draw(st.booleans()):
+            copy: bool = bool(made) and draw(st.booleans())
+            if copy:
                 words = list(draw(st.sampled_from(made)))
                 for _ in range(draw(st.integers(0, 2))):
                     at = draw(st.integers(0, len(words)))

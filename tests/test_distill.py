@@ -64,7 +64,9 @@ class FakeEndpoint:
         with self.lock:
             self.requests.append(request)
         body = json.loads(request.content)
-        n = int(re.search(r"question (\d+)", body["messages"][-1]["content"]).group(1))
+        found = re.search(r"question (\d+)", body["messages"][-1]["content"])
+        assert found is not None
+        n = int(found.group(1))
         return self.reply(n, body)
 
     @property

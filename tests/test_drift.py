@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -49,8 +50,8 @@ SYSTEM = "You are the support assistant of Trailhead Outfitters."
 NEWEST = datetime(2026, 3, 10, 12, tzinfo=UTC)
 
 
-def _training_rows() -> list[dict]:
-    rows = []
+def _training_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for category, templates in TEMPLATES.items():
         for template in templates:
             for item in ITEMS:

@@ -8,6 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pytest
@@ -27,6 +28,9 @@ from tunedesk.export.check import check_gguf
 from tunedesk.export.gguf import find_converter
 from tunedesk.export.ollama import chatml_layout, go_template
 from tunedesk.models.base import file_hash
+
+if TYPE_CHECKING:
+    import torch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 
@@ -66,7 +70,7 @@ def lora_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = get_peft_model(AutoModelForCausalLM.from_pretrained(base),
                            LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
                                       init_lora_weights=False))
-    model.save_pretrained(run / "model")
+    model.save_pretrained(str(run / "model"))
     AutoTokenizer.from_pretrained(base).save_pretrained(run / "model")
     shutil.copyfile(base / "chat_template.jinja", run / "model" / "chat_template.jinja")
     return _write_run(run, "lora", base)
@@ -81,13 +85,14 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write_run(run, "full", base)
 
 
-def _logits(model: object, text: str = "Where is my parcel?") -> object:
+def _logits(model: Callable[..., Any], text: str = "Where is my parcel?") -> torch.Tensor:
     import torch
     from transformers import AutoTokenizer
 
     ids = AutoTokenizer.from_pretrained(tiny_model_folder())(text, return_tensors="pt")["input_ids"]
     with torch.inference_mode():
-        return model(ids).logits  # type: ignore[operator]
+        logits: torch.Tensor = model(ids).logits
+        return logits
 
 
 def test_merged_export_gives_the_adapter_models_outputs(lora_run: Path) -> None:

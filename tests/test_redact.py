@@ -467,7 +467,8 @@ def test_an_edited_default_order_pattern_finds_the_same_order_numbers() -> None:
 
 
 def test_numeric_authors_stay_but_an_author_that_is_pii_is_masked(redactor: Redactor) -> None:
-    authors = ["362000000000", "4111111111111111", "+14155550188", "12345678901234567890123", "4222222222222"]
+    authors: list[str | None] = ["362000000000", "4111111111111111", "+14155550188", "12345678901234567890123",
+                                 "4222222222222"]
     redacted, redactions = redactor.redact_ticket(make_ticket(["Hi", "Hello", "Thanks", "ok", "bye"], authors=authors))
     assert [m.author for m in redacted.messages] == ["362000000000", "<CARD_1>", "<PHONE_1>",
                                                      "12345678901234567890123", "<CARD_2>"]

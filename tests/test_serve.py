@@ -230,20 +230,22 @@ def live_server(ws: Workspace, shared_guardrails: Guards) -> Iterator[str]:
 
 def test_the_official_openai_client_works_unchanged(live_server: str) -> None:
     from openai import OpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
     api = OpenAI(base_url=f"{live_server}/v1", api_key="unused", max_retries=0)
     assert [m.id for m in api.models.list().data] == ["scripted"]
-    messages = [{"role": "user", "content": "Can I return my boots? I got them last week."}]
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "user", "content": "Can I return my boots? I got them last week."}]
     done = api.chat.completions.create(model="tunedesk", messages=messages)
     assert done.choices[0].message.content == GOOD
-    assert done.model_extra["tunedesk"]["decision"] == "auto_send"
+    assert done.model_extra is not None and done.model_extra["tunedesk"]["decision"] == "auto_send"
     chunks = list(api.chat.completions.create(model="tunedesk", messages=messages, stream=True))
     assert "".join(ch.choices[0].delta.content or "" for ch in chunks) == GOOD
     assert chunks[-1].choices[0].finish_reason == "stop"
-    assert chunks[-1].model_extra["tunedesk"]["decision"] == "auto_send"
+    assert chunks[-1].model_extra is not None and chunks[-1].model_extra["tunedesk"]["decision"] == "auto_send"
     refused = list(api.chat.completions.create(model="tunedesk", stream=True, messages=[
         {"role": "user", "content": "Who will win the football world cup final?"}]))
-    assert refused[-1].model_extra["tunedesk"]["decision"] == "refuse"
+    assert refused[-1].model_extra is not None and refused[-1].model_extra["tunedesk"]["decision"] == "refuse"
     assert "".join(ch.choices[0].delta.content or "" for ch in refused).startswith("I'm sorry")
 
 

@@ -25,7 +25,9 @@ def _norm(text: str) -> str:
 def _plain_body(path: Path) -> str:
     with open(path, "rb") as fh:
         message = email.message_from_binary_file(fh, policy=email.policy.default)
-    return message.get_body(("plain",)).get_content()
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 # --- real fixtures: talon (mailgun) standard replies -------------------------------------------------------------
@@ -60,8 +62,10 @@ def test_helpscout_raw_email_keeps_its_one_line_body(shared_data: Path) -> None:
     path = shared_data / "emails" / "helpscout_raw" / "helpscout_original_source_email.eml"
     with open(path, "rb") as fh:
         message = email.message_from_binary_file(fh, policy=email.policy.default)
-    assert extract_reply(message.get_body(("plain",)).get_content()) == "I love pizza parties"
-    assert html_to_text(message.get_body(("html",)).get_content()) == "I love pizza parties"
+    plain, rich = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert extract_reply(plain.get_content()) == "I love pizza parties"
+    assert html_to_text(rich.get_content()) == "I love pizza parties"
 
 
 # --- real fixtures: talon HTML replies -----------------------------------------------------------------------------
