@@ -9,14 +9,19 @@ embedding similarity of at least KB_MIN_SIMILARITY are put in front of the model
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tunedesk.answer.corpus import kb_passages
 from tunedesk.answer.types import Context
+from tunedesk.models.embed import Embedder
 from tunedesk.prompt.retrieval import Bm25Index
 from tunedesk.prompt.system import SystemPrompt
-from tunedesk.records import TicketIn
+from tunedesk.records import Article, TicketIn
 from tunedesk.workspace import Workspace
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 KB_MIN_SIMILARITY = 0.45
 KB_CHARS = 700
@@ -26,7 +31,7 @@ RRF_K = 60
 class ContextBuilder:
     """Renders the system prompt and retrieves KB articles for a ticket; passages are indexed once."""
 
-    def __init__(self, ws: Workspace, top_k: int, embedder: Any = None) -> None:
+    def __init__(self, ws: Workspace, top_k: int, embedder: Embedder | None = None) -> None:
         dataset = ws.config.dataset
         self.prompt = SystemPrompt.from_file(ws.policies(), ws.path(dataset.system_template), dataset.policy_facts)
         self.articles = list(ws.store.iter_articles()) if top_k else []
@@ -38,7 +43,7 @@ class ContextBuilder:
                 self.owners.append(index)
                 passages.append(passage)
         self.bm25 = Bm25Index(passages) if passages else None
-        self.matrix: Any = self._embed(passages) if passages and embedder is not None else None
+        self.matrix = self._embed(passages) if passages and embedder is not None else None
 
     def build(self, ticket: TicketIn) -> Context:
         """The system prompt (policies + retrieved articles), the sources used and every grounding text."""
@@ -51,7 +56,7 @@ class ContextBuilder:
         texts = [system, *(a.body for a, _ in chosen), *(m["content"] for m in ticket.messages)]
         return Context(system_prompt=system, sources=sources, texts=texts)
 
-    def retrieve(self, text: str) -> list[tuple[Any, float]]:
+    def retrieve(self, text: str) -> list[tuple[Article, float]]:
         """The best articles for a message with their fused scores, best first (none below the floors)."""
         if self.bm25 is None or not text.strip():
             return []
@@ -74,9 +79,10 @@ class ContextBuilder:
             return None
         return [float(x) for x in self.matrix @ self._embed([text])[0]]
 
-    def _embed(self, texts: list[str]) -> Any:
+    def _embed(self, texts: list[str]) -> NDArray[np.float32]:
         import numpy as np
 
+        assert self.embedder is not None  # only called with one
         vectors = np.asarray(self.embedder(texts), dtype="float32")
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 

@@ -13,20 +13,19 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tunedesk.answer.corpus import customer_messages, kb_passages
 from tunedesk.answer.guards import (
     Draft,
-    Embedder,
     GuardKit,
     TopicIndex,
     configured_guards,
 )
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.checks.escalation import EscalationMatcher
+from tunedesk.config.guardrails import GuardrailsConfig
 from tunedesk.errors import ConfigError
-from tunedesk.models.embed import minilm_embedder
+from tunedesk.models.embed import Embedder, minilm_embedder
 from tunedesk.pii.redact import Redactor
 from tunedesk.records import TicketIn
 from tunedesk.text.patterns import CaseInsensitive, compile_ci
@@ -99,7 +98,7 @@ class Guardrails:
         """Milliseconds each guard took in this thread's latest `before` or `after` call (read it right after)."""
         return dict(getattr(self._local, "timings", {}))
 
-    def _timed(self, name: str, guard: Callable[..., GuardVerdict | None], *args: Any) -> GuardVerdict | None:
+    def _timed(self, name: str, guard: Callable[..., GuardVerdict | None], *args: object) -> GuardVerdict | None:
         start = time.perf_counter()
         try:
             return guard(*args)
@@ -134,7 +133,7 @@ def domain_pattern(keywords: list[str]) -> CaseInsensitive:
     return compile_ci([rf"\b(?:{alternatives})(?:s|es|d|ed|ing)?\b"])
 
 
-def _precedent_index(ws: Workspace, config: Any, precedents: list[tuple[str, str]] | None,
+def _precedent_index(ws: Workspace, config: GuardrailsConfig, precedents: list[tuple[str, str]] | None,
                      embedder: Embedder | None) -> TopicIndex | None:
     """Every training customer turn (refusal examples included, spread like the off-topic corpus) with its kind."""
     if "precedent" not in config.after:

@@ -9,7 +9,7 @@ needs per request is precomputed once in a `GuardKit`, so a guard does no model 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,11 +24,11 @@ from tunedesk.checks.marker import strip_marker
 from tunedesk.config.guardrails import GuardrailsConfig
 from tunedesk.config.policies import Voice
 from tunedesk.errors import ConfigError
+from tunedesk.models.embed import Embedder
 from tunedesk.plugins import Builtins, Registry
 from tunedesk.records import TicketIn
 from tunedesk.text.patterns import CaseInsensitive
 
-Embedder = Callable[[list[str]], Sequence[Sequence[float]]]
 HOLDING_LINE = "A member of our team will pick this up personally and get back to you as soon as possible."
 MIN_TOPIC_WORDS = 3
 """Shorter messages ("hi", "ok thanks") say too little to be judged off topic: they pass."""

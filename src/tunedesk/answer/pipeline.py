@@ -15,12 +15,18 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunedesk.answer.backends.base import Backend
 from tunedesk.answer.calibration import confidence_of
+from tunedesk.answer.context import ContextBuilder
+from tunedesk.answer.guardrails import Guardrails
 from tunedesk.answer.rollout import bucket, in_rollout
 from tunedesk.answer.routing import Decision, confidence, decide
 from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardVerdict
 from tunedesk.checks.marker import strip_marker
+from tunedesk.config.policies import Policies
+from tunedesk.config.serve import ServeConfig
 from tunedesk.records import ReplyResult, TicketIn
+from tunedesk.store.replies import ReplyLog
 
 
 @dataclass
@@ -40,9 +46,9 @@ class Prepared:
 class Responder:
     """Answers tickets with the backend behind the guardrails and logs every reply."""
 
-    def __init__(self, *, backend: Any, guardrails: Any, contexts: Any, settings: Any, policies: Any,
-                 calibration: dict[str, float | None], log: Any, categorize: Callable[[str], str | None] | None = None,
-                 model_version: str | None = None) -> None:
+    def __init__(self, *, backend: Backend, guardrails: Guardrails, contexts: ContextBuilder, settings: ServeConfig,
+                 policies: Policies, calibration: dict[str, float | None], log: ReplyLog | None,
+                 categorize: Callable[[str], str | None] | None = None, model_version: str | None = None) -> None:
         self.backend, self.guardrails, self.contexts, self.log = backend, guardrails, contexts, log
         self.settings, self.policies, self.calibration = settings, policies, calibration
         self.categorize = categorize
@@ -116,6 +122,7 @@ class Responder:
         if failure:
             verdicts.append(GuardVerdict("backend", "escalate", "model_unavailable", failure))
         elif completion is not None:
+            assert prepared.context is not None  # a request, hence a completion, is only made with its context
             text, marker = strip_marker(completion.text)
             t0 = time.perf_counter()
             raw = None if completion.mean_logprob is None else confidence_of(completion.mean_logprob)
@@ -154,7 +161,8 @@ class Responder:
             model_version=self.model_version if generated else None, latency_ms=latency, mode=self.settings.mode,
             rollout_bucket=prepared.bucket, timings_ms={k: round(v * 1000, 3) for k, v in prepared.timings.items()},
             overhead_ms=round(sum(prepared.timings.get(k, 0.0) for k in ("before", "context", "after")) * 1000, 3))
-        self.log.record(self._log_row(prepared, result))
+        if self.log is not None:  # None: nothing is logged (eval's replay)
+            self.log.record(self._log_row(prepared, result))
         return result
 
     def _log_row(self, prepared: Prepared, r: ReplyResult) -> dict[str, Any]:

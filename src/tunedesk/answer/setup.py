@@ -5,15 +5,20 @@ that version, the reply log and a category guesser."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tunedesk.answer.context import ContextBuilder
 from tunedesk.answer.corpus import customer_messages
 from tunedesk.answer.pipeline import Responder
+from tunedesk.models.embed import Embedder
 from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.store.replies import ReplyLog
 from tunedesk.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tunedesk.answer.backends.base import Backend
+    from tunedesk.answer.guardrails import Guardrails
 
 
 def served_version(ws: Workspace) -> tuple[str, str]:
@@ -40,7 +45,7 @@ def calibration_for(ws: Workspace, version: str) -> dict[str, float | None]:
     return dict((summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None})
 
 
-def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None, size: int = 20_000) -> Any:
+def caching(embedder: Embedder | None, size: int = 20_000) -> Embedder | None:
     """An embedder that remembers the last `size` texts it embedded: the guardrails, the KB retrieval and the
     categoriser embed the same corpus at start and the same customer message per request. Bounded, because
     every request's text passes through it."""
@@ -64,7 +69,7 @@ def caching(embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None, s
     return embed
 
 
-def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
+def choose_embedder(ws: Workspace, corpus: list[str]) -> Embedder | None:
     """The embedder serve.embedder names, fitted to the corpus and the KB (None when MiniLM is not installed)."""
     from tunedesk.models.embed import minilm_embedder
 
@@ -78,7 +83,7 @@ def choose_embedder(ws: Workspace, corpus: list[str]) -> Any:
 class Categoriser:
     """Guesses a ticket's category: the majority among its nearest training messages (cosine)."""
 
-    def __init__(self, embedder: Any, texts: list[str], categories: list[str], k: int = 5) -> None:
+    def __init__(self, embedder: Embedder, texts: list[str], categories: list[str], k: int = 5) -> None:
         from tunedesk.answer.guards import TopicIndex
 
         self.index, self.k = TopicIndex(embedder, texts, categories), k
@@ -88,8 +93,8 @@ class Categoriser:
         return votes.most_common(1)[0][0] if votes else None
 
 
-def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = None, embedder: Any = None,
-                    version: str | None = None) -> Responder:
+def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails: Guardrails | None = None,
+                    embedder: Embedder | None = None, version: str | None = None) -> Responder:
     """Everything the server needs, built once at start."""
     from tunedesk.answer.guardrails import Guardrails
 
@@ -110,7 +115,7 @@ def build_responder(ws: Workspace, *, backend: Any = None, guardrails: Any = Non
                      model_version=getattr(backend, "model_version", None) or version)
 
 
-def _backend(ws: Workspace, version: str) -> Any:
+def _backend(ws: Workspace, version: str) -> Backend:
     from tunedesk.answer.backends import get_backend
 
     template = ws.config.model.chat_template

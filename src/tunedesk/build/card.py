@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tunedesk.models.protocols import Tokenizer
 from tunedesk.records import Example
 
 SPLITS = ("train", "val", "holdout")
@@ -28,7 +29,7 @@ def counts(examples: list[Example]) -> dict[str, Any]:
     }
 
 
-def token_stats(examples: list[Example], tokenizer: Any, sample: int = 10_000) -> dict[str, Any]:
+def token_stats(examples: list[Example], tokenizer: Tokenizer, sample: int = 10_000) -> dict[str, Any]:
     """Token counts per split with the target model's chat template: whole example and trained (target) part.
 
     Beyond `sample` examples a split is measured on a seeded random sample and the totals are scaled up (marked

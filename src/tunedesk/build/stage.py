@@ -12,7 +12,7 @@ from typing import Any
 
 from tunedesk.build.augment import augment
 from tunedesk.build.card import SPLITS, counts, token_stats, write_card
-from tunedesk.build.examples import ExampleBuilder
+from tunedesk.build.examples import Built, ExampleBuilder
 from tunedesk.build.splits import Unit, assign_splits
 from tunedesk.models.base import ModelError, load_tokenizer
 from tunedesk.progress import Reporter, SilentReporter
@@ -67,7 +67,7 @@ def run(ws: Workspace, reporter: Reporter | None = None) -> BuildSummary:
     return summary
 
 
-def _add(summary: BuildSummary, ticket_id: str, built: Any) -> None:
+def _add(summary: BuildSummary, ticket_id: str, built: Built) -> None:
     summary.tickets_in += 1
     summary.examples += built.examples
     if built.dropped:

@@ -6,11 +6,13 @@ One matcher for the whole loop: clean labels historical tickets with it, the ser
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache, reduce
 from itertools import repeat
 from operator import or_
-from typing import Any
+from typing import Final
 
 from tunedesk.config import EscalationConfig
 from tunedesk.text import vader_bound
@@ -18,7 +20,15 @@ from tunedesk.text.patterns import compile_ci
 from tunedesk.text.prefilter import WordGate, word_runs
 
 FURIOUS = "furious_customer"
-_UNSEEN: Any = object()
+
+
+class _Unseen(Enum):
+    """A reply not looked up before (None means: looked up, no handover)."""
+
+    REPLY = 0
+
+
+_UNSEEN: Final = _Unseen.REPLY
 _MAX_CACHED_REPLIES = 16_384
 
 
@@ -170,7 +180,7 @@ def _bound_words() -> tuple[frozenset[bytes], dict[bytes, float], dict[bytes, fl
     the bound), negative and positive lexicon values, negations, boosters."""
     from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
 
-    def ascii_keys(words: Any) -> Any:  # a run is ASCII: other keys can never equal one
+    def ascii_keys(words: Iterable[str]) -> Iterator[str]:  # a run is ASCII: other keys can never equal one
         return (w for w in words if w.isascii())
 
     lexicon = vader_bound.analyzer().lexicon

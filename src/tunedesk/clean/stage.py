@@ -22,10 +22,10 @@ from tunedesk.clean.quality import Assessment, QualityRules
 from tunedesk.clean.review import write_review
 from tunedesk.errors import ConfigError
 from tunedesk.gc_tuning import fewer_collections
-from tunedesk.ingest.stage import batched
 from tunedesk.pii.redact import Redaction, Redactor
-from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.progress import Reporter, SilentReporter, Task
 from tunedesk.records import Message, Rejected, Role, Ticket, copy_record
+from tunedesk.store import batched
 from tunedesk.text.reply import strip_quoted, strip_signature
 from tunedesk.workspace import Workspace
 
@@ -134,7 +134,7 @@ def run(ws: Workspace, reporter: Reporter | None = None) -> CleanSummary:
 
 
 def _results(ws: Workspace, cleaner: TicketCleaner, dedup: Deduplicator, summary: CleanSummary,
-             redactions: list[Redaction], task: Any) -> Iterator[dict[str, Any]]:
+             redactions: list[Redaction], task: Task) -> Iterator[dict[str, Any]]:
     for batch in batched(ws.store.iter_tickets_hashed(), BATCH):
         cleaned = [_clean_or_reject(cleaner, t, h, summary) for t, h in batch]
         ok = [c for c in cleaned if c is not None]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from tunedesk.cli.app import JsonOpt, QuietOpt, WorkspaceOpt, app, out, overrides_only, reporter, show
+
+if TYPE_CHECKING:
+    from tunedesk.export.stage import ExportFormat
 
 
 @app.command()
@@ -74,7 +77,7 @@ def export(
 
     if fmt not in ("merged", "gguf", "ollama"):
         raise TunedeskError(f"--format {fmt!r}: choose merged, gguf or ollama")
-    chosen: Any = fmt
+    chosen = cast("ExportFormat", fmt)
     run = find_run(workspace, run_name)
     result = export_run(run.path, chosen, out_dir=out_dir, quantize=tuple(quantize or ["q8_0"]), check=not no_check,
                         reporter=reporter(as_json, as_json))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 import yaml
 from pydantic import BaseModel
@@ -42,7 +41,7 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
     return lines
 
 
-def _render_value(name: str, value: Any, indent: int) -> str:
+def _render_value(name: str, value: object, indent: int) -> str:
     plain = _plain(value)
     pad = " " * indent
     if isinstance(plain, (list, dict)) and plain:
@@ -53,7 +52,7 @@ def _render_value(name: str, value: Any, indent: int) -> str:
     return f"{pad}{name}: {dumped}\n"
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, BaseModel):
         return {k: _plain(v) for k, v in value.model_dump(mode="json").items()}
     if isinstance(value, list):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tunedesk.store.model_registry import ModelVersion
 
 
-def _pct(value: Any) -> str:
+def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f} %"
 
 

@@ -323,7 +323,7 @@ def _category(row: dict[str, Any]) -> str:
     return str(row.get("category") or "") or "-"
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 

@@ -39,11 +39,6 @@ class Replayed:
         return cls(item.id, thread, reply, logprob_mean, score, item.kind)
 
 
-class _NoLog:
-    def record(self, row: dict[str, Any]) -> None:
-        pass
-
-
 def decisions(ws: Workspace, version: str, replayed: list[Replayed]) -> list[str]:
     """The server's decision (auto_send, needs_approval, escalate, refuse) for each reply, in order, in mode auto
     with every ticket in the rollout."""
@@ -56,7 +51,7 @@ def decisions(ws: Workspace, version: str, replayed: list[Replayed]) -> list[str
     backend = ScriptedBackend(lambda request: Completion(current[-1].reply, mean_logprob=current[-1].logprob_mean),
                               model_version=version)
     responder = build_responder(ws, backend=backend, version=version)
-    responder.log = _NoLog()
+    responder.log = None
     responder.settings = ws.config.serve.model_copy(update={"mode": "auto", "rollout_percent": 100})
     folds = [hashlib.sha1(r.id.encode()).digest()[0] % 2 for r in replayed]
     confidences = [confidence_of(r.logprob_mean) for r in replayed]

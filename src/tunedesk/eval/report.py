@@ -103,7 +103,7 @@ def load_evaluation(eval_dir: Path, model: str) -> Evaluation:
     return Evaluation(model, summary, replies, skipped)
 
 
-def _delta(base: Any, cand: Any) -> float | None:
+def _delta(base: object, cand: object) -> float | None:
     if isinstance(base, int | float) and isinstance(cand, int | float):
         return round(cand - base, 4)
     return None
@@ -158,7 +158,7 @@ def _png(fig: Figure) -> str:
     return f'<img alt="{html.escape(str(fig.get_label()))}" src="data:image/png;base64,{encoded}">'
 
 
-def _num(value: Any) -> float:
+def _num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
@@ -210,7 +210,7 @@ def calibration_chart(data: dict[str, Any]) -> str:
     return _png(fig)
 
 
-def _fmt(value: Any, signed: bool = False) -> str:
+def _fmt(value: object, signed: bool = False) -> str:
     if not isinstance(value, int | float):
         return "–"
     return f"{value:+.3f}" if signed else f"{value:.3f}"
@@ -229,7 +229,7 @@ def _headline_html(data: dict[str, Any]) -> str:
     return f"<table class='headline'>{head}{''.join(rows)}</table>"
 
 
-def _text_block(title: str, text: Any) -> str:
+def _text_block(title: str, text: object) -> str:
     return f"<div><h4>{title}</h4><pre>{html.escape(str(text or ''))}</pre></div>"
 
 

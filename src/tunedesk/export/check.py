@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tunedesk.export.runfolder import ExportError
 from tunedesk.models.generation import stop_ids, stop_index
-from tunedesk.models.run import RunModel, load_run_model, load_tokenizer
+from tunedesk.models.run import RunModel, load_run_model, load_tokenizer, load_whole_model
+
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import CausalLM, Tokenizer
 
 # Fictional shop; a question every support model should answer, rendered through the run's own chat template.
 CHECK_MESSAGES = [
@@ -51,14 +54,14 @@ class CheckResult:
         return asdict(self)
 
 
-def check_prompt(tokenizer: Any) -> tuple[str, list[int]]:
+def check_prompt(tokenizer: Tokenizer) -> tuple[str, list[int]]:
     """The fixed check prompt as text and token ids, exactly as training rendered chats (no extra BOS)."""
     text = tokenizer.apply_chat_template(CHECK_MESSAGES, tokenize=False, add_generation_prompt=True)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     return text, list(ids)
 
 
-def transformers_reply(model: Any, prompt: list[int], stops: set[int],
+def transformers_reply(model: CausalLM, prompt: list[int], stops: set[int],
                        max_new_tokens: int = MAX_NEW_TOKENS) -> list[int]:
     """The greedy reply of a transformers model, cut before the first stop token."""
     import torch
@@ -102,12 +105,10 @@ def llama_reply(gguf: Path, prompt_text: str, stops: set[int],
 
 def check_gguf(merged_dir: Path, gguf: Path) -> CheckResult:
     """Compare the F16 GGUF's greedy reply (llama.cpp) with the merged model's (transformers)."""
-    from transformers import AutoModelForCausalLM
-
     compared = "GGUF F16 (llama.cpp) vs merged (transformers)"
     tokenizer = load_tokenizer(merged_dir)
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(merged_dir), dtype="float32", local_files_only=True)
+        model = load_whole_model(merged_dir)
     except (OSError, ValueError) as exc:
         raise ExportError(f"cannot load the merged model in {merged_dir}: {exc}") from None
     text, prompt = check_prompt(tokenizer)
@@ -125,8 +126,6 @@ def check_gguf(merged_dir: Path, gguf: Path) -> CheckResult:
 
 def check_merge(run: RunModel, merged_dir: Path) -> CheckResult:
     """Compare the merged model's greedy reply with the base-plus-adapter model's, before merging."""
-    from transformers import AutoModelForCausalLM
-
     compared = "merged vs adapter on base (transformers)"
     if not run.is_adapter:
         return CheckResult("skipped", compared, reason="a full fine-tune is already a whole model: nothing merged")
@@ -136,13 +135,13 @@ def check_merge(run: RunModel, merged_dir: Path) -> CheckResult:
     stops = stop_ids(adapter_model, tokenizer)
     expected = transformers_reply(adapter_model, prompt, stops)
     del adapter_model
-    merged = AutoModelForCausalLM.from_pretrained(str(merged_dir), dtype="float32", local_files_only=True)
+    merged = load_whole_model(merged_dir)
     actual = transformers_reply(merged, prompt, stops)
     reason = "" if actual == expected else f"the replies differ ({_first_difference(expected, actual)})"
     return _result(compared, reason, text, tokenizer, expected, actual)
 
 
-def _result(compared: str, reason: str, prompt: str, tokenizer: Any, expected: list[int],
+def _result(compared: str, reason: str, prompt: str, tokenizer: Tokenizer, expected: list[int],
             actual: list[int]) -> CheckResult:
     return CheckResult("failed" if reason else "passed", compared, reason=reason, prompt=prompt,
                        expected_reply=tokenizer.decode(expected), actual_reply=tokenizer.decode(actual),

@@ -13,9 +13,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tunedesk.export.runfolder import TemplateNotTranslatable
+
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import Tokenizer
 
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 Chat = list[dict[str, str]]
@@ -103,7 +106,7 @@ def _go_literal(text: str) -> str:
     return text.replace("{{", '{{ "{{" }}')
 
 
-def stop_tokens(tokenizer: Any) -> list[str]:
+def stop_tokens(tokenizer: Tokenizer) -> list[str]:
     """Ollama's stop strings: the eos token and the ChatML turn markers, once each."""
     stops = [tokenizer.eos_token, IM_START, IM_END]
     return [s for s in dict.fromkeys(stops) if s]
@@ -122,7 +125,7 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def modelfile_for(tokenizer: Any, gguf_name: str) -> str:
+def modelfile_for(tokenizer: Tokenizer, gguf_name: str) -> str:
     """The Modelfile for the GGUF `gguf_name`, its TEMPLATE translated from the tokenizer's chat template."""
 
     def render(messages: Chat, add_generation_prompt: bool) -> str:

@@ -133,7 +133,7 @@ def _merged(run: RunModel, out: Path, result: ExportResult, reporter: Reporter, 
         result.add_file(label, path)
 
 
-def _new_manifest(run: RunModel, fmt: str, **extra: Any) -> dict[str, Any]:
+def _new_manifest(run: RunModel, fmt: str, **extra: object) -> dict[str, Any]:
     """What export.json records: format, run, the weights' fingerprint, when, plus format-specific fields."""
     return {"format": fmt, "run_id": run.id, "source": run.fingerprint(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"), **extra}

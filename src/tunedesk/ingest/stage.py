@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +21,8 @@ from tunedesk.ingest.importers import detect_format, get_importer, names
 from tunedesk.ingest.importers.base import reject
 from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.records import Article, ImportedRecord, Rejected, Ticket
-from tunedesk.store import Store, UpsertCounts
+from tunedesk.store import Store, UpsertCounts, batched
 from tunedesk.workspace import Workspace
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -211,15 +209,3 @@ def _label(ws: Workspace, path: Path) -> str:
         return str(path.resolve().relative_to(ws.root))
     except ValueError:
         return str(path)
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of at most `size` items."""
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.build.conversation import thread_turns
 from tunedesk.config.stages import DriftConfig
@@ -27,6 +27,10 @@ from tunedesk.train.data import sha256_of
 from tunedesk.trainfile.chat import to_chat
 from tunedesk.trainfile.reading import detect_format, read_rows
 from tunedesk.workspace import Workspace
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["DriftError", "DriftSummary", "Signal", "check_drift", "count_new_edits"]
 
@@ -217,7 +221,7 @@ def _first_turn_rows(ids: list[str], turns: dict[str, list[str]]) -> list[int]:
     return rows
 
 
-def _embed(embedder: Embedder, texts: list[str], reporter: Reporter) -> Any:
+def _embed(embedder: Embedder, texts: list[str], reporter: Reporter) -> NDArray[np.floating]:
     """Unit-length embeddings of the texts, in batches, with progress."""
     import numpy as np
 
@@ -232,7 +236,7 @@ def _embed(embedder: Embedder, texts: list[str], reporter: Reporter) -> Any:
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def embedding_shift(training: Any, recent: Any, threshold: float) -> Signal:
+def embedding_shift(training: NDArray[np.floating], recent: NDArray[np.floating], threshold: float) -> Signal:
     """Cosine distance between the mean embeddings of training and recent customer messages."""
     import numpy as np
 
@@ -244,7 +248,7 @@ def embedding_shift(training: Any, recent: Any, threshold: float) -> Signal:
                   reason=f"embedding_shift {distance:.3f} > {threshold}: {detail}")
 
 
-def far_share(ids: list[str], similarities: Any, cfg: DriftConfig, sample_note: str) -> Signal:
+def far_share(ids: list[str], similarities: NDArray[np.floating], cfg: DriftConfig, sample_note: str) -> Signal:
     """Share of recent tickets whose opening message is less similar than far_similarity to every training
     message; the detail names up to 3 of them by id (never their text: it may hold personal data)."""
     best = similarities.max(axis=1)

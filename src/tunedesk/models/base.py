@@ -16,9 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from tunedesk.errors import TunedeskError
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
+
+    from tunedesk.models.protocols import CausalLM, Tokenizer
 
 
 class ModelError(TunedeskError):
@@ -82,13 +88,13 @@ def _embedded_gguf(model: Embedded) -> Path:
     return path
 
 
-def load_tokenizer(name: str) -> Any:
+def load_tokenizer(name: str) -> Tokenizer:
     """The base model's tokenizer (cached per name in this process)."""
-    return _load_tokenizer(name)
+    return cast("Tokenizer", _load_tokenizer(name))
 
 
 @lru_cache(maxsize=4)
-def _load_tokenizer(name: str) -> Any:
+def _load_tokenizer(name: str) -> PreTrainedTokenizerBase:
     library_defaults()
     from transformers import AutoTokenizer
 
@@ -120,7 +126,7 @@ def _cache_lock(target: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _save_atomically(obj: Any, target: Path) -> None:
+def _save_atomically(obj: PreTrainedTokenizerBase, target: Path) -> None:
     """save_pretrained into a temporary folder renamed into place, so no reader sees half a cache entry."""
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -182,16 +188,17 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
     tmp.rename(target)
 
 
-def load_model(name: str, dtype: Any = None) -> Any:
+def load_model(name: str, dtype: torch.dtype | None = None) -> CausalLM:
     """The base model (causal LM) in the given torch dtype, from the cache or a local folder."""
     library_defaults()
     from transformers import AutoModelForCausalLM
 
     folder = model_folder(name)
     try:
-        return AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load the model {name!r} from {folder}: {exc}") from None
+    return cast("CausalLM", model)
 
 
 def file_hash(folder: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tunedesk.models.base import load_model, load_tokenizer
+from tunedesk.models.protocols import CausalLM, Tokenizer
 
 
 @dataclass
@@ -15,8 +16,8 @@ class Candidate:
     """A loaded model with the tokenizer and chat template it is served with."""
 
     name: str
-    model: Any
-    tokenizer: Any
+    model: CausalLM
+    tokenizer: Tokenizer
     info: dict[str, Any] = field(default_factory=dict)
 
 

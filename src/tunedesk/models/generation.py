@@ -4,14 +4,17 @@ reply, where a reply ends, and length-sorted batches whose results come back in 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tunedesk.progress import Task
+
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import CausalLM, Tokenizer
 
 T = TypeVar("T")
 
 
-def stop_ids(model: Any, tokenizer: Any) -> set[int]:
+def stop_ids(model: CausalLM, tokenizer: Tokenizer) -> set[int]:
     """Token ids that end a reply: the tokenizer's EOS, the generation config's, and ChatML's end-of-turn."""
     configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     ids = {tokenizer.eos_token_id, *(configured if isinstance(configured, list) else [configured])}

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tunedesk.errors import TunedeskError
 from tunedesk.models.base import ModelError, file_hash, library_defaults, model_folder
+
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import CausalLM, Tokenizer
 
 FINISHED_STATUSES = ("completed", "stopped")
 
@@ -95,7 +98,7 @@ def base_hash_warning(run: RunModel, folder: Path) -> str | None:
     return f"base model in {folder} has hash {current}, the run recorded {recorded}: it may have changed"
 
 
-def chat_template(model_dir: Path, tokenizer: Any) -> str:
+def chat_template(model_dir: Path, tokenizer: Tokenizer) -> str:
     """The exact chat template of a model folder: chat_template.jinja, else the tokenizer's."""
     path = model_dir / "chat_template.jinja"
     if path.is_file():
@@ -107,31 +110,40 @@ def chat_template(model_dir: Path, tokenizer: Any) -> str:
                                   "prompted the way it was trained")
 
 
-def load_tokenizer(model_dir: Path) -> Any:
+def load_tokenizer(model_dir: Path) -> Tokenizer:
     """The tokenizer saved with a model, its chat template set from chat_template.jinja."""
     library_defaults()
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        tokenizer = cast("Tokenizer", AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True))
     except (OSError, ValueError) as exc:
         raise RunModelError(f"cannot load the tokenizer in {model_dir}: {exc}") from None
     tokenizer.chat_template = chat_template(model_dir, tokenizer)
     return tokenizer
 
 
-def load_run_model(run: RunModel, merge: bool = True) -> Any:
+def load_run_model(run: RunModel, merge: bool = True) -> CausalLM:
     """The run's model in float32: a whole model, or the base with the adapter (merged unless `merge` is False)."""
     library_defaults()
     from transformers import AutoModelForCausalLM
 
     try:
         if not run.is_adapter:
-            return AutoModelForCausalLM.from_pretrained(str(run.model_dir), dtype="float32", local_files_only=True)
+            return load_whole_model(run.model_dir)
         from peft import PeftModel
 
         base = AutoModelForCausalLM.from_pretrained(str(base_folder(run)), dtype="float32", local_files_only=True)
         model = PeftModel.from_pretrained(base, str(run.model_dir))
     except (OSError, ValueError) as exc:
         raise RunModelError(f"cannot load the model of run {run.id}: {exc}") from None
-    return model.merge_and_unload() if merge else model
+    return cast("CausalLM", model.merge_and_unload() if merge else model)
+
+
+def load_whole_model(folder: Path) -> CausalLM:
+    """A whole transformers model folder (a full fine-tune, a merged export) in float32; OSError or ValueError when
+    it cannot be loaded."""
+    library_defaults()
+    from transformers import AutoModelForCausalLM
+
+    return cast("CausalLM", AutoModelForCausalLM.from_pretrained(str(folder), dtype="float32", local_files_only=True))

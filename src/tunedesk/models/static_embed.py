@@ -16,9 +16,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.models.base import cache_dir
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from tunedesk.models.protocols import SentenceModel, TextTokenizer
 
 SIF_A = 1e-3
 """Smooth-inverse-frequency constant: a token of corpus frequency p weighs a / (a + p)."""
@@ -29,14 +35,13 @@ def static_embedder(corpus: Sequence[str], folder: Path | None = None) -> Any:
     """An embedder fitted to the corpus (weights, mean, principal component), or None without MiniLM."""
     import numpy as np
 
-    from tunedesk.models.embed import minilm_embedder
+    from tunedesk.models.embed import minilm_model
 
-    if minilm_embedder() is None:
+    model = minilm_model()
+    if model is None:
         return None
-    from tunedesk.models import embed as similarity
-
-    tokenizer = similarity._MODEL.tokenizer
-    table = _table(similarity._MODEL, folder or cache_dir() / "embeddings")
+    tokenizer = model.tokenizer
+    table = _table(model, folder or cache_dir() / "embeddings")
     counts = Counter(i for text in corpus for i in _ids(tokenizer, text))
     total = max(1, sum(counts.values()))
     weights = np.full(table.shape[0], 1.0, dtype="float32")
@@ -48,7 +53,8 @@ def static_embedder(corpus: Sequence[str], folder: Path | None = None) -> Any:
 class StaticEmbedder:
     """Texts in, one vector per text out: the SIF-weighted mean of static token vectors, common direction removed."""
 
-    def __init__(self, tokenizer: Any, table: Any, weights: Any) -> None:
+    def __init__(self, tokenizer: TextTokenizer, table: NDArray[np.float32],
+                 weights: NDArray[np.float32]) -> None:
         import numpy as np
 
         self.tokenizer, self.table, self.weights = tokenizer, table, weights
@@ -72,7 +78,7 @@ class StaticEmbedder:
         out[~raw.any(axis=1)] = 0.0  # no known token: similar to nothing rather than to the corpus mean
         return out
 
-    def _raw(self, texts: list[str]) -> Any:
+    def _raw(self, texts: list[str]) -> NDArray[np.float32]:
         import numpy as np
 
         out = np.zeros((len(texts), self.table.shape[1]), dtype="float32")
@@ -84,11 +90,11 @@ class StaticEmbedder:
         return out
 
 
-def _ids(tokenizer: Any, text: str) -> list[int]:
+def _ids(tokenizer: TextTokenizer, text: str) -> list[int]:
     return tokenizer(text or "", add_special_tokens=False, truncation=True, max_length=512)["input_ids"]
 
 
-def _table(model: Any, folder: Path) -> Any:
+def _table(model: SentenceModel, folder: Path) -> NDArray[np.float32]:
     """The static token table, from the cache or computed once from the model (float16 on disk)."""
     import numpy as np
 
@@ -103,7 +109,7 @@ def _table(model: Any, folder: Path) -> Any:
     return table
 
 
-def _distil(model: Any, batch: int = 1024) -> Any:
+def _distil(model: SentenceModel, batch: int = 1024) -> NDArray[np.float32]:
     import numpy as np
     import torch
 

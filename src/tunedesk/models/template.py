@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
 from tunedesk.errors import ConfigError
 from tunedesk.models.base import load_tokenizer
+from tunedesk.models.protocols import Tokenizer
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _SPACE = re.compile(r"\s*")
@@ -35,7 +35,7 @@ class Layout:
 class ChatTemplate:
     """The tokenizer and chat template that training will use."""
 
-    def __init__(self, tokenizer: Any, template_text: str | None, source: str) -> None:
+    def __init__(self, tokenizer: Tokenizer, template_text: str | None, source: str) -> None:
         self.tokenizer = tokenizer
         self.template_text = template_text
         self.source = source

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from tunedesk.records import Ticket, copy_record
 
@@ -24,7 +23,7 @@ def ticket_fields(ticket: Ticket) -> list[tuple[str, str]]:
     return fields
 
 
-def _metadata_strings(value: Any, path: str, out: list[tuple[str, str]]) -> None:
+def _metadata_strings(value: object, path: str, out: list[tuple[str, str]]) -> None:
     if isinstance(value, str):
         out.append((path, value))
     elif isinstance(value, dict):
@@ -56,7 +55,7 @@ def ticket_texts(ticket: Ticket, authors: list[str] | None = None) -> list[str]:
 _CONTAINERS = (dict, list, tuple)  # a tuple of types: `dict | list | tuple` would build a union object each time
 
 
-def _metadata_texts(value: dict[Any, Any] | list[Any] | tuple[Any, ...], out: list[str]) -> None:
+def _metadata_texts(value: dict[str, object] | list[object] | tuple[object, ...], out: list[str]) -> None:
     # Scalars are tested here rather than in a call per value: most metadata values are numbers and ids.
     for item in value.values() if isinstance(value, dict) else value:
         if isinstance(item, str):
@@ -102,7 +101,8 @@ def rebuild_ticket(ticket: Ticket, replaced: Mapping[int, str]) -> Ticket:
         messages = list(ticket.messages)
     metadata = ticket.metadata
     if any(index >= position for index in replaced):
-        metadata = _replace_strings(metadata, _numbered_texts(replaced, position))
+        texts = _numbered_texts(replaced, position)
+        metadata = {key: _replace_strings(item, texts) for key, item in metadata.items()}
     update = {"subject": replaced.get(0, ticket.subject), "messages": messages, "participants": [],
               "metadata": metadata}
     return copy_record(ticket, update)
@@ -116,7 +116,7 @@ def _numbered_texts(replaced: Mapping[int, str], first: int) -> Iterator[str | N
         position += 1
 
 
-def _replace_strings(value: Any, texts: Iterator[str | None]) -> Any:
+def _replace_strings(value: object, texts: Iterator[str | None]) -> object:
     if isinstance(value, str):
         new = next(texts)
         return value if new is None else new

@@ -8,11 +8,11 @@ tune the rules from the review page (see `tunedesk.clean.review`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, Protocol
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -358,7 +358,22 @@ def _custom_detectors(rules: RedactionRules) -> list[Detector]:
                       rule.placeholder_type, rule.action == "mask") for rule in rules.custom]
 
 
-def _load_presidio() -> Any:
+class _PresidioResult(Protocol):
+    """What redaction reads of a Presidio `RecognizerResult`."""
+
+    entity_type: str
+    start: int
+    end: int
+
+
+class _Presidio(Protocol):
+    """What redaction calls of Presidio's `AnalyzerEngine` (an optional dependency)."""
+
+    def analyze(self, *, text: str, entities: list[str], language: str,
+                score_threshold: float) -> Sequence[_PresidioResult]: ...
+
+
+def _load_presidio() -> _Presidio:
     try:
         from presidio_analyzer import AnalyzerEngine
     except ImportError:
@@ -369,7 +384,7 @@ def _load_presidio() -> Any:
     return AnalyzerEngine()
 
 
-def _presidio_candidates(engine: Any, rule: PresidioRule, text: str) -> list[Candidate]:
+def _presidio_candidates(engine: _Presidio, rule: PresidioRule, text: str) -> list[Candidate]:
     results = engine.analyze(text=text, entities=rule.entities, language=rule.language,
                              score_threshold=rule.score_threshold)
     found: list[Candidate] = []

@@ -7,11 +7,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 @contextmanager
-def serving(app: Any, host: str = "127.0.0.1", timeout_s: float = 10.0) -> Iterator[str]:
+def serving(app: ASGIApp, host: str = "127.0.0.1", timeout_s: float = 10.0) -> Iterator[str]:
     """Serve `app` on a free port of `host` while the block runs; yields its base URL."""
     import uvicorn
 

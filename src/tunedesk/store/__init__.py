@@ -2,6 +2,6 @@
 registry (`model_registry`), the served replies and their feedback (`replies`) — and the folders of its training
 runs (`runs`) and evaluations (`evaluations`)."""
 
-from tunedesk.store.db import Store, UpsertCounts, open_store
+from tunedesk.store.db import Store, UpsertCounts, batched, open_store
 
-__all__ = ["Store", "UpsertCounts", "open_store"]
+__all__ = ["Store", "UpsertCounts", "batched", "open_store"]

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Engine, Table, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from tunedesk.errors import StoreError
 from tunedesk.records import Article, Rejected, Ticket
@@ -19,6 +21,7 @@ from tunedesk.store import tables as t
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0002"
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +52,7 @@ def resolve_url(url: str, root: Path) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -111,7 +114,7 @@ class Store:
         ]
         return self._upsert(t.articles, rows)
 
-    def _upsert(self, table: Any, rows: list[dict[str, Any]]) -> UpsertCounts:
+    def _upsert(self, table: Table, rows: list[dict[str, Any]]) -> UpsertCounts:
         """Write the last version of each id; count each record against the version before it.
 
         The same id twice in one batch (an export listing a ticket twice) counts exactly as it would across two
@@ -168,7 +171,7 @@ class Store:
         for data in self._iter_column(t.articles, t.articles.c.data, 2000):
             yield Article.model_validate_json(data)
 
-    def _iter_column(self, table: Any, column: Any, batch: int) -> Iterator[str]:
+    def _iter_column(self, table: Table, column: ColumnElement[str], batch: int) -> Iterator[str]:
         last = ""
         while True:
             with self.engine.connect() as conn:
@@ -181,7 +184,7 @@ class Store:
                 yield data
             last = rows[-1][0]
 
-    def count(self, table_name: str, **where: Any) -> int:
+    def count(self, table_name: str, **where: object) -> int:
         """Row count of a table, optionally filtered by equal columns."""
         table = t.metadata.tables[table_name]
         query = select(func.count()).select_from(table)
@@ -291,3 +294,15 @@ def open_store(url: str, root: Path) -> Store:
         return Store(resolve_url(url, root))
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the store {url!r}: {exc}") from None
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most `size` items: the batches stages read and write the store in."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

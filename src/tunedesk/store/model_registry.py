@@ -4,11 +4,12 @@ history of what happened to it (registered, promoted, refused, rolled back), kep
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, Connection, insert, select, update
 
 from tunedesk.errors import TunedeskError
 from tunedesk.store import tables as t
@@ -127,7 +128,7 @@ class ModelRegistry:
                                 "version to roll back to (name one with --to)")
         return self.get(earlier[-1])
 
-    def _select(self, where: Any) -> list[ModelVersion]:
+    def _select(self, where: ColumnElement[bool] | None) -> list[ModelVersion]:
         m = t.model_versions
         query = select(m).order_by(m.c.created_at.desc(), m.c.id.desc())
         if where is not None:
@@ -139,11 +140,13 @@ class ModelRegistry:
                              updated_at=r["updated_at"]) for r in rows]
 
     @staticmethod
-    def _set_status(conn: Any, version_id: str, status: str) -> None:
+    def _set_status(conn: Connection, version_id: str, status: str) -> None:
         conn.execute(update(t.model_versions).where(t.model_versions.c.id == version_id)
                      .values(status=status, updated_at=utcnow()))
 
     @staticmethod
-    def _event(conn: Any, version_id: str, action: str, detail: dict[str, Any], actor: str | None = None) -> None:
+    def _event(
+        conn: Connection, version_id: str, action: str, detail: Mapping[str, object], actor: str | None = None
+    ) -> None:
         conn.execute(insert(t.model_events), {"version": version_id, "action": action, "at": utcnow(), "actor": actor,
                                               "detail": json.dumps(detail, default=str)})

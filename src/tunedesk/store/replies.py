@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, func, insert, select, update
 
 from tunedesk.errors import TunedeskError
 from tunedesk.records import ServedReply
@@ -42,7 +42,7 @@ class ReplyLog:
             raise ReplyNotFound(f"no served reply with id {reply_id!r}")
         return found[0]
 
-    def query(self, *, where: Any = None, status: str | None = None, limit: int | None = 100,
+    def query(self, *, where: ColumnElement[bool] | None = None, status: str | None = None, limit: int | None = 100,
               newest_first: bool = True) -> list[ServedReply]:
         """Replies, filtered by a condition and/or review status."""
         r = t.served_replies
@@ -56,7 +56,7 @@ class ReplyLog:
         with self.engine.connect() as conn:
             return [_reply(row) for row in conn.execute(q).mappings()]
 
-    def count(self, **where: Any) -> int:
+    def count(self, **where: object) -> int:
         """How many replies (optionally with equal columns)."""
         r = t.served_replies
         q = select(func.count()).select_from(r)
@@ -97,12 +97,12 @@ class ReplyLog:
             return [dict(row) for row in conn.execute(q).mappings()]
 
     @staticmethod
-    def _feedback(conn: Any, reply_id: str, kind: str, text: str | None, actor: str | None) -> None:
+    def _feedback(conn: Connection, reply_id: str, kind: str, text: str | None, actor: str | None) -> None:
         conn.execute(insert(t.feedback), {"reply_id": reply_id, "kind": kind, "text": text, "actor": actor,
                                           "at": utcnow()})
 
 
-def _reply(row: Any) -> ServedReply:
+def _reply(row: RowMapping) -> ServedReply:
     data = dict(row)
     for key in ("reasons", "thread", "sources"):
         data[key] = json.loads(data[key] or "[]")

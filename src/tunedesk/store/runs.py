@@ -41,7 +41,7 @@ class Run:
         tmp.write_text(json.dumps(self.record, indent=2, default=str) + "\n", encoding="utf-8")
         os.replace(tmp, self.path / "run.json")
 
-    def update(self, **fields: Any) -> None:
+    def update(self, **fields: object) -> None:
         """Change fields of the record and save it."""
         self.record.update(fields)
         self.save()

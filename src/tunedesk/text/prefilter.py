@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from itertools import repeat
 from operator import or_
+from types import ModuleType
 from typing import Any
 
 try:  # the parser behind re.compile; private, so a Python without it simply gets no prefilter
-    _sre_parse: Any = importlib.import_module("re._parser")
-    _c: Any = importlib.import_module("re._constants")
+    _sre_parse: ModuleType | None = importlib.import_module("re._parser")
+    _c = importlib.import_module("re._constants")
 except ImportError:  # pragma: no cover
     _sre_parse = None
 
@@ -33,6 +34,8 @@ _UNKNOWN = -1  # the flags of a word not seen yet: all bits set, so that the OR 
 
 _Info = tuple[frozenset[str] | None, frozenset[str] | None]  # (every string it can match, strings one of which
 #                                                                every match contains); None where unknown
+_Item = tuple[object, Any]  # an item of a parsed pattern: (opcode, argument), the argument's type set by the opcode
+#                             (a code point for LITERAL, (min, max, items) for a repeat, …): no static type says that
 
 
 def word_runs(text: str) -> list[bytes]:
@@ -78,7 +81,7 @@ def _minimal(strings: frozenset[str]) -> frozenset[str]:
     return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
 
 
-def _sequence(items: Sequence[tuple[Any, Any]]) -> _Info:
+def _sequence(items: Sequence[_Item]) -> _Info:
     """A concatenation: runs of finite sub-patterns multiply into exact strings; the best run or part is required."""
     run: frozenset[str] | None = frozenset({""})
     whole = True
@@ -96,7 +99,7 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> _Info:
     return (run if whole else None), best
 
 
-def _alternatives(branches: Iterable[Sequence[tuple[Any, Any]]]) -> _Info:
+def _alternatives(branches: Iterable[Sequence[_Item]]) -> _Info:
     """One of several sub-patterns: the union of their strings, and of their requirements when each has one."""
     exacts: set[str] | None = set()
     required: set[str] | None = set()
@@ -110,7 +113,7 @@ def _alternatives(branches: Iterable[Sequence[tuple[Any, Any]]]) -> _Info:
     return (None if exacts is None else frozenset(exacts)), (None if required is None else frozenset(required))
 
 
-def _node(op: Any, av: Any) -> _Info:
+def _node(op: object, av: Any) -> _Info:  # Any: see _Item
     if op is _c.LITERAL:
         return frozenset({chr(av)}), None
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # consume nothing
@@ -130,7 +133,7 @@ def _node(op: Any, av: Any) -> _Info:
     return None, None  # ANY, NOT_LITERAL, categories, back references: no literal known
 
 
-def _repeat(av: Any) -> _Info:
+def _repeat(av: tuple[int, int, Sequence[_Item]]) -> _Info:
     low, high, sub = av
     exact, required = _sequence(list(sub))
     if low == 0:  # optional: it may match the empty string
@@ -144,7 +147,7 @@ def _repeat(av: Any) -> _Info:
     return None, required
 
 
-def _charset(items: Any) -> set[str] | None:
+def _charset(items: Iterable[_Item]) -> set[str] | None:
     chars: set[str] = set()
     for op, av in items:
         if op is _c.LITERAL:

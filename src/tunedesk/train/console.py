@@ -38,7 +38,7 @@ def print_train(console: Console, summary: TrainSummary) -> None:
         console.print(f"  {name:<14} {path}", highlight=False)
 
 
-def _arrow(start: Any, end: Any, label: str) -> str:
+def _arrow(start: float | None, end: float | None, label: str) -> str:
     if start is None or end is None:
         return "-"
     return f"{start:.3f} → {end:.3f} ({label})"

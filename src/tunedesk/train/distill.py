@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -28,11 +28,14 @@ from tunedesk.errors import ConfigError
 from tunedesk.models.generation import in_length_batches, stop_ids, stop_index
 from tunedesk.progress import Reporter, SilentReporter
 
+if TYPE_CHECKING:
+    from tunedesk.models.protocols import CausalLM, Tokenizer
+
 LOCAL_BATCH = 8
 """Conversations generated together by a local teacher (left-padded into one batch)."""
 
 Conversation = list[dict[str, str]]
-BaseLoader = Callable[[str], tuple[Any, Any]]
+BaseLoader = Callable[[str], tuple["CausalLM", "Tokenizer"]]
 """Loads a local teacher by name: (causal LM, tokenizer)."""
 
 
@@ -259,19 +262,20 @@ def _ask_endpoint(client: httpx.Client, url: str, prompt: Conversation, teacher:
         return TeacherReply(error="endpoint reply is not JSON")
 
 
-def _parse_completion(data: Any) -> TeacherReply:
+def _parse_completion(data: object) -> TeacherReply:
     """The text of an OpenAI chat completion, and whether it stopped at max_tokens."""
-    try:
-        choice = data["choices"][0]
-        content = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError):
+    choices = data.get("choices") if isinstance(data, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices else {}
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict) or "content" not in message:
         return TeacherReply(error="endpoint reply has no choices[0].message.content")
+    content = message["content"]
     if content is not None and not isinstance(content, str):
         return TeacherReply(error="endpoint reply content is not text")
     return TeacherReply(text=content or "", cut_off=choice.get("finish_reason") == "length")
 
 
-def _load_base(name: str) -> tuple[Any, Any]:
+def _load_base(name: str) -> tuple[CausalLM, Tokenizer]:
     """The local teacher and its tokenizer (from the same folder when it is one), on the GPU when there is one."""
     import torch
 
@@ -300,7 +304,8 @@ def _local_replies(prompts: list[Conversation], teacher: TeacherConfig, reporter
                                  lambda _, batch: _generate_batch(model, tokenizer, batch, teacher), task)
 
 
-def _generate_batch(model: Any, tokenizer: Any, texts: list[str], teacher: TeacherConfig) -> list[TeacherReply]:
+def _generate_batch(model: CausalLM, tokenizer: Tokenizer, texts: list[str],
+                    teacher: TeacherConfig) -> list[TeacherReply]:
     """Greedy (temperature 0) or sampled replies to one batch of formatted prompts."""
     import torch
 
@@ -314,7 +319,7 @@ def _generate_batch(model: Any, tokenizer: Any, texts: list[str], teacher: Teach
     try:
         with torch.no_grad():
             output = model.generate(**encoded, max_new_tokens=teacher.max_new_tokens,
-                                    pad_token_id=tokenizer.pad_token_id, **sampling)
+                                    pad_token_id=tokenizer.pad_token_id, return_dict_in_generate=False, **sampling)
     except RuntimeError as exc:  # out of memory on one long batch: those rows keep their targets
         return [TeacherReply(error=f"generation failed ({type(exc).__name__})")] * len(texts)
     new_tokens = output[:, encoded["input_ids"].shape[1]:].tolist()
@@ -322,7 +327,7 @@ def _generate_batch(model: Any, tokenizer: Any, texts: list[str], teacher: Teach
     return [_decoded(tokenizer, ids, stops) for ids in new_tokens]
 
 
-def _decoded(tokenizer: Any, ids: list[int], stops: set[int]) -> TeacherReply:
+def _decoded(tokenizer: Tokenizer, ids: list[int], stops: set[int]) -> TeacherReply:
     """The reply up to its first stop token; a reply with none ran into max_new_tokens."""
     end = stop_index(ids, stops)
     text = tokenizer.decode(ids[:end], skip_special_tokens=True)

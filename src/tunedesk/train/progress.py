@@ -6,11 +6,14 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
 from tunedesk.progress import Task
+
+if TYPE_CHECKING:
+    from transformers import TrainerControl, TrainerState, TrainingArguments
 
 _KEEP = ("loss", "eval_loss", "learning_rate", "grad_norm", "epoch")
 
@@ -24,17 +27,20 @@ class RunLog(TrainerCallback):  # type: ignore[misc]
         self.started = time.perf_counter()
         self.last_step = 0
 
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                       **kwargs: object) -> None:
         """Resumed runs start the bar where the checkpoint was."""
         self.task.advance(state.global_step - self.last_step)
         self.last_step = state.global_step
 
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: object) -> None:
         """One optimizer step done."""
         self.task.advance(state.global_step - self.last_step)
         self.last_step = state.global_step
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+               logs: dict[str, Any] | None = None, **kwargs: object) -> None:
         """Keep the numbers that matter, with the time and the tokens seen so far."""
         row = {k: round(v, 6) if isinstance(v, float) else v for k, v in (logs or {}).items() if k in _KEEP}
         if not state.is_world_process_zero or ("loss" not in row and "eval_loss" not in row):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunedesk.config import Config
+from tunedesk.config.stages import TrainConfig
 from tunedesk.models.template import ChatTemplate
 from tunedesk.progress import Reporter
 from tunedesk.store.runs import Run
@@ -17,6 +18,12 @@ from tunedesk.train.progress import RunLog, plot_losses, read_metrics
 from tunedesk.train.setup import TrainError, accumulation, device_kind, load_base, peft_config
 from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from trl import SFTConfig
+
+    from tunedesk.train.trainer import TunedeskTrainer
 
 
 def train(run: Run, config: Config, dtype: str, template: ChatTemplate, files: dict[str, EncodedFile],
@@ -45,7 +52,7 @@ def train(run: Run, config: Config, dtype: str, template: ChatTemplate, files: d
     _finish(run, trainer, template, time.perf_counter() - started, steps, padding)
 
 
-def plan(cfg: Any, train_file: EncodedFile) -> tuple[int, float]:
+def plan(cfg: TrainConfig, train_file: EncodedFile) -> tuple[int, float]:
     """Optimizer steps the run will take (max_steps, or epochs × micro-batches / accumulation) and the share of
     padding in its batches."""
     lengths = [len(e.input_ids) for e in train_file.examples]
@@ -56,14 +63,14 @@ def plan(cfg: Any, train_file: EncodedFile) -> tuple[int, float]:
 
 
 def build_trainer(run: Run, config: Config, dtype: str, template: ChatTemplate, files: dict[str, EncodedFile],
-             steps: int) -> Any:
+             steps: int) -> TunedeskTrainer:
     from datasets import Dataset
     from transformers import EarlyStoppingCallback
     from transformers.trainer_callback import PrinterCallback
 
     from tunedesk.train.trainer import TunedeskTrainer
 
-    def dataset(f: EncodedFile) -> Any:
+    def dataset(f: EncodedFile) -> Dataset:
         return Dataset.from_dict({"input_ids": [e.input_ids for e in f.examples],
                                   "labels": [e.labels for e in f.examples]})
 
@@ -84,7 +91,7 @@ def build_trainer(run: Run, config: Config, dtype: str, template: ChatTemplate, 
     return trainer
 
 
-def _arguments(run: Run, cfg: Any, dtype: str, steps: int, has_val: bool) -> Any:
+def _arguments(run: Run, cfg: TrainConfig, dtype: str, steps: int, has_val: bool) -> SFTConfig:
     from trl import SFTConfig
 
     early = has_val and cfg.early_stopping is not None
@@ -110,7 +117,8 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return max(folders, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 
-def _finish(run: Run, trainer: Any, template: ChatTemplate, seconds: float, steps: int, padding: float) -> None:
+def _finish(run: Run, trainer: TunedeskTrainer, template: ChatTemplate, seconds: float, steps: int,
+            padding: float) -> None:
     """Save the adapter or model with the tokenizer and template, the loss curve, and the final record."""
     model_dir = run.model_dir
     trainer.save_model(str(model_dir))  # every rank takes part (FSDP gathers the shards); rank 0 writes
@@ -119,6 +127,8 @@ def _finish(run: Run, trainer: Any, template: ChatTemplate, seconds: float, step
     tokenizer = template.tokenizer
     text = template.template_text or tokenizer.chat_template
     tokenizer.save_pretrained(str(model_dir))
+    if text is None:  # not reached: without a chat template no example could have been encoded
+        raise TrainError(f"run {run.id}: no chat template to save with the model")
     (model_dir / "chat_template.jinja").write_text(text, encoding="utf-8")
     metrics = read_metrics(run.path / "metrics.jsonl")
     plot_losses(metrics, run.path / "loss.png", f"{run.id} ({run.record['method']}, {run.record['base']['name']})")
@@ -126,7 +136,7 @@ def _finish(run: Run, trainer: Any, template: ChatTemplate, seconds: float, step
                planned_steps=steps, final=_final(trainer, metrics, seconds, padding))
 
 
-def _final(trainer: Any, metrics: list[dict[str, Any]], seconds: float, padding: float) -> dict[str, Any]:
+def _final(trainer: TunedeskTrainer, metrics: list[dict[str, Any]], seconds: float, padding: float) -> dict[str, Any]:
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
     losses = [m["loss"] for m in metrics if "loss" in m]
     tokens = int(trainer._total_train_tokens)

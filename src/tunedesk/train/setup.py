@@ -7,11 +7,16 @@ import importlib.util
 import math
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from tunedesk.config.stages import TrainConfig
 from tunedesk.errors import TunedeskError
 from tunedesk.models.base import load_model, model_folder
+
+if TYPE_CHECKING:
+    from peft import LoraConfig
+
+    from tunedesk.models.protocols import CausalLM
 
 
 class TrainError(TunedeskError):
@@ -58,7 +63,7 @@ def check_method(cfg: TrainConfig) -> None:
                          "train.teacher.endpoint and train.teacher.model (an OpenAI-compatible server)")
 
 
-def load_base(name: str, cfg: TrainConfig, dtype: str) -> Any:
+def load_base(name: str, cfg: TrainConfig, dtype: str) -> CausalLM:
     """The base model in the training dtype; 4-bit NF4 for qlora. LoRA keeps its adapters in fp32 (PEFT's default)."""
     import torch
 
@@ -68,20 +73,21 @@ def load_base(name: str, cfg: TrainConfig, dtype: str) -> Any:
 
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.bfloat16)
-        return AutoModelForCausalLM.from_pretrained(str(model_folder(name)), quantization_config=quant,
-                                                    dtype=torch.bfloat16, device_map={"": 0})
+        model = AutoModelForCausalLM.from_pretrained(str(model_folder(name)), quantization_config=quant,
+                                                     dtype=torch.bfloat16, device_map={"": 0})
+        return cast("CausalLM", model)
     if cfg.method == "full":
         torch_dtype = torch.float32  # full fine-tuning keeps fp32 master weights; compute runs under bf16 autocast
     return load_model(name, torch_dtype)
 
 
-def peft_config(cfg: TrainConfig) -> Any:
+def peft_config(cfg: TrainConfig) -> LoraConfig | None:
     """The PEFT LoRA config for lora, qlora and distill; None for full fine-tuning."""
     if cfg.method == "full":
         return None
     from peft import LoraConfig
 
-    targets: Any = cfg.lora.target_modules
+    targets: list[str] | str = cfg.lora.target_modules
     if targets == ["all-linear"]:
         targets = "all-linear"
     return LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,

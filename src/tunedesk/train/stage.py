@@ -20,7 +20,7 @@ from tunedesk.config import Config, dump_config, merge, parse_overrides
 from tunedesk.config.policies import format_validation_errors
 from tunedesk.errors import ConfigError
 from tunedesk.models.base import file_hash, model_folder
-from tunedesk.models.template import load_template
+from tunedesk.models.template import ChatTemplate, load_template
 from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.store.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train import session
@@ -105,7 +105,7 @@ def _check_same_data(target: Run, ws: Workspace) -> None:
         raise TrainError(f"run {target.id} already completed (step {target.record.get('steps')}); nothing to resume")
 
 
-def _data_paths(ws: Workspace, config: Config, template: Any, reporter: Reporter) -> dict[str, dict[str, Any]]:
+def _data_paths(ws: Workspace, config: Config, template: ChatTemplate, reporter: Reporter) -> dict[str, dict[str, Any]]:
     """The build's train and val files; for distill, the teacher's rewrite of the training file."""
     data = ws.output_dir("data")
     paths = {"train": {"path": str(data / "train.jsonl")}, "val": {"path": str(data / "val.jsonl")}}
@@ -118,7 +118,7 @@ def _data_paths(ws: Workspace, config: Config, template: Any, reporter: Reporter
     return paths
 
 
-def _encode(ws: Workspace, config: Config, template: Any, paths: dict[str, dict[str, Any]],
+def _encode(ws: Workspace, config: Config, template: ChatTemplate, paths: dict[str, dict[str, Any]],
             reporter: Reporter) -> dict[str, EncodedFile]:
     max_length = config.train.max_length or config.model.max_length
     files = {}

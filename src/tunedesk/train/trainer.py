@@ -11,7 +11,7 @@ stopping, accelerate (DDP, FSDP, DeepSpeed) — is the stock trainer's.
 from __future__ import annotations
 
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -22,13 +22,17 @@ from trl import SFTTrainer
 from tunedesk.train.batching import TokenBudgetSampler
 from tunedesk.train.data import IGNORE
 
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from transformers import PreTrainedModel
 
-def add_trained_positions_head(model: Any) -> None:
+
+def add_trained_positions_head(model: torch.nn.Module) -> None:
     """Patch `model.forward`: with `fused_lm_head=True` it returns only the loss over the labelled positions."""
     original = type(model).forward
 
-    def forward(self: Any, *args: Any, fused_lm_head: bool = False, labels: torch.Tensor | None = None,
-                num_items_in_batch: Any = None, **kwargs: Any) -> Any:
+    def forward(self: PreTrainedModel, *args: object, fused_lm_head: bool = False, labels: torch.Tensor | None = None,
+                num_items_in_batch: torch.Tensor | int | None = None, **kwargs: object) -> ModelOutput:
         if not fused_lm_head:
             if labels is not None:
                 kwargs["labels"] = labels
@@ -44,7 +48,7 @@ def add_trained_positions_head(model: Any) -> None:
 
 
 def trained_positions_loss(lm_head: torch.nn.Module, hidden: torch.Tensor, labels: torch.Tensor,
-                           num_items: Any = None) -> torch.Tensor:
+                           num_items: torch.Tensor | int | None = None) -> torch.Tensor:
     """Next-token cross-entropy summed over labelled positions, divided by `num_items` (all of the step's)."""
     targets = labels[:, 1:].to(hidden.device)
     mask = targets != IGNORE
@@ -57,16 +61,19 @@ def trained_positions_loss(lm_head: torch.nn.Module, hidden: torch.Tensor, label
 class TunedeskTrainer(SFTTrainer):
     """SFTTrainer with token-budget samplers and the trained-positions loss."""
 
+    # Any: SFTTrainer's own arguments, passed on unchanged to its typed __init__.
     def __init__(self, *args: Any, train_lengths: list[int], eval_lengths: list[int] | None, micro_batch_tokens: int,
                  **kwargs: Any) -> None:
+        from peft import PeftModel
+
         self._lengths = {"train": train_lengths, "eval": eval_lengths or []}
         self._micro_batch_tokens = micro_batch_tokens
         super().__init__(*args, **kwargs)
-        model: Any = self.model
+        model = cast("PeftModel | PreTrainedModel", self.model)  # PEFT wraps it for lora, qlora and distill
         # after SFTTrainer's own patch, so ours is the one that runs
-        add_trained_positions_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
+        add_trained_positions_head(model.get_base_model() if isinstance(model, PeftModel) else model)
 
-    def _loader(self, dataset: Any, split: str) -> DataLoader:
+    def _loader(self, dataset: Dataset, split: str) -> DataLoader:
         sampler = TokenBudgetSampler(self._lengths[split], self._micro_batch_tokens, self.args.seed)
         loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=self.data_collator, num_workers=0)
         return self.accelerator.prepare(loader)
@@ -75,12 +82,13 @@ class TunedeskTrainer(SFTTrainer):
         """Length-grouped micro-batches of at most `micro_batch_tokens` padded tokens."""
         return self._loader(self.train_dataset, "train")
 
-    def get_eval_dataloader(self, eval_dataset: Any = None) -> DataLoader:
+    def get_eval_dataloader(self, eval_dataset: Dataset | None = None) -> DataLoader:
         """The validation set in the same kind of batches."""
         return self._loader(eval_dataset if eval_dataset is not None else self.eval_dataset, "eval")
 
-    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
-                     num_items_in_batch: Any = None) -> Any:
+    def compute_loss(self, model: torch.nn.Module, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
+                     num_items_in_batch: torch.Tensor | int | None = None,
+                     ) -> torch.Tensor | tuple[torch.Tensor, ModelOutput]:
         """The trained-positions loss; tokens seen are counted for the run record."""
         outputs = model(**inputs, fused_lm_head=True, num_items_in_batch=num_items_in_batch)
         loss = outputs.loss

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,8 @@ class Turn:
 
     where: str
     role: str | None
-    raw_role: Any
-    content: Any
+    raw_role: object
+    content: object
     missing_keys: list[str] = field(default_factory=list)
     unknown_keys: list[str] = field(default_factory=list)
     not_an_object: bool = False
@@ -42,7 +43,7 @@ class ChatRow:
     """Where each message is written in the row (`messages[2]`, `completion`), for issue locations."""
 
 
-def payload_turns(data: dict[str, Any], fmt: str, markers: LegacyMarkers = NO_MARKERS) -> list[Turn] | str:
+def payload_turns(data: Mapping[str, object], fmt: str, markers: LegacyMarkers = NO_MARKERS) -> list[Turn] | str:
     """The row's turns in the given format, or why its payload is missing."""
     if fmt == "prompt_completion":
         return _prompt_completion_turns(data, markers)
@@ -63,7 +64,7 @@ def to_chat(row: RawRow, fmt: str, markers: LegacyMarkers = NO_MARKERS) -> tuple
         found.append(issue("no_assistant_message", "no assistant turn: nothing to train on", row.line))
     if found:
         return ChatRow(row.line, row.data, []), found
-    messages = [{"role": str(t.role), "content": t.content} for t in turns]
+    messages = [{"role": str(t.role), "content": str(t.content)} for t in turns]  # checked: both are text
     return ChatRow(row.line, row.data, messages, [t.where for t in turns]), []
 
 
@@ -93,7 +94,7 @@ def _payload_key(fmt: str) -> str:
         fmt, "messages")
 
 
-def _list_turns(data: dict[str, Any], key: str, make: Any) -> list[Turn] | str:
+def _list_turns(data: Mapping[str, object], key: str, make: Callable[[str, object], Turn]) -> list[Turn] | str:
     items = data.get(key)
     if key not in data:
         return f"no '{key}' list (format: {'sharegpt' if key == 'conversations' else 'openai'})"
@@ -102,7 +103,7 @@ def _list_turns(data: dict[str, Any], key: str, make: Any) -> list[Turn] | str:
     return [make(f"{key}[{i}]", item) for i, item in enumerate(items)]
 
 
-def _openai_turn(name: str, item: Any) -> Turn:
+def _openai_turn(name: str, item: object) -> Turn:
     if not isinstance(item, dict):
         return Turn(name, None, None, None, not_an_object=True)
     raw_role = item.get("role")
@@ -110,7 +111,7 @@ def _openai_turn(name: str, item: Any) -> Turn:
                 [k for k in ("role", "content") if k not in item], [k for k in item if k not in MESSAGE_KEYS])
 
 
-def _sharegpt_turn(name: str, item: Any) -> Turn:
+def _sharegpt_turn(name: str, item: object) -> Turn:
     if not isinstance(item, dict):
         return Turn(name, None, None, None, not_an_object=True)
     raw_role = item.get("from")
@@ -119,7 +120,7 @@ def _sharegpt_turn(name: str, item: Any) -> Turn:
                 [k for k in ("from", "value") if k not in item], [k for k in item if k not in SHAREGPT_KEYS])
 
 
-def _prompt_completion_turns(data: dict[str, Any], markers: LegacyMarkers) -> list[Turn] | str:
+def _prompt_completion_turns(data: Mapping[str, object], markers: LegacyMarkers) -> list[Turn] | str:
     if "prompt" not in data and "completion" not in data:
         return "no 'prompt' and 'completion' (format: prompt_completion)"
     prompt = without_end(data.get("prompt"), markers.separator)
@@ -134,7 +135,7 @@ def _prompt_completion_turns(data: dict[str, Any], markers: LegacyMarkers) -> li
     return turns
 
 
-def _instruction_turns(data: dict[str, Any]) -> list[Turn] | str:
+def _instruction_turns(data: Mapping[str, object]) -> list[Turn] | str:
     """An explicit `system` stays the system message; otherwise an instruction with an input is the system
     message and the input the user turn (how build writes them), and an instruction alone is the user turn."""
     if "instruction" not in data and "output" not in data:

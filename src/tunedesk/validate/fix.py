@@ -127,7 +127,7 @@ def _drop_opening_replies(messages: list[dict[str, str]], changed: set[str]) -> 
         changed.add("roles_not_alternating")
 
 
-def _clean_content(content: Any, checks: Checks, changed: set[str]) -> str | None:
+def _clean_content(content: object, checks: Checks, changed: set[str]) -> str | None:
     if not isinstance(content, str):
         return None
     if checks.template is not None and checks.template.special_tokens_in(content):

@@ -7,9 +7,14 @@ up to each position, which can be off by a token where a merge crosses the bound
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tunedesk.models.template import Layout
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
+
+    from tunedesk.models.protocols import Tokenizer
 
 _REACH = 8  # characters searched for a token when a position falls on text the tokenizer dropped
 
@@ -29,7 +34,7 @@ class Measure:
     """Assistant tokens (content and EOS) that fit in max_length: what the loss is computed on."""
 
 
-def measure(tokenizer: Any, layouts: list[Layout], max_length: int) -> list[Measure]:
+def measure(tokenizer: Tokenizer, layouts: list[Layout], max_length: int) -> list[Measure]:
     """Measure a batch of rendered examples with one tokenizer call."""
     batch = tokenizer([lay.text for lay in layouts], add_special_tokens=False, return_attention_mask=False)
     encodings = getattr(batch, "encodings", None)
@@ -44,7 +49,7 @@ def measure(tokenizer: Any, layouts: list[Layout], max_length: int) -> list[Meas
     return out
 
 
-def _first_token(enc: Any, char: int, text_length: int, total: int) -> int:
+def _first_token(enc: Encoding, char: int, text_length: int, total: int) -> int:
     for c in range(char, min(char + _REACH, text_length)):
         token = enc.char_to_token(c)
         if token is not None:
@@ -52,7 +57,7 @@ def _first_token(enc: Any, char: int, text_length: int, total: int) -> int:
     return total
 
 
-def _end_token(enc: Any, char: int, total: int) -> int:
+def _end_token(enc: Encoding, char: int, total: int) -> int:
     for c in range(char - 1, max(char - 1 - _REACH, -1), -1):
         token = enc.char_to_token(c)
         if token is not None:
@@ -60,7 +65,8 @@ def _end_token(enc: Any, char: int, total: int) -> int:
     return total
 
 
-def _measure_by_prefix(tokenizer: Any, layouts: list[Layout], totals: list[int], max_length: int) -> list[Measure]:
+def _measure_by_prefix(tokenizer: Tokenizer, layouts: list[Layout], totals: list[int],
+                       max_length: int) -> list[Measure]:
     prefixes = [lay.text[:c] for lay in layouts for reply in lay.replies for c in reply]
     counts = iter([len(ids) for ids in tokenizer(prefixes, add_special_tokens=False)["input_ids"]] if prefixes else [])
     out = []

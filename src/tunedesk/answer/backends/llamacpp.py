@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tunedesk.answer.backends import register
 from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource, ReplySieve, cut_at_stop
@@ -161,10 +161,18 @@ class LlamaCppBackend:
                           mean_logprob=reply.logprob_mean, min_logprob=reply.logprob_min)
 
 
+class _Detokenizing(Protocol):
+    """What the reply's text needs of a `llama_cpp.Llama`: token ids back to UTF-8 bytes."""
+
+    def detokenize(self, tokens: list[int], special: bool = ...) -> bytes:
+        """The bytes of the tokens, special tokens written out when `special`."""
+        ...
+
+
 class _Detokenizer:
     """llama.cpp's detokenizer in the shape eval's reply function expects of a tokenizer."""
 
-    def __init__(self, llm: Any) -> None:
+    def __init__(self, llm: _Detokenizing) -> None:
         self.llm = llm
 
     def decode(self, ids: list[int], skip_special_tokens: bool = True) -> str:
@@ -177,7 +185,7 @@ class _GrowingText:
     """The reply's text as tokens arrive: the whole reply detokenized each time (a token alone can lose the space
     before it), with a character split across tokens held back until it is complete."""
 
-    def __init__(self, llm: Any) -> None:
+    def __init__(self, llm: _Detokenizing) -> None:
         self.llm = llm
         self.seen = b""
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -25,6 +25,7 @@ from tunedesk.errors import ConfigError
 EXCERPT_CHARS = 300
 # Statuses with which upstreams refuse a parameter they do not support (logprobs on some servers and models).
 REFUSED = (400, 422)
+T = TypeVar("T")
 
 
 @register("openai")
@@ -151,7 +152,7 @@ def _translated_errors(timeout_s: float) -> Iterator[None]:
         raise BackendError(f"the connection to the upstream failed: {exc}") from None
 
 
-def _within(items: Iterable[Any], deadline: float, timeout_s: float) -> Iterator[Any]:
+def _within(items: Iterable[T], deadline: float, timeout_s: float) -> Iterator[T]:
     """The items as they arrive, until the deadline: an upstream that trickles must not hold a reply forever."""
     for item in items:
         if time.monotonic() > deadline:
@@ -202,7 +203,7 @@ def _completion(text: str, finish: str | None, logprobs: list[float] | None, usa
                       min_logprob=min(scored) if scored else None)
 
 
-def _excerpt(value: Any) -> str:
+def _excerpt(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     text = " ".join(text.split())
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"

@@ -7,8 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tunedesk.answer.backends import register
 from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource, ReplySieve, cut_at_stop
@@ -18,6 +17,12 @@ from tunedesk.models.candidate import Candidate, load_candidate
 from tunedesk.models.generate import reply_of, token_logprobs
 from tunedesk.models.generation import stop_ids
 
+if TYPE_CHECKING:
+    import torch
+    from transformers import BatchEncoding, PreTrainedTokenizerBase, TextIteratorStreamer
+
+    from tunedesk.models.protocols import CausalLM, GeneratedBatch, Tokenizer
+
 
 @register("transformers")
 class TransformersBackend:
@@ -26,7 +31,8 @@ class TransformersBackend:
     name = "transformers"
 
     def __init__(self, candidate: Candidate, *, timeout_s: float = 30.0) -> None:
-        self.candidate = candidate
+        self._candidate: Candidate | None = candidate  # None once closed
+        self.tokenizer = candidate.tokenizer
         self.model_version = candidate.name
         self.timeout_s = timeout_s
         self.stops = sorted(stop_ids(candidate.model, candidate.tokenizer))
@@ -39,13 +45,20 @@ class TransformersBackend:
         candidate = load_candidate(source.workspace_root, source.spec, source.base, source.chat_template)
         return cls(candidate, timeout_s=cfg.timeout_s)
 
+    @property
+    def candidate(self) -> Candidate:
+        """The loaded model and tokenizer; a BackendError once the backend is closed."""
+        if self._candidate is None:
+            raise BackendError("the transformers backend is closed")
+        return self._candidate
+
     def generate(self, request: GenerationRequest) -> Completion:
         """The whole reply, with eval's logprob mean and minimum."""
         inputs = self._encode(request)
         started = time.monotonic()
-        self._acquire()
+        model = self._acquire()
         try:
-            return self._completion(inputs, self._run(inputs, request), request, started)
+            return self._completion(model, inputs, self._run(model, inputs, request), request, started)
         finally:
             self._lock.release()
 
@@ -54,13 +67,14 @@ class TransformersBackend:
         from transformers import TextIteratorStreamer
 
         inputs = self._encode(request)
-        tokenizer = self.candidate.tokenizer
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=self.timeout_s)
+        # the candidate's tokenizer is a transformers tokenizer, known here by the slice tunedesk uses of it
+        streamer = TextIteratorStreamer(cast("PreTrainedTokenizerBase", self.tokenizer), skip_prompt=True,
+                                        skip_special_tokens=True, timeout=self.timeout_s)
         cancel = threading.Event()
         outcome: dict[str, Any] = {}  # the worker's result or exception
         started = time.monotonic()
-        self._acquire()
-        worker = threading.Thread(target=self._run_into, args=(inputs, request, streamer, cancel, outcome),
+        model = self._acquire()
+        worker = threading.Thread(target=self._run_into, args=(model, inputs, request, streamer, cancel, outcome),
                                   name="tunedesk-generate", daemon=True)
         try:
             worker.start()
@@ -71,7 +85,7 @@ class TransformersBackend:
             worker.join()
             if "error" in outcome:
                 raise outcome["error"]
-            completion = self._completion(inputs, outcome["result"], request, started)
+            completion = self._completion(model, inputs, outcome["result"], request, started)
             rest = sieve.finish(completion.text)
             if rest:
                 yield rest
@@ -85,43 +99,45 @@ class TransformersBackend:
     def close(self) -> None:
         """Let go of the model (the candidate may be shared: it is left as it is); later requests fail."""
         with self._lock:
-            self.candidate = replace(self.candidate, model=None)
+            self._candidate = None
 
-    def _acquire(self) -> None:
+    def _acquire(self) -> CausalLM:
+        """Take the lock and return the model to generate with (the caller releases the lock)."""
         if not self._lock.acquire(timeout=self.timeout_s):
             raise BackendTimeout(f"the model stayed busy for {self.timeout_s:g} s")
-        if self.candidate.model is None:
+        if self._candidate is None:
             self._lock.release()
             raise BackendError("the transformers backend is closed")
+        return self._candidate.model
 
-    def _encode(self, request: GenerationRequest) -> Any:
-        tokenizer = self.candidate.tokenizer
+    def _encode(self, request: GenerationRequest) -> BatchEncoding[torch.Tensor]:
+        tokenizer = self.tokenizer
         try:
             text = tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
         except Exception as exc:  # a template may raise on roles it does not know
             raise BackendError(f"the chat template cannot render this conversation: {exc}") from None
         return tokenizer(text, return_tensors="pt", add_special_tokens=False)
 
-    def _run_into(self, inputs: Any, request: GenerationRequest, streamer: Any, cancel: threading.Event,
-                  outcome: dict[str, Any]) -> None:
+    def _run_into(self, model: CausalLM, inputs: BatchEncoding[torch.Tensor], request: GenerationRequest,
+                  streamer: TextIteratorStreamer, cancel: threading.Event, outcome: dict[str, Any]) -> None:
         try:
-            outcome["result"] = self._run(inputs, request, streamer=streamer, cancel=cancel)
+            outcome["result"] = self._run(model, inputs, request, streamer=streamer, cancel=cancel)
         except BaseException as exc:  # handed to the consumer's thread, which raises it
             outcome["error"] = exc
             streamer.end()
 
-    def _run(self, inputs: Any, request: GenerationRequest, streamer: Any = None,
-             cancel: threading.Event | None = None) -> Any:
+    def _run(self, model: CausalLM, inputs: BatchEncoding[torch.Tensor], request: GenerationRequest,
+             streamer: TextIteratorStreamer | None = None, cancel: threading.Event | None = None) -> GeneratedBatch:
         import torch
         from transformers import StoppingCriteriaList
 
-        model, tokenizer = self.candidate.model, self.candidate.tokenizer
+        tokenizer = self.tokenizer
         # Exactly eval's settings (tunedesk.models.generate._batch), so greedy replies and their logprobs match it.
         sampling = {"do_sample": True, "temperature": request.temperature, "top_p": 1.0} if request.temperature > 0 \
             else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         if request.temperature > 0 and request.seed is not None:
             torch.manual_seed(request.seed)
-        extra: dict[str, Any] = {"stop_strings": request.stop, "tokenizer": tokenizer} if request.stop else {}
+        extra: dict[str, object] = {"stop_strings": request.stop, "tokenizer": tokenizer} if request.stop else {}
         criteria = StoppingCriteriaList([_Cancelled(cancel)] if cancel is not None else [])
         try:
             with torch.no_grad():  # grad mode is per thread: the worker thread needs its own
@@ -132,10 +148,11 @@ class TransformersBackend:
         except Exception as exc:
             raise BackendError(f"generation failed: {exc}") from None
 
-    def _completion(self, inputs: Any, result: Any, request: GenerationRequest, started: float) -> Completion:
+    def _completion(self, model: CausalLM, inputs: BatchEncoding[torch.Tensor], result: GeneratedBatch,
+                    request: GenerationRequest, started: float) -> Completion:
         if time.monotonic() - started >= self.timeout_s:
             raise BackendTimeout(f"no reply within {self.timeout_s:g} s")
-        model, tokenizer = self.candidate.model, self.candidate.tokenizer
+        tokenizer = self.tokenizer
         scores = token_logprobs(model, result)
         prompt_tokens = int(inputs["input_ids"].shape[1])
         reply = reply_of(tokenizer, result.sequences[0, prompt_tokens:].tolist(), scores[0].tolist(), self.stops)
@@ -151,18 +168,18 @@ class _Cancelled:
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel
 
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: object) -> torch.Tensor:
         import torch
 
         return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device)
 
 
-def _pieces(streamer: Any) -> Iterator[str]:
+def _pieces(streamer: TextIteratorStreamer) -> Iterator[str]:
     try:
         yield from streamer
     except queue.Empty:
         raise BackendTimeout("the model produced nothing for too long") from None
 
 
-def _pad_id(tokenizer: Any, stops: list[int]) -> int:
+def _pad_id(tokenizer: Tokenizer, stops: list[int]) -> int:
     return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stops[0]

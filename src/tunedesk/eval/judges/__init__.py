@@ -6,9 +6,12 @@ and third-party packages expose modules under the entry-point group `tunedesk.ju
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tunedesk.plugins import Builtins, Registry
+
+if TYPE_CHECKING:
+    from tunedesk.eval.judges.base import Judge
 
 BUILTIN_MODULES = ("rubric", "llm")
 
@@ -17,6 +20,6 @@ JUDGES: Registry[type] = Registry("judge", "eval.judge", Builtins("tunedesk.eval
 register = JUDGES.register
 
 
-def get_judge(name: str, **kwargs: Any) -> Any:
+def get_judge(name: str, **kwargs: object) -> Judge:
     """A judge built from its short name and options, or a ConfigError naming `eval.judge`."""
     return JUDGES.get(name)(**kwargs)

@@ -77,7 +77,7 @@ class LlmJudge:
 
     def __init__(self, llm: LlmJudgeConfig | None = None, policies: Policies | None = None,
                  kb_texts: list[str] | None = None, transport: httpx.BaseTransport | None = None,
-                 backoff_s: float = 0.5, **_: Any) -> None:
+                 backoff_s: float = 0.5, **_: object) -> None:
         self.config = llm or LlmJudgeConfig()
         self.policies = policies
         self.failures = 0

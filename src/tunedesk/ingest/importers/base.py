@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,6 +20,7 @@ from tunedesk.errors import ConfigError, RecordError
 from tunedesk.records import ImportedRecord, Rejected
 
 RAW_LIMIT = 2000
+_T = TypeVar("_T")
 
 
 class NoOptions(BaseModel):
@@ -35,7 +36,7 @@ class Importer(ABC):
     suffixes: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[BaseModel]] = NoOptions
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, options: Mapping[str, object] | None = None) -> None:
         try:
             self.options = self.Options.model_validate(options or {})
         except ValidationError as exc:
@@ -67,7 +68,9 @@ class Importer(ABC):
             yield reject(path, "file", exc)
 
 
-def reject(path: Path | str, locator: str, error: Exception | str, raw: Any = "", field: str | None = None) -> Rejected:
+def reject(
+    path: Path | str, locator: str, error: Exception | str, raw: object = "", field: str | None = None
+) -> Rejected:
     """Build the quarantine record for a bad record, naming file, locator and field."""
     if isinstance(error, RecordError):
         reason, field = error.reason, field or error.field
@@ -75,12 +78,14 @@ def reject(path: Path | str, locator: str, error: Exception | str, raw: Any = ""
         reason = f"{type(error).__name__}: {error}"
     else:
         reason = error
-    if not isinstance(raw, str):
+    if isinstance(raw, str):
+        text = raw
+    else:
         try:
-            raw = json.dumps(raw, ensure_ascii=False, default=str)
+            text = json.dumps(raw, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
-            raw = repr(raw)
-    return Rejected(source_file=str(path), locator=locator, reason=reason, field=field, raw=raw[:RAW_LIMIT])
+            text = repr(raw)
+    return Rejected(source_file=str(path), locator=locator, reason=reason, field=field, raw=text[:RAW_LIMIT])
 
 
 def read_head(path: Path, size: int = 65536) -> str:
@@ -89,7 +94,11 @@ def read_head(path: Path, size: int = 65536) -> str:
         return fh.read(size).decode("utf-8", errors="replace")
 
 
-def require(obj: Any, key: str, kind: type | tuple[type, ...] = object, where: str = "") -> Any:
+@overload
+def require(obj: object, key: str, kind: type[_T], where: str = "") -> _T: ...
+@overload
+def require(obj: object, key: str, kind: tuple[type, ...] = ..., where: str = "") -> object: ...
+def require(obj: object, key: str, kind: type | tuple[type, ...] = object, where: str = "") -> object:
     """`obj[key]`, or a RecordError naming the missing or mistyped field."""
     field = f"{where}.{key}" if where else key
     if not isinstance(obj, dict):

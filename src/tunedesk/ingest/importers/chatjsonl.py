@@ -10,16 +10,17 @@ import codecs
 import email.utils
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers import register
 from tunedesk.ingest.importers.base import Importer, reject, require
+from tunedesk.ingest.importers.fields import as_dict
 from tunedesk.records import ImportedRecord, Message, Role, Ticket
 
 CHAT_ROLES = {"system": Role.system, "developer": Role.system, "user": Role.customer, "assistant": Role.agent}
@@ -174,7 +175,7 @@ class ChatJsonlImporter(Importer):
             yield ticket
 
 
-def _parse_json(text: str) -> Any:
+def _parse_json(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -183,7 +184,7 @@ def _parse_json(text: str) -> Any:
         raise RecordError(f"invalid JSON: {exc}") from None
 
 
-def chat_ticket(record: Any, source: str, default_id: str) -> Ticket:
+def chat_ticket(record: object, source: str, default_id: str) -> Ticket:
     """The ticket of one chat or prompt/completion object; RecordError names the field at fault."""
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {type(record).__name__}")
@@ -204,10 +205,11 @@ def chat_ticket(record: Any, source: str, default_id: str) -> Ticket:
     )
 
 
-def _chat_messages(items: list[Any]) -> list[Message]:
+def _chat_messages(items: list[object]) -> list[Message]:
     messages = []
-    for index, item in enumerate(items):
+    for index, raw in enumerate(items):
         where = f"messages[{index}]"
+        item = as_dict(raw, where)
         role_name = require(item, "role", str, where)
         if role_name not in CHAT_ROLES:
             raise RecordError(f"unknown role {role_name!r} (expected system, user or assistant)", field=f"{where}.role")
@@ -221,7 +223,7 @@ def _chat_messages(items: list[Any]) -> list[Message]:
     return messages
 
 
-def _content_text(content: Any, field: str) -> str:
+def _content_text(content: object, field: str) -> str:
     """A message's text: a string, or a list of text parts joined by newlines."""
     if isinstance(content, str):
         return content
@@ -237,7 +239,7 @@ def _content_text(content: Any, field: str) -> str:
     return "\n".join(texts)
 
 
-def _external_id(value: Any, default: str) -> str:
+def _external_id(value: object, default: str) -> str:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
@@ -245,14 +247,14 @@ def _external_id(value: Any, default: str) -> str:
     return str(value).strip()
 
 
-def _optional_str(record: dict[str, Any], key: str) -> str | None:
+def _optional_str(record: Mapping[str, object], key: str) -> str | None:
     value = record.get(key)
     if value is not None and not isinstance(value, str):
         raise RecordError(f"expected a string, got {type(value).__name__}", field=key)
     return value or None
 
 
-def _created_at(record: dict[str, Any]) -> datetime | None:
+def _created_at(record: Mapping[str, object]) -> datetime | None:
     value = record.get("created_at")
     if value is None:
         return None
@@ -262,7 +264,7 @@ def _created_at(record: dict[str, Any]) -> datetime | None:
     return parsed
 
 
-def _tags(value: Any) -> list[str]:
+def _tags(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -272,7 +274,7 @@ def _tags(value: Any) -> list[str]:
     raise RecordError("expected a list of strings or a comma-separated string", field="tags")
 
 
-def _metadata(record: dict[str, Any]) -> dict[str, Any]:
+def _metadata(record: Mapping[str, object]) -> dict[str, object]:
     """The record's `metadata` object plus every top-level key this importer does not map, so nothing is lost."""
     metadata = record.get("metadata", {})
     if not isinstance(metadata, dict):

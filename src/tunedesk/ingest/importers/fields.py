@@ -3,9 +3,9 @@ and the records built from them: messages in time order, the ticket's participan
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypeGuard
 
 from tunedesk.errors import RecordError
 from tunedesk.records import Message, Participant, Role
@@ -17,20 +17,20 @@ def _name(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def as_dict(value: Any, field: str) -> dict[str, Any]:
+def as_dict(value: object, field: str) -> dict[str, object]:
     """`value` when it is an object, else a RecordError naming the field."""
     if not isinstance(value, dict):
         raise RecordError(f"expected an object, got {type(value).__name__}", field=field or None)
     return value
 
 
-def get_dict(obj: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+def get_dict(obj: Mapping[str, object], key: str, where: str = "") -> dict[str, object]:
     """An optional object field (missing or null → {})."""
     value = obj.get(key)
     return {} if value is None else as_dict(value, _name(where, key))
 
 
-def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any]:
+def get_list(obj: Mapping[str, object], key: str, where: str = "") -> list[object]:
     """An optional list field (missing or null → [])."""
     value = obj.get(key)
     if value is None:
@@ -40,7 +40,7 @@ def get_list(obj: dict[str, Any], key: str, where: str = "") -> list[Any]:
     return value
 
 
-def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
+def get_str(obj: Mapping[str, object], key: str, where: str = "") -> str | None:
     """An optional string field."""
     value = obj.get(key)
     if value is None or isinstance(value, str):
@@ -48,7 +48,7 @@ def get_str(obj: dict[str, Any], key: str, where: str = "") -> str | None:
     raise RecordError(f"expected a string, got {type(value).__name__}", field=_name(where, key))
 
 
-def get_bool(obj: dict[str, Any], key: str, where: str = "", default: bool = False) -> bool:
+def get_bool(obj: Mapping[str, object], key: str, where: str = "", default: bool = False) -> bool:
     """An optional true/false field."""
     value = obj.get(key)
     if value is None:
@@ -58,7 +58,7 @@ def get_bool(obj: dict[str, Any], key: str, where: str = "", default: bool = Fal
     raise RecordError(f"expected true or false, got {type(value).__name__}", field=_name(where, key))
 
 
-def get_id(obj: dict[str, Any], key: str, where: str = "") -> str | None:
+def get_id(obj: Mapping[str, object], key: str, where: str = "") -> str | None:
     """An optional id field (integer or non-empty string) as text."""
     value = obj.get(key)
     if value is None or value == "":
@@ -70,7 +70,7 @@ def get_id(obj: dict[str, Any], key: str, where: str = "") -> str | None:
     raise RecordError(f"expected an id (integer or string), got {type(value).__name__}", field=_name(where, key))
 
 
-def require_id(obj: dict[str, Any], key: str = "id", where: str = "") -> str:
+def require_id(obj: Mapping[str, object], key: str = "id", where: str = "") -> str:
     """A required id field as text."""
     value = get_id(obj, key, where)
     if value is None:
@@ -78,22 +78,22 @@ def require_id(obj: dict[str, Any], key: str = "id", where: str = "") -> str:
     return value
 
 
-def safe_id(value: Any) -> str | None:
+def safe_id(value: object) -> str | None:
     """An id as text, or None for anything that is not one (for auxiliary data that never rejects)."""
     if isinstance(value, str) and value:
         return value
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def safe_str(value: Any) -> str | None:
+def safe_str(value: object) -> str | None:
     """A non-empty string, or None (for auxiliary data that never rejects)."""
     return value if isinstance(value, str) and value.strip() else None
 
 
-def str_list(obj: dict[str, Any], key: str, where: str = "") -> list[str]:
+def str_list(obj: Mapping[str, object], key: str, where: str = "") -> list[str]:
     """An optional list of strings (numbers are written out; nulls dropped)."""
     items = get_list(obj, key, where)
-    if all(type(item) is str for item in items):
+    if _all_strings(items):
         return items
     out = []
     for i, item in enumerate(items):
@@ -106,7 +106,11 @@ def str_list(obj: dict[str, Any], key: str, where: str = "") -> list[str]:
     return out
 
 
-def get_time(obj: dict[str, Any], key: str, where: str = "") -> datetime | None:
+def _all_strings(items: list[object]) -> TypeGuard[list[str]]:
+    return all(type(item) is str for item in items)
+
+
+def get_time(obj: Mapping[str, object], key: str, where: str = "") -> datetime | None:
     """An optional timestamp field: ISO 8601 text or Unix seconds (milliseconds accepted), normalised to UTC."""
     value = obj.get(key)
     if type(value) is str:
@@ -128,7 +132,7 @@ def _to_utc(value: datetime, field: str) -> datetime:
         raise RecordError(f"timestamp out of range: {value.isoformat()}", field=field) from None
 
 
-def _unusual_time(value: Any, field: str) -> datetime | None:
+def _unusual_time(value: object, field: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, str) and value.strip().isdigit():
@@ -143,7 +147,7 @@ def _unusual_time(value: Any, field: str) -> datetime | None:
     raise RecordError(f"expected a timestamp, got {type(value).__name__}", field=field)
 
 
-def scalars(values: dict[str, Any], keys: Iterable[str] | None = None) -> dict[str, Any]:
+def scalars(values: Mapping[str, object], keys: Iterable[str] | None = None) -> dict[str, str | int | float]:
     """The JSON scalars of a dict (of `keys` only, when given), without nulls: what is safe to keep as metadata."""
     kept = {}
     for key in values if keys is None else keys:
@@ -160,7 +164,7 @@ def chronological(messages: list[Message]) -> list[Message]:
     return messages
 
 
-def participants(people: Iterable[tuple[Any, Any, Role]]) -> list[Participant]:
+def participants(people: Iterable[tuple[object, object, Role]]) -> list[Participant]:
     """Unique participants in first-seen order; a bare name or email known in a fuller entry is left out too."""
     found: dict[tuple[str | None, str | None], Role] = {}
     for name, email, role in people:

@@ -12,12 +12,12 @@ reading one explicitly rejects the file. Any other payload (groups, companies, t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from pydantic import Field
 
@@ -78,10 +78,10 @@ class _Run:
     people: dict[str, _Person] = field(default_factory=dict)
     conversations: PendingParts = field(default_factory=lambda: PendingParts("conversation"))
 
-    def add_person(self, item: dict[str, Any]) -> None:
+    def add_person(self, item: Mapping[str, object]) -> None:
         """Remember a contact or an agent (bad entries are skipped: people are not records)."""
         nested = item.get("contact")  # an agent object wraps its contact
-        contact: dict[str, Any] = nested if isinstance(nested, dict) else item
+        contact: Mapping[str, object] = nested if isinstance(nested, dict) else item
         is_agent = contact is not item or "ticket_scope" in item or item.get("helpdesk_agent") is True
         if uid := safe_id(item.get("id")):
             self.people[uid] = _Person(safe_str(contact.get("name")), safe_str(contact.get("email")), is_agent)
@@ -116,7 +116,7 @@ class FreshdeskImporter(Importer):
 # ---------------------------------------------------------------- planning payloads
 
 
-def _kind(item: Any) -> str | None:
+def _kind(item: object) -> str | None:
     """What a Freshdesk object is: ticket, conversation, person or article (None: something else)."""
     if not isinstance(item, dict):
         return None
@@ -133,11 +133,13 @@ def _kind(item: Any) -> str | None:
     return None
 
 
-def _plan(run: _Run, path: Path, payload: Any) -> list[Unit | Rejected]:
-    if isinstance(payload, dict) and isinstance(payload.get("results"), list):  # search: {"total", "results"}
-        return _plan_list(run, path, payload["results"], "results")
+def _plan(run: _Run, path: Path, payload: object) -> list[Unit | Rejected]:
     if isinstance(payload, list):
         return _plan_list(run, path, payload, "")
+    if not isinstance(payload, dict):
+        return [reject(path, "file", f"no tickets in this payload ({payload_keys(payload)})", raw=payload)]
+    if isinstance(payload.get("results"), list):  # search: {"total", "results"}
+        return _plan_list(run, path, payload["results"], "results")
     kind = _kind(payload)
     if kind == "ticket":
         return [("helpdesk_ticket" if "helpdesk_ticket" in payload else "ticket", payload)]
@@ -151,7 +153,7 @@ def _plan(run: _Run, path: Path, payload: Any) -> list[Unit | Rejected]:
     return [reject(path, "file", f"no tickets in this payload ({payload_keys(payload)})", raw=payload)]
 
 
-def _plan_list(run: _Run, path: Path, items: list[Any], key: str) -> list[Unit | Rejected]:
+def _plan_list(run: _Run, path: Path, items: list[object], key: str) -> list[Unit | Rejected]:
     kinds = {_kind(item) for item in items}
     if "ticket" in kinds:
         return [(f"{key}[{i}]", item) for i, item in enumerate(items)]
@@ -161,14 +163,15 @@ def _plan_list(run: _Run, path: Path, items: list[Any], key: str) -> list[Unit |
         return _absorb_conversations(run, path, items, key)
     if kinds == {"person"}:
         for item in items:
-            run.add_person(item)
+            if isinstance(item, dict):  # always: `_kind` names only objects
+                run.add_person(item)
         return []
     if not items:
         return []
     return [reject(path, "file", f"no tickets in this payload ({payload_keys(items)})", raw=items)]
 
 
-def _absorb_conversations(run: _Run, path: Path, items: list[Any], key: str | None) -> list[Unit | Rejected]:
+def _absorb_conversations(run: _Run, path: Path, items: list[object], key: str | None) -> list[Unit | Rejected]:
     """Keep conversations for their ticket; `key` None: the file is one conversation object."""
     orphans = []
     for i, item in enumerate(items):
@@ -185,7 +188,7 @@ def _absorb_conversations(run: _Run, path: Path, items: list[Any], key: str | No
 # ---------------------------------------------------------------- converting tickets
 
 
-def _convert(run: _Run, path: Path, locator: str, raw: Any) -> Ticket:
+def _convert(run: _Run, path: Path, locator: str, raw: object) -> Ticket:
     if isinstance(raw, dict) and isinstance(raw.get("helpdesk_ticket"), dict):
         raw = raw["helpdesk_ticket"]  # API v1
     ticket = as_dict(raw, "")
@@ -219,7 +222,7 @@ def _convert(run: _Run, path: Path, locator: str, raw: Any) -> Ticket:
     )
 
 
-def _description(ticket: dict[str, Any]) -> str:
+def _description(ticket: Mapping[str, object]) -> str:
     """The first customer message: `description_text`, else the HTML `description` (v1: `description` is plain)."""
     text = get_str(ticket, "description_text")
     if not (text and text.strip()):
@@ -231,16 +234,19 @@ def _description(ticket: dict[str, Any]) -> str:
 
 
 def _conversations(
-    run: _Run, ticket: dict[str, Any], external: str
-) -> tuple[list[Message], list[tuple[Any, Any, Role]]]:
+    run: _Run, ticket: Mapping[str, object], external: str
+) -> tuple[list[Message], list[tuple[str, str, Role]]]:
     """Embedded conversations (v2) or notes (v1), then those joined from other files, each once; and their senders."""
     labelled = [(f"conversations[{i}]", c) for i, c in enumerate(get_list(ticket, "conversations"))]
     for i, note in enumerate(get_list(ticket, "notes")):
-        wrapped = isinstance(note, dict) and isinstance(note.get("note"), dict)
-        labelled.append((f"notes[{i}].note" if wrapped else f"notes[{i}]", note["note"] if wrapped else note))
+        if isinstance(note, dict) and isinstance(wrapped := note.get("note"), dict):
+            labelled.append((f"notes[{i}].note", wrapped))
+        else:
+            labelled.append((f"notes[{i}]", note))
     labelled.extend(run.conversations.take(external))
     messages, senders = [], []
-    for label, conversation in unique_parts(labelled):
+    for label, part in unique_parts(labelled):
+        conversation = as_dict(part, label)
         if message := _conversation_message(conversation, label):
             messages.append(message)
             if isinstance(sender := conversation.get("from_email"), str):
@@ -249,8 +255,7 @@ def _conversations(
     return messages, senders
 
 
-def _conversation_message(conversation: Any, label: str) -> Message | None:
-    item = as_dict(conversation, label)
+def _conversation_message(item: Mapping[str, object], label: str) -> Message | None:
     text = get_str(item, "body_text", label)
     if not (text and text.strip()):
         if "body_html" in item:  # v1: `body` is the plain text
@@ -268,14 +273,14 @@ def _conversation_message(conversation: Any, label: str) -> Message | None:
 
 def _participants(
     run: _Run,
-    ticket: dict[str, Any],
+    ticket: Mapping[str, object],
     requester: str | None,
     messages: list[Message],
-    senders: list[tuple[Any, Any, Role]],
+    senders: list[tuple[str, str, Role]],
 ) -> list[Participant]:
     """Requester, responder and message authors, with names and emails from contacts, agents and senders."""
     embedded = get_dict(ticket, "requester")
-    people: list[tuple[Any, Any, Role]] = [
+    people: list[tuple[object, object, Role]] = [
         (embedded.get("name"), embedded.get("email"), Role.customer),
         (ticket.get("requester_name"), None, Role.customer),
         (ticket.get("responder_name"), None, Role.agent),
@@ -285,19 +290,19 @@ def _participants(
         if uid and (person := run.people.get(uid)):
             staff = person.is_agent or role != Role.customer
             people.append((person.name, person.email, Role.agent if staff else Role.customer))
-    return participants(people + senders)
+    return participants([*people, *senders])
 
 
-def _coded(code: Any, names: dict[int, str], given: Any, prefix: str) -> str | None:
+def _coded(code: object, names: dict[int, str], given: object, prefix: str) -> str | None:
     """A Freshdesk code as a name: the known name, the payload's own label, else `<prefix>_<code>`."""
     if isinstance(code, bool) or code is None:
         return None
     if isinstance(code, int):
-        return names.get(code) or (given.strip().lower() if safe_str(given) else f"{prefix}_{code}")
+        return names.get(code) or (label.strip().lower() if (label := safe_str(given)) else f"{prefix}_{code}")
     return code.strip().lower() if isinstance(code, str) and code.strip() else None
 
 
-def _category(ticket: dict[str, Any], key: str | None) -> str | None:
+def _category(ticket: Mapping[str, object], key: str | None) -> str | None:
     if key is None:
         return None
     custom = ticket.get("custom_fields", ticket.get("custom_field"))  # v1 says custom_field
@@ -307,7 +312,7 @@ def _category(ticket: dict[str, Any], key: str | None) -> str | None:
     return str(value) or None
 
 
-def _metadata(ticket: dict[str, Any]) -> dict[str, Any]:
+def _metadata(ticket: Mapping[str, object]) -> dict[str, str | int | float]:
     """Freshdesk extras worth keeping, with v1 names mapped to v2 ones; never names or emails."""
     return scalars(
         {

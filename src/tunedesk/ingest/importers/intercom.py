@@ -14,11 +14,12 @@ a body (assignment, snoozed, close, …) are skipped. Bodies are HTML and become
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from pydantic import Field
 
@@ -75,7 +76,7 @@ class _Run:
     options: IntercomOptions
     people: dict[str, _Person] = field(default_factory=dict)
 
-    def add_person(self, item: dict[str, Any]) -> None:
+    def add_person(self, item: Mapping[str, object]) -> None:
         """Remember a contact or an admin (bad entries are skipped: people are not records)."""
         if uid := safe_id(item.get("id")):
             staff = item.get("type") == "admin" or "has_inbox_seat" in item
@@ -108,13 +109,13 @@ class IntercomImporter(Importer):
 # ---------------------------------------------------------------- planning payloads
 
 
-def _type(item: Any) -> str | None:
+def _type(item: object) -> str | None:
     """An Intercom object's `type`, when it has a usable one."""
     kind = item.get("type") if isinstance(item, dict) else None
     return kind if isinstance(kind, str) else None
 
 
-def _plan(run: _Run, path: Path, payload: Any) -> list[Unit | Rejected]:
+def _plan(run: _Run, path: Path, payload: object) -> list[Unit | Rejected]:
     if isinstance(payload, list):
         return _plan_items(run, path, payload, "")
     if not isinstance(payload, dict):
@@ -136,7 +137,7 @@ def _plan(run: _Run, path: Path, payload: Any) -> list[Unit | Rejected]:
     return [reject(path, "file", reason, raw=payload)]
 
 
-def _plan_items(run: _Run, path: Path, items: list[Any], key: str) -> list[Unit | Rejected]:
+def _plan_items(run: _Run, path: Path, items: list[object], key: str) -> list[Unit | Rejected]:
     kinds = {_type(item) for item in items}
     if kinds & RECORD_TYPES or (key in ("conversations", "tickets") and items):
         return [(f"{key}[{i}]", item) for i, item in enumerate(items)]
@@ -154,7 +155,7 @@ def _plan_items(run: _Run, path: Path, items: list[Any], key: str) -> list[Unit 
 # ---------------------------------------------------------------- converting records
 
 
-def _convert(run: _Run, path: Path, locator: str, raw: Any) -> Ticket | Article:
+def _convert(run: _Run, path: Path, locator: str, raw: object) -> Ticket | Article:
     item = as_dict(raw, "")
     kind = _type(item)
     if kind == "article":
@@ -166,7 +167,7 @@ def _convert(run: _Run, path: Path, locator: str, raw: Any) -> Ticket | Article:
     raise RecordError(f"not a conversation, ticket or article (type {kind!r})", field="type")
 
 
-def _conversation(run: _Run, item: dict[str, Any]) -> Ticket:
+def _conversation(run: _Run, item: Mapping[str, object]) -> Ticket:
     external = require_id(item, "id")
     created_at = get_time(item, "created_at")
     key = "source" if item.get("source") is not None else "conversation_message"  # v1: conversation_message
@@ -189,7 +190,7 @@ def _conversation(run: _Run, item: dict[str, Any]) -> Ticket:
     return _record(run, item, external, subject, messages, authors, state, get_str(source, "type"), metadata)
 
 
-def _ticket(run: _Run, item: dict[str, Any]) -> Ticket:
+def _ticket(run: _Run, item: Mapping[str, object]) -> Ticket:
     external = require_id(item, "id")
     created_at = get_time(item, "created_at")
     attributes = get_dict(item, "ticket_attributes")
@@ -215,14 +216,14 @@ def _ticket(run: _Run, item: dict[str, Any]) -> Ticket:
 
 def _record(
     run: _Run,
-    item: dict[str, Any],
+    item: Mapping[str, object],
     external: str,
     subject: str,
     messages: list[Message],
-    authors: list[dict[str, Any]],
+    authors: list[dict[str, object]],
     status: str | None,
     channel: str | None,
-    metadata: dict[str, Any],
+    metadata: dict[str, object],
 ) -> Ticket:
     """The Ticket of a conversation or an Intercom ticket: the fields both share."""
     name = run.options.source_name
@@ -243,7 +244,7 @@ def _record(
     )
 
 
-def _thread(item: dict[str, Any], key: str) -> tuple[list[Message], list[dict[str, Any]]]:
+def _thread(item: Mapping[str, object], key: str) -> tuple[list[Message], list[dict[str, object]]]:
     """Messages of the parts that have a body, and the author object of each."""
     where = f"{key}.{key}"
     messages, authors = [], []
@@ -266,7 +267,7 @@ def _thread(item: dict[str, Any], key: str) -> tuple[list[Message], list[dict[st
     return messages, authors
 
 
-def _source_message(source: dict[str, Any], key: str, created_at: Any) -> Message | None:
+def _source_message(source: Mapping[str, object], key: str, created_at: datetime | None) -> Message | None:
     body = html_body_text(get_str(source, "body", key) or "")
     if not body:
         return None
@@ -282,12 +283,12 @@ def _author_role(author_type: str | None) -> Role | None:
     return Role.agent if author_type in AGENT_AUTHORS else None
 
 
-def _participants(run: _Run, item: dict[str, Any], authors: list[dict[str, Any]]) -> list[Participant]:
+def _participants(run: _Run, item: Mapping[str, object], authors: list[dict[str, object]]) -> list[Participant]:
     """Contacts of the conversation and every message author, named from the payload or contacts/admins files."""
     contacts = get_dict(item, "contacts").get("contacts")
     people_objects = [c for c in contacts if isinstance(c, dict)] if isinstance(contacts, list) else []
-    people_objects += [item[k] for k in ("user", "assignee") if isinstance(item.get(k), dict)]  # v1
-    people: list[tuple[Any, Any, Role]] = []
+    people_objects += [found for k in ("user", "assignee") if isinstance(found := item.get(k), dict)]  # v1
+    people: list[tuple[object, object, Role]] = []
     for obj in people_objects + authors:
         known = run.people.get(safe_id(obj.get("id")) or "")
         name = safe_str(obj.get("name")) or (known.name if known else None)
@@ -297,7 +298,7 @@ def _participants(run: _Run, item: dict[str, Any], authors: list[dict[str, Any]]
     return participants(people)
 
 
-def _tags(item: dict[str, Any]) -> list[str]:
+def _tags(item: Mapping[str, object]) -> list[str]:
     """Tag names from `{"type": "tag.list", "tags": [...]}` or a plain list."""
     tags = item.get("tags")
     entries = tags.get("tags") if isinstance(tags, dict) else tags
@@ -309,14 +310,14 @@ def _tags(item: dict[str, Any]) -> list[str]:
     return [name for name in names if isinstance(name, str)]
 
 
-def _csat(rating: Any) -> float | None:
+def _csat(rating: object) -> float | None:
     score = rating.get("rating") if isinstance(rating, dict) else None
     if isinstance(score, int | float) and not isinstance(score, bool) and 1 <= score <= 5:
         return float(score)
     return None
 
 
-def _article(run: _Run, item: dict[str, Any]) -> Article:
+def _article(run: _Run, item: Mapping[str, object]) -> Article:
     external = require_id(item, "id")
     title = get_str(item, "title")
     if title is None:

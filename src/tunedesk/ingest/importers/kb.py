@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 from bs4 import BeautifulSoup
@@ -23,6 +22,7 @@ from tunedesk.errors import RecordError
 from tunedesk.ingest.importers import register
 from tunedesk.ingest.importers.base import Importer, reject, require
 from tunedesk.ingest.importers.chatjsonl import Encoding
+from tunedesk.ingest.importers.fields import as_dict
 from tunedesk.records import Article, ImportedRecord
 from tunedesk.text.html import html_to_text
 
@@ -152,7 +152,7 @@ def _markdown_article(path: Path, text: str, source: str, external_id: str) -> A
 _FRONT_MATTER_FIELDS = frozenset({"title", "url", "category", "tags", "updated_at", "updated", "date"})
 
 
-def _front_matter(text: str) -> tuple[dict[str, Any], str]:
+def _front_matter(text: str) -> tuple[dict[object, object], str]:
     """The YAML front matter (between `---` lines at the top) and the Markdown body after it."""
     if not text.startswith("---"):
         return {}, text
@@ -197,7 +197,8 @@ def _freshdesk_articles(path: Path, text: str, source: str) -> Iterator[Imported
             yield reject(path, f"articles[{index}]", exc, raw=item)
 
 
-def _freshdesk_article(item: Any, source: str, language: str | None) -> Article:
+def _freshdesk_article(raw: object, source: str, language: str | None) -> Article:
+    item = as_dict(raw, "")
     article_id = require(item, "id", (int, str))
     if isinstance(article_id, bool) or not str(article_id).strip():
         raise RecordError(f"expected an integer or string id, got {article_id!r}", field="id")
@@ -226,11 +227,11 @@ def _freshdesk_article(item: Any, source: str, language: str | None) -> Article:
     )
 
 
-def _optional_text(value: Any) -> str | None:
+def _optional_text(value: object) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def _tags(value: Any) -> list[str]:
+def _tags(value: object) -> list[str]:
     if isinstance(value, str):
         return [tag.strip() for tag in value.split(",") if tag.strip()]
     if isinstance(value, list):
@@ -238,7 +239,7 @@ def _tags(value: Any) -> list[str]:
     return []
 
 
-def _time(value: Any) -> datetime | None:
+def _time(value: object) -> datetime | None:
     """A front-matter or JSON timestamp; an unreadable one is left out rather than losing the article."""
     if isinstance(value, datetime):
         parsed = value
@@ -254,6 +255,6 @@ def _time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _json_safe(metadata: dict[Any, Any]) -> dict[str, Any]:
+def _json_safe(metadata: Mapping[str, object] | Mapping[object, object]) -> dict[str, object]:
     """YAML gives dates and non-string keys; the store wants plain JSON."""
     return json.loads(json.dumps({str(k): v for k, v in metadata.items()}, default=str))

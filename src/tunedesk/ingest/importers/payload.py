@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -29,11 +28,11 @@ HEAD_SIZE = 65536
 READ_BUFFER = 1 << 20  # export lines run to kilobytes: the default 8 KiB buffer would refill every line or two
 _SCALARS = (str, int, float, bool)
 
-Unit = tuple[str, Any]
+Unit = tuple[str, object]
 """One record to convert: its locator in the file (`tickets[3]`, `line 17`) and its raw JSON value."""
-Plan = Callable[[Path, Any], list[Unit | Rejected]]
-Convert = Callable[[Path, str, Any], ImportedRecord]
-Quick = Callable[[Any], ImportedRecord | None]
+Plan = Callable[[Path, object], list[Unit | Rejected]]
+Convert = Callable[[Path, str, object], ImportedRecord]
+Quick = Callable[[object], ImportedRecord | None]
 """An importer's quick path for one NDJSON line as orjson parsed it: the record, or None (or any error) to hand the
 line to the exact path. orjson reads integers beyond 64 bits as floats: where that would change the record, the quick
 path must hand the line over."""
@@ -191,7 +190,7 @@ def _parse_line(path: Path, locator: str, text: str) -> Unit | Rejected:
         return reject(path, locator, f"broken JSON at column {exc.colno}: {exc.msg}", raw=text)
 
 
-def guarded(convert: Convert, path: Path, locator: str, raw: Any) -> ImportedRecord:
+def guarded(convert: Convert, path: Path, locator: str, raw: object) -> ImportedRecord:
     """`convert` of one record, with any failure turned into a Rejected naming file, locator and field."""
     try:
         return convert(path, locator, raw)
@@ -201,7 +200,7 @@ def guarded(convert: Convert, path: Path, locator: str, raw: Any) -> ImportedRec
         return reject(path, locator, f"unexpected {type(exc).__name__}: {exc}", raw=raw)
 
 
-def payload_keys(payload: Any) -> str:
+def payload_keys(payload: object) -> str:
     """A short description of a payload for a reason: its keys, or its JSON type."""
     if isinstance(payload, dict):
         keys = list(payload)[:10]
@@ -221,7 +220,7 @@ class PendingParts:
     origins: dict[str, Path] = field(default_factory=dict)
     joined: set[str] = field(default_factory=set)
 
-    def add(self, ticket_id: str, label: str, part: Any, path: Path) -> None:
+    def add(self, ticket_id: str, label: str, part: object, path: Path) -> None:
         """Keep one part, labelled with where it came from, until its ticket is converted."""
         self.parts.setdefault(ticket_id, []).append((label, part))
         self.origins.setdefault(ticket_id, path)

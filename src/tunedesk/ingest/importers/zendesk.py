@@ -14,10 +14,10 @@ that gives the very record the exact path gives; every other line takes the exac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from tunedesk.ingest.importers import register
 from tunedesk.ingest.importers.base import Importer, reject
@@ -74,7 +74,7 @@ class ZendeskImporter(Importer):
 # ---------------------------------------------------------------- planning payloads
 
 
-def _plan(run: ZendeskRead, path: Path, payload: Any) -> list[Unit | Rejected]:
+def _plan(run: ZendeskRead, path: Path, payload: object) -> list[Unit | Rejected]:
     if isinstance(payload, list):
         return _plan_list(run, path, payload)
     if not isinstance(payload, dict):
@@ -98,7 +98,7 @@ def _plan(run: ZendeskRead, path: Path, payload: Any) -> list[Unit | Rejected]:
     return units
 
 
-def _plan_list(run: ZendeskRead, path: Path, items: list[Any]) -> list[Unit | Rejected]:
+def _plan_list(run: ZendeskRead, path: Path, items: list[object]) -> list[Unit | Rejected]:
     if any(looks_like_ticket(item) for item in items):
         return [(f"[{i}]", item) for i, item in enumerate(items)]
     if all(_is_user(item) for item in items):
@@ -107,13 +107,13 @@ def _plan_list(run: ZendeskRead, path: Path, items: list[Any]) -> list[Unit | Re
     return [reject(path, "file", f"no tickets in this payload ({payload_keys(items)})", raw=items)]
 
 
-def _is_user(item: Any) -> bool:
+def _is_user(item: object) -> bool:
     return isinstance(item, dict) and (
         item.get("result_type") == "user" or ("role" in item and ("email" in item or "name" in item))
     )
 
 
-def _ticket_units(run: ZendeskRead, key: str, items: list[Any]) -> list[Unit]:
+def _ticket_units(run: ZendeskRead, key: str, items: list[object]) -> list[Unit]:
     units: list[Unit] = []
     for i, item in enumerate(items):
         kind = item.get("result_type", "ticket") if isinstance(item, dict) else "ticket"
@@ -124,7 +124,9 @@ def _ticket_units(run: ZendeskRead, key: str, items: list[Any]) -> list[Unit]:
     return units
 
 
-def _absorb_comments(run: ZendeskRead, path: Path, comments: list[Any], units: list[Unit | Rejected]) -> list[Rejected]:
+def _absorb_comments(
+    run: ZendeskRead, path: Path, comments: list[object], units: list[Unit | Rejected]
+) -> list[Rejected]:
     """Keep comments for their ticket: a `ticket_id` on the comment, the payload's one ticket, or the file name."""
     tickets = [raw for unit in units if not isinstance(unit, Rejected) and isinstance(raw := unit[1], dict)]
     fallback = safe_id(tickets[0].get("id")) if len(tickets) == 1 else None
@@ -151,7 +153,7 @@ def _ticket_id_from_name(path: Path) -> str | None:
     return path.parent.name if path.parent.name.isdigit() else None
 
 
-def _absorb_events(run: ZendeskRead, path: Path, payload: dict[str, Any]) -> bool:
+def _absorb_events(run: ZendeskRead, path: Path, payload: Mapping[str, object]) -> bool:
     """Comment events of audits (`audit`, `audits`) and incremental `ticket_events`, kept for their ticket."""
     found = False
     audits = [payload["audit"]] if isinstance(payload.get("audit"), dict) else []
@@ -168,7 +170,7 @@ def _absorb_events(run: ZendeskRead, path: Path, payload: dict[str, Any]) -> boo
 
 
 def _absorb_event_list(
-    run: ZendeskRead, path: Path, key: str, items: list[Any], events_key: str, type_key: str, default_id: str | None
+    run: ZendeskRead, path: Path, key: str, items: list[object], events_key: str, type_key: str, default_id: str | None
 ) -> None:
     for i, audit in enumerate(items):
         if not isinstance(audit, dict) or not (ticket_id := safe_id(audit.get("ticket_id")) or default_id):

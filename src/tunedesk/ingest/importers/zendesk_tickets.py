@@ -5,7 +5,7 @@ record the exact path gives (or hands the line back to it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
@@ -82,7 +82,7 @@ class ZendeskRead:
             self.people[key] = found[0] if found else None
         return self.people[key]
 
-    def add_users(self, items: Iterable[Any]) -> int:
+    def add_users(self, items: Iterable[object]) -> int:
         """Remember names, emails and roles of users (bad entries are skipped: users are not records)."""
         count = 0
         for user in items:
@@ -96,7 +96,7 @@ class ZendeskRead:
 
 
 
-def looks_like_ticket(item: Any) -> bool:
+def looks_like_ticket(item: object) -> bool:
     """A ticket payload (not a search result of another type), by its typical keys."""
     return (
         isinstance(item, dict)
@@ -108,7 +108,7 @@ def looks_like_ticket(item: Any) -> bool:
 # ---------------------------------------------------------------- converting tickets
 
 
-def convert_ticket(run: ZendeskRead, path: Path, locator: str, raw: Any) -> Ticket:
+def convert_ticket(run: ZendeskRead, path: Path, locator: str, raw: object) -> Ticket:
     if isinstance(raw, dict) and "id" not in raw and isinstance(raw.get("ticket"), dict):
         raw = raw["ticket"]  # an NDJSON line holding an API `{"ticket": {...}}` payload
     ticket = as_dict(raw, "")
@@ -140,7 +140,7 @@ def convert_ticket(run: ZendeskRead, path: Path, locator: str, raw: Any) -> Tick
     )
 
 
-def _thread(run: ZendeskRead, ticket: dict[str, Any], external: str, requester: str | None) -> list[Message]:
+def _thread(run: ZendeskRead, ticket: Mapping[str, object], external: str, requester: str | None) -> list[Message]:
     """The ticket's comments (embedded, then joined from other payloads, each once) as messages in time order."""
     labelled = [(f"comments[{i}]", c) for i, c in enumerate(get_list(ticket, "comments"))]
     if joined := run.comments.take(external):
@@ -152,7 +152,7 @@ def _thread(run: ZendeskRead, ticket: dict[str, Any], external: str, requester: 
     return chronological(messages)
 
 
-def _comment_message(run: ZendeskRead, comment: Any, label: str, requester: str | None) -> Message | None:
+def _comment_message(run: ZendeskRead, comment: object, label: str, requester: str | None) -> Message | None:
     if type(comment) is not dict:
         comment = as_dict(comment, label)
     body = comment.get("body")
@@ -173,7 +173,7 @@ def _comment_message(run: ZendeskRead, comment: Any, label: str, requester: str 
     return Message(role=role, body=body.strip(), author=author, created_at=created_at, public=public)
 
 
-def _fallback_body(comment: dict[str, Any], label: str) -> str:
+def _fallback_body(comment: Mapping[str, object], label: str) -> str:
     """The text when `body` is empty: `plain_body`, else `html_body` as text (a mistyped `body` is an error)."""
     body = get_str(comment, "body", label) or get_str(comment, "plain_body", label)
     if not (body and body.strip()):
@@ -188,7 +188,7 @@ class _Unusual(Exception):
     """A line the quick path leaves to the exact path, which reads it again and names any problem."""
 
 
-def quick_ticket(run: ZendeskRead, ticket: Any) -> Ticket | None:
+def quick_ticket(run: ZendeskRead, ticket: object) -> Ticket | None:
     """`convert_ticket` of the common export line, as orjson parsed it, in one pass; None or an error: use
     `convert_ticket`.
 
@@ -232,9 +232,9 @@ def quick_ticket(run: ZendeskRead, ticket: Any) -> Ticket | None:
     )
 
 
-def _quick_metadata(ticket: dict[str, Any]) -> dict[str, Any]:
+def _quick_metadata(ticket: Mapping[str, object]) -> dict[str, object]:
     """`scalars(ticket, _METADATA_KEYS)` of the common line: a float, object or list there is unusual."""
-    metadata = {}
+    metadata: dict[str, object] = {}
     for key in _METADATA_KEYS:
         value = ticket.get(key)
         if value is not None and value != "":
@@ -244,8 +244,12 @@ def _quick_metadata(ticket: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _quick_thread(run: ZendeskRead, comments: list[Any], requester: str) -> list[dict[str, Any]]:
-    """The comments as Message fields in time order (validated once, with their Ticket)."""
+def _quick_thread(run: ZendeskRead, comments: list[Any], requester: str) -> list[dict[str, object]]:
+    """The comments as Message fields in time order (validated once, with their Ticket).
+
+    `comments` is Any by design: the common comment is read without type checks, and anything else fails here
+    (KeyError, AttributeError, TypeError), which hands the line to the exact path.
+    """
     messages, users = [], run.users
     for comment in comments:
         body, author, public = comment["body"].strip(), comment["author_id"], comment["public"]
@@ -265,7 +269,7 @@ def _quick_thread(run: ZendeskRead, comments: list[Any], requester: str) -> list
     return messages
 
 
-def _utc(text: Any) -> datetime:
+def _utc(text: Any) -> datetime:  # Any: a value that is not text fails `fromisoformat`, as unusual as any other
     """A timestamp as `get_time` reads the common one: ISO 8601 text in UTC; anything else is unusual."""
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is not UTC:
@@ -273,12 +277,13 @@ def _utc(text: Any) -> datetime:
     return moment
 
 
-def _quick_category(ticket: dict[str, Any], wanted: str | None) -> str | None:
+def _quick_category(ticket: Mapping[str, object], wanted: str | None) -> str | None:
     """`_category` for a line parsed by orjson: a float id or value, or a list of values, is unusual."""
     if wanted is None:
         return None
     for key in ("custom_fields", "fields"):
-        for entry in get_list(ticket, key):
+        entries: list[Any] = get_list(ticket, key)  # Any: an entry that is not an object fails `.get`: unusual
+        for entry in entries:
             entry_id, value = entry.get("id"), entry.get("value")
             if type(entry_id) is float or type(value) in (float, list):
                 raise _Unusual(f"a float or list in {key}")
@@ -288,13 +293,13 @@ def _quick_category(ticket: dict[str, Any], wanted: str | None) -> str | None:
 
 
 def _participants(
-    run: ZendeskRead, requester: str | None, assignee: Any, via: dict[str, Any], authors: Iterable[str | None]
-) -> list[Participant | dict[str, Any]]:
+    run: ZendeskRead, requester: str | None, assignee: object, via: Mapping[str, object], authors: Iterable[str | None]
+) -> list[Participant | dict[str, object]]:
     """Requester first, then assignee and comment authors, with names and emails from users payloads.
 
     Each user id once, each user's participant built once per run; an email's sender as fields for the Ticket.
     """
-    found: list[Participant | dict[str, Any]] = []
+    found: list[Participant | dict[str, object]] = []
     source = via.get("source")
     sender = source.get("from") if isinstance(source, dict) else None
     if requester not in run.users and isinstance(sender, dict):  # an email ticket names its sender
@@ -310,7 +315,7 @@ def _participants(
     return found
 
 
-def _csat(rating: Any) -> float | None:
+def _csat(rating: object) -> float | None:
     """Zendesk good/bad as 5/1, a numeric 1–5 score as is; offered, unoffered and unknown values as None."""
     score = rating.get("score") if isinstance(rating, dict) else rating
     if isinstance(score, str):
@@ -320,7 +325,7 @@ def _csat(rating: Any) -> float | None:
     return None
 
 
-def _category(ticket: dict[str, Any], field_id: int | str | None) -> str | None:
+def _category(ticket: Mapping[str, object], field_id: int | str | None) -> str | None:
     if field_id is None:
         return None
     for key in ("custom_fields", "fields"):
@@ -331,7 +336,7 @@ def _category(ticket: dict[str, Any], field_id: int | str | None) -> str | None:
     return None
 
 
-def _field_text(value: Any) -> str | None:
+def _field_text(value: object) -> str | None:
     """A custom field's value as text (a multi-select's values joined); true/false, objects and blanks: None."""
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value if v is not None)

@@ -16,6 +16,8 @@ router = APIRouter()
 async def feedback(body: FeedbackRequest, responder: ResponderDep) -> dict[str, str | int | None]:
     """Record the feedback against the logged reply; its new status and rating."""
     log = responder.log
+    if log is None:
+        raise ApiError(404, "not_found", "this server keeps no reply log")
     if body.kind == "edit" and not (body.text or "").strip():
         raise ApiError(422, "invalid_request", "text: an edit needs the edited reply")
     if body.kind in ("thumbs_up", "thumbs_down"):

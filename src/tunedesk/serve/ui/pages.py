@@ -30,7 +30,7 @@ def templates() -> Environment:
     return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 
 
-def render(name: str, session: Session | None, **values: Any) -> HTMLResponse:
+def render(name: str, session: Session | None, **values: object) -> HTMLResponse:
     """A page, never cached or framed."""
     html = templates().get_template(name).render(session=session, **values)
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",

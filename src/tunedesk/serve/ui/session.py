@@ -11,9 +11,10 @@ import secrets
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+
+from tunedesk.serve.limits import ApiKeys
 
 COOKIE = "tunedesk_session"
 CSRF_HEADER = "x-csrf-token"
@@ -75,7 +76,7 @@ class Sessions:
 class UiAwareKeys:
     """The server's ApiKeys, plus: a request already vouched for by a UI session and its CSRF token is allowed."""
 
-    def __init__(self, keys: Any) -> None:
+    def __init__(self, keys: ApiKeys) -> None:
         self.inner = keys
         self.keys = keys.keys
         self.env_var = keys.env_var
@@ -85,7 +86,7 @@ class UiAwareKeys:
         return ui_agent.get() is not None or self.inner.allowed(authorization, api_key_header, client_host)
 
 
-def set_cookie(response: Any, value: str, secure: bool) -> None:
+def set_cookie(response: Response, value: str, secure: bool) -> None:
     """Attach the session cookie (HttpOnly, SameSite=Strict, scoped to the whole server for /v1 fetches)."""
     response.set_cookie(COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="strict", secure=secure,
                         path="/")
