@@ -2,7 +2,7 @@
 status, give the right escalation reason, and have the acknowledge / solve / next-step shape.
 
 All patterns are precompiled and matched on lower-cased text; each detector is a handful of phrases chosen from the
-reply banks build writes (config.py) and their common paraphrases.
+reply banks build writes (config/data.py) and their common paraphrases.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _NEXT_STEP = re.compile(
     r"|select|bring|send|drop|print|follow|check|call|email us)|https?://")
 _GREETING = re.compile(r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}[,!]?\s*$")
 
-# Reason codes a model may use for each escalation the product knows, keyed by build's code (markers.py).
+# Reason codes a model may use for each escalation the product knows, keyed by build's code (checks/marker.py).
 REASON_ALIASES: dict[str, frozenset[str]] = {
     "refund_exception": frozenset({"refund", "refunds", "returns", "refund_request", "return_exception"}),
     "chargeback": frozenset({"payment_dispute", "dispute", "billing", "charge_dispute"}),

@@ -71,7 +71,7 @@ def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
 
 def served(ws: Workspace, version: str, items: list[Item], replies: list[Generated], verdicts: list[Verdict],
            summary: dict[str, Any]) -> dict[str, Any]:
-    """The auto-send figures from the server's own guardrails and routing (serve/replay.py), with the
+    """The auto-send figures from the server's own guardrails and routing (eval/replay.py), with the
     confidence-only estimate kept beside them; a server that cannot be built here leaves the estimate alone."""
     from tunedesk.eval.replay import Replayed, auto_send_figures, decisions
 

@@ -1,7 +1,7 @@
 """Cards, phones, IBANs and postal addresses: one pass over a text's digit groups, each checked where it could be one.
 
 Every finder returns `(start, end, key)` spans, where `key` is the normalised value used to give the same value the
-same placeholder (cards and phones by digits, addresses lower-case). Split from `pii_patterns`, which re-exports
+same placeholder (cards and phones by digits, addresses lower-case). Split from `pii.patterns`, which re-exports
 `scan_numbers` and the checks.
 """
 

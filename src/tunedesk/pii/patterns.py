@@ -73,7 +73,7 @@ _SIGNOFF = re.compile(
 
 def _trigger(words: tuple[str, ...], then: bytes) -> re.Pattern[bytes]:
     """Where a pattern that starts with one of these words and goes on as `then` can match, in a text's sketch
-    (`pii_classes.char_classes`): the word's first letter is a trigger capital (one byte, so the engine scans fast),
+    (`pii.classes.char_classes`): the word's first letter is a trigger capital (one byte, so the engine scans fast),
     the rest (lower-case letters and spaces) and `then` (the pattern in sketch classes, or looser) follow."""
     if not all(w[0] in TRIGGER_CAPITALS and re.fullmatch("[a-z ]+", w[1:]) for w in words):
         raise ValueError(f"a trigger word must be a trigger capital and lower-case letters: {words}")
@@ -233,7 +233,7 @@ matches the sketch."""
 def find_pattern_at(pattern: re.Pattern[str], triggers: Sequence[Trigger], text: str,
                     sketch: bytes | None = None) -> list[Span]:
     """What `find_pattern` finds, for a pattern that can begin only at its `triggers` in the text's sketch
-    (`pii_classes.char_classes`): `bytes.find` jumps to them, where the regex engine would try every character."""
+    (`pii.classes.char_classes`): `bytes.find` jumps to them, where the regex engine would try every character."""
     sketch = char_classes(text) if sketch is None else sketch
     positions = []
     for needle, then in triggers:

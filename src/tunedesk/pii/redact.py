@@ -47,9 +47,9 @@ DEFAULT_ORDER_PATTERN = r"""(?x)
 _BEFORE_ORDER_DIGITS = re.compile(rb"(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5}")
 DEFAULT_ORDER_TRIGGERS = ((b"-00000", None), (b"#00000", None), (b"rder", _BEFORE_ORDER_DIGITS),
                           (b"hase", _BEFORE_ORDER_DIGITS))
-"""Where a match of the default order pattern can begin, in the text's sketch (`pii_classes`): at each of its
+"""Where a match of the default order pattern can begin, in the text's sketch (`pii.classes`): at each of its
 literal starts, followed by what the pattern allows before the digits, in sketch classes or looser ("0" a digit,
-"\\x01"/"\\x02" a capital, "?" a colon); see `pii_patterns.find_pattern_at`."""
+"\\x01"/"\\x02" a capital, "?" a colon); see `pii.patterns.find_pattern_at`."""
 BUILTIN_KINDS = ("email", "phone", "card", "iban", "address", "name", "order_number")
 PLACEHOLDER_TYPES = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS",
                      "name": "NAME", "order_number": "ORDER"}

@@ -37,7 +37,7 @@ class Detector(NamedTuple):
     ptype: str
     mask: bool
     sketched: bool = False
-    """The finder takes the text's sketch (`pii_classes.char_classes`) as a second argument."""
+    """The finder takes the text's sketch (`pii.classes.char_classes`) as a second argument."""
 
 
 def detect(text: str, numbers: Sequence[NumberKind], detectors: Sequence[Detector],
