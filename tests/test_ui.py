@@ -152,7 +152,7 @@ def test_queue_actions_change_the_store_and_empty_the_queue(ws: Workspace, log: 
     assert c.post("/ui/api/replies/nope/review", json={"kind": "reject"}, headers=headers).status_code == 404
     assert "Nothing to review" in c.get("/ui").text
     assert c.post("/ui/api/replies/r2/rate", json={"up": False}, headers=headers).json()["rating"] == -1
-    kinds = [(e["kind"], e["actor"]) for e in log.feedback("r2")]
+    kinds = [(e.kind, e.actor) for e in log.feedback("r2")]
     assert kinds == [("reject", "Sam Agent"), ("thumbs_down", "Sam Agent")]
 
 

@@ -257,3 +257,15 @@ class ServedReply:
     reviewed_at: datetime | None
     rating: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One agent action on a served reply: a review (approve, edit, reject, escalate) or a rating (thumbs_up,
+    thumbs_down), with the edited text or note, who did it and when (UTC)."""
+
+    reply_id: str
+    kind: str
+    text: str | None
+    actor: str | None
+    at: datetime

@@ -306,7 +306,7 @@ def count_new_edits(ws: Workspace, since: datetime | None) -> int:
     """Agent edits of served replies recorded after `since` (all of them when None)."""
     from tunedesk.store.replies import ReplyLog
 
-    return sum(1 for event in ReplyLog(ws.store).feedback(since=since) if event["kind"] == "edit")
+    return sum(1 for event in ReplyLog(ws.store).feedback(since=since) if event.kind == "edit")
 
 
 def new_edits(ws: Workspace, since: datetime | None, threshold: int) -> Signal:

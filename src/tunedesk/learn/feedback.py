@@ -81,7 +81,7 @@ def reviewed_replies(log: ReplyLog, since: datetime | None) -> list[ServedReply]
     if since is None:
         return replies
     moment = since.astimezone(UTC) if since.tzinfo else since
-    touched = {event["reply_id"] for event in log.feedback(since=moment)}
+    touched = {event.reply_id for event in log.feedback(since=moment)}
     return [r for r in replies if r.id in touched]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, RowMapping, func, insert, select, update
 
 from tunedesk.errors import TunedeskError
-from tunedesk.records import ServedReply
+from tunedesk.records import Feedback, ServedReply
 from tunedesk.store import tables as t
 from tunedesk.store.db import Store, utcnow
 
@@ -85,7 +85,7 @@ class ReplyLog:
             self._feedback(conn, reply_id, "thumbs_up" if up else "thumbs_down", note, actor)
         return self.get(reply_id)
 
-    def feedback(self, reply_id: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
+    def feedback(self, reply_id: str | None = None, since: datetime | None = None) -> list[Feedback]:
         """Feedback events, oldest first."""
         f = t.feedback
         q = select(f.c.reply_id, f.c.kind, f.c.text, f.c.actor, f.c.at).order_by(f.c.id)
@@ -94,7 +94,7 @@ class ReplyLog:
         if since:
             q = q.where(f.c.at >= since.replace(tzinfo=None))
         with self.engine.connect() as conn:
-            return [dict(row) for row in conn.execute(q).mappings()]
+            return [Feedback(**row) for row in conn.execute(q).mappings()]
 
     @staticmethod
     def _feedback(conn: Connection, reply_id: str, kind: str, text: str | None, actor: str | None) -> None:

@@ -8,11 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
 
 from markupsafe import Markup
 
-from tunedesk.records import ServedReply
+from tunedesk.records import Feedback, ServedReply
 
 NO_CATEGORY = "(none)"
 
@@ -69,16 +68,16 @@ def rates_of(replies: list[ServedReply]) -> Rates:
                  latency_p50=percentile(latencies, 0.5), latency_p95=percentile(latencies, 0.95))
 
 
-def thumbs_by_day(events: Iterable[dict[str, Any]]) -> list[tuple[str, int, int]]:
+def thumbs_by_day(events: Iterable[Feedback]) -> list[tuple[str, int, int]]:
     """(day, thumbs up, thumbs down) for each day with a rating, oldest first."""
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
-        if event["kind"] in ("thumbs_up", "thumbs_down"):
-            days[event["at"].date().isoformat()][event["kind"] == "thumbs_down"] += 1
+        if event.kind in ("thumbs_up", "thumbs_down"):
+            days[event.at.date().isoformat()][event.kind == "thumbs_down"] += 1
     return [(day, up, down) for day, (up, down) in sorted(days.items())]
 
 
-def dashboard(replies: list[ServedReply], events: Iterable[dict[str, Any]]) -> Dashboard:
+def dashboard(replies: list[ServedReply], events: Iterable[Feedback]) -> Dashboard:
     """Overall and per-category rates, and the thumbs per day."""
     groups: dict[str, list[ServedReply]] = defaultdict(list)
     for reply in replies:
