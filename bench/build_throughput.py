@@ -17,7 +17,9 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -33,6 +35,9 @@ from tunedesk.ingest import stage as ingest  # noqa: E402
 from tunedesk.models.base import load_tokenizer  # noqa: E402
 from tunedesk.validate import run as validate  # noqa: E402
 from tunedesk.workspace import Workspace  # noqa: E402
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 
 def cleaned_workspace(workdir: Path, tickets: int, seed: int, console: Console) -> Workspace:
@@ -51,7 +56,9 @@ def cleaned_workspace(workdir: Path, tickets: int, seed: int, console: Console) 
 
 def cookbook_baseline(path: Path, model: str, limit: int) -> dict[str, float]:
     """Per-row checks and tokenisation, as the cookbook loops: the baseline."""
-    tokenizer = load_tokenizer(model)
+    # The transformers tokenizer itself: the cookbook tokenises (tokenize=True), which tunedesk's Tokenizer protocol
+    # leaves out (tunedesk only asks its chat template for text).
+    tokenizer = cast("PreTrainedTokenizerBase", load_tokenizer(model))
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:limit]]
     t0 = time.perf_counter()
     errors = 0
@@ -66,7 +73,8 @@ def cookbook_baseline(path: Path, model: str, limit: int) -> dict[str, float]:
                 errors += 1
         ids = tokenizer.apply_chat_template([{"role": m["role"], "content": m["content"]} for m in messages],
                                             tokenize=True)
-        lengths.append(len(ids["input_ids"] if isinstance(ids, dict) else ids))
+        # transformers 5 returns a BatchEncoding (a Mapping, not a dict); earlier versions the list of ids.
+        lengths.append(len(ids["input_ids"] if isinstance(ids, Mapping) else ids))
     seconds = time.perf_counter() - t0
     return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds, "errors": errors,
             "tokens": sum(lengths)}

@@ -144,6 +144,12 @@ def _jaccard(a: set[bytes], b: set[bytes]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
+@contextlib.contextmanager
+def default_collections(threshold: int = 0) -> Iterator[None]:
+    """A stand-in for tunedesk.gc_tuning.fewer_collections that leaves CPython's collector as it is."""
+    yield
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -154,7 +160,7 @@ def main() -> int:
                         help="tuned: the stages' own setting (tunedesk.gc_tuning); default: CPython's, for comparison")
     args = parser.parse_args()
     if args.gc == "default":
-        ingest.fewer_collections = stage.fewer_collections = contextlib.nullcontext
+        ingest.fewer_collections = stage.fewer_collections = default_collections
     console = Console()
     args.workdir.mkdir(parents=True, exist_ok=True)
     ws = prepare(args.workdir, args.tickets, args.seed, console)

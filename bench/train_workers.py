@@ -8,7 +8,10 @@ import resource
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRL_DISABLE_TELEMETRY", "1")
@@ -98,8 +101,11 @@ def _trl(config: str, train_path: Path, args: Any) -> tuple[Any, str]:
                     disable_tqdm=True, **extra)
     import torch
 
-    model = load_model(MODEL, torch.float32)
-    trainer = SFTTrainer(model=model, args=sft, train_dataset=data, processing_class=load_tokenizer(MODEL),
+    # tunedesk's loaders give the transformers model and tokenizer typed as its own protocols; TRL wants them as
+    # the library's classes, which they are.
+    model = cast("PreTrainedModel", load_model(MODEL, torch.float32))
+    tokenizer = cast("PreTrainedTokenizerBase", load_tokenizer(MODEL))
+    trainer = SFTTrainer(model=model, args=sft, train_dataset=data, processing_class=tokenizer,
                          peft_config=LoraConfig(task_type="CAUSAL_LM", **LORA))
     return trainer, dtype
 

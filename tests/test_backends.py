@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -31,6 +31,9 @@ from tunedesk.config.serve import BackendConfig
 from tunedesk.errors import ConfigError
 from tunedesk.models.candidate import load_candidate
 from tunedesk.models.generate import generate as eval_generate
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 pytestmark = pytest.mark.xdist_group("train")
 
@@ -145,8 +148,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> TransformersBackend:
 
     backend = _build("transformers", tmp_path_factory.mktemp("ws"))
     assert isinstance(backend, TransformersBackend)
+    # The candidate's model is the transformers model typed as tunedesk's CausalLM, which leaves out embeddings.
+    embeddings = cast("PreTrainedModel", backend.candidate.model).get_input_embeddings()
+    assert isinstance(embeddings, torch.nn.Embedding), embeddings
     with torch.no_grad():
-        backend.candidate.model.get_input_embeddings().weight[NEWLINE] = 0
+        embeddings.weight[NEWLINE] = 0
     return backend
 
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -20,6 +20,7 @@ from tunedesk.checks.marker import add_marker
 from tunedesk.config.stages import TeacherConfig
 from tunedesk.errors import ConfigError
 from tunedesk.models.base import load_tokenizer
+from tunedesk.models.protocols import CausalLM
 from tunedesk.train.distill import distill_rows, write_distilled
 
 ENDPOINT = "http://teacher.example:8000/v1"
@@ -293,8 +294,10 @@ def test_local_teacher_batches_with_left_padding_and_keeps_order() -> None:
     model = ScriptedModel(tokenizer)
     numbers = [*range(1, 11), 99]
     rows = [_row(n, "answer", f"question {n}" + " please" * (n % 5), f"Original {n}.") for n in numbers]
+    # ScriptedModel stands in for the part of CausalLM that local distillation calls (eval, parameters, generate
+    # with keyword tensors); it does not move, score or save, so it is cast rather than made a full model.
     result = distill_rows(rows, TeacherConfig(model="scripted", max_new_tokens=12),
-                          base_loader=lambda name: (model, tokenizer))
+                          base_loader=lambda name: (cast(CausalLM, model), tokenizer))
 
     assert model.left_padded == [True, True]  # 11 rows: two batches
     assert [r["messages"][-1]["content"] for r in result.rows] == [

@@ -26,17 +26,21 @@ CASES = [
 ]
 
 
+def _rule(hit: EscalationHit | None) -> str | None:
+    """The rule that fired, or None when the text does not escalate."""
+    return hit.rule if hit else None
+
+
 @pytest.mark.parametrize(("text", "rule"), CASES)
 def test_default_rules(text: str, rule: str | None) -> None:
-    hit = EscalationMatcher(EscalationConfig()).match_text(text)
-    assert (hit.rule if hit else None) == rule
+    assert _rule(EscalationMatcher(EscalationConfig()).match_text(text)) == rule
 
 
 def test_custom_rule_and_tags() -> None:
     config = EscalationConfig(rules=[EscalationRule(name="press", keywords=["journalist"])], tags=["vip_escalate"])
     matcher = EscalationMatcher(config)
-    assert matcher.match_text("I am a journalist writing about you").rule == "press"
-    assert matcher.match_history(["hello"], None, ["web", "VIP_ESCALATE"], "").rule == "tagged"
+    assert _rule(matcher.match_text("I am a journalist writing about you")) == "press"
+    assert _rule(matcher.match_history(["hello"], None, ["web", "VIP_ESCALATE"], "")) == "tagged"
     assert matcher.match_history(["hello"], None, ["web"], "") is None
 
 
@@ -70,12 +74,12 @@ def test_history_priority_text_then_category_then_sentiment_tags_handover() -> N
     m = EscalationMatcher(config)
     furious = "This is the WORST, I am furious and disgusted!!! Horrible."
     lawyer = "I will call my lawyer. " + furious
-    assert m.match_history([lawyer], "complaints", ["escalated"], "").rule == "legal_threat"
-    assert m.match_history([furious], "complaints", ["escalated"], "").rule == "complaints"
-    assert m.match_history([furious], "shipping", ["escalated"], "").rule == "furious_customer"
-    assert m.match_history(["where is my order"], "shipping", ["escalated"], "").rule == "tagged"
+    assert _rule(m.match_history([lawyer], "complaints", ["escalated"], "")) == "legal_threat"
+    assert _rule(m.match_history([furious], "complaints", ["escalated"], "")) == "complaints"
+    assert _rule(m.match_history([furious], "shipping", ["escalated"], "")) == "furious_customer"
+    assert _rule(m.match_history(["where is my order"], "shipping", ["escalated"], "")) == "tagged"
     reply = "Hi Ana, I've passed this to our returns team, who will contact you within 1 business day."
-    assert m.match_history(["where is my order"], "shipping", [], reply).rule == "handover"
+    assert _rule(m.match_history(["where is my order"], "shipping", [], reply)) == "handover"
     assert m.match_history(["where is my order"], "shipping", [], "It ships tomorrow.") is None
 
 

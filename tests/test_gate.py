@@ -64,7 +64,8 @@ def test_a_candidate_at_the_bar_is_promoted(ws: Workspace) -> None:
     fake_eval(ws, "run-a", shares(50, 2))  # 83 % score 3, 3.3 % score 1
     result = gate.promote(ws, "run-a")
     assert result.passed and result.promoted
-    assert ModelRegistry(ws.store).production().id == "run-a"
+    production = ModelRegistry(ws.store).production()
+    assert production is not None and production.id == "run-a"
 
 
 def test_confidently_wrong_auto_sent_replies_fail(ws: Workspace) -> None:
@@ -88,7 +89,8 @@ def test_a_regression_against_production_on_the_same_items_is_refused(ws: Worksp
     fake_eval(ws, "run-b", shares(52, 1))  # passes the bar on its own, but worse than production
     result = gate.promote(ws, "run-b")
     assert [c.name for c in result.failing()] == ["no_regression"]
-    assert ModelRegistry(ws.store).production().id == "run-a"
+    production = ModelRegistry(ws.store).production()
+    assert production is not None and production.id == "run-a"
     ws.config.gate.regression_tolerance = 0.1
     assert gate.promote(ws, "run-b").promoted
 

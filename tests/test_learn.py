@@ -193,6 +193,7 @@ def test_closing_the_loop_agents_edits_reach_the_next_runs_training_data(ws: Wor
     summary = retrain(ws, overrides=tiny_overrides("train.max_steps=1"), rebuild=False)
 
     assert summary.ran and dict(summary.added) == {"approved": 1, "edited": 2}
+    assert summary.run is not None
     record = json.loads((ws.root / "runs" / summary.run / "run.json").read_text())
     trained_on = Path(record["data"]["train"]["path"])
     targets = [r["messages"][-1]["content"] for r in _rows(trained_on)]

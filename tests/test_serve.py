@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tunedesk.answer.backends.scripted import ScriptedBackend
+from tunedesk.answer.backends.scripted import Failure, ScriptedBackend
 from tunedesk.answer.rollout import in_rollout
 from tunedesk.answer.setup import build_responder
 from tunedesk.records import Article
@@ -125,7 +125,8 @@ def test_the_models_own_escalation_marker_escalates(ws: Workspace, shared_guardr
 
 
 @pytest.mark.parametrize("failure", ["error", "hang"])
-def test_a_dead_backend_escalates_as_model_unavailable(ws: Workspace, shared_guardrails: Guards, failure: str) -> None:
+def test_a_dead_backend_escalates_as_model_unavailable(ws: Workspace, shared_guardrails: Guards,
+                                                       failure: Failure) -> None:
     backend = ScriptedBackend([GOOD], failure=failure, timeout_s=0.3)
     c = client(ws, shared_guardrails, backend)
     ws.config.serve.backend.timeout_s = 0.3

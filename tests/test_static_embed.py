@@ -60,6 +60,7 @@ def test_distilled_minilm_finds_categories_as_well_as_the_full_model(tmp_path: P
     queries, truth = [r["messages"][-2]["content"] for r in held], [r["category"] for r in held]
     accuracy = {}
     for name, embed in (("static", static_embedder(corpus, tmp_path)), ("minilm", minilm_embedder())):
+        assert embed is not None, f"{name}: MiniLM is not installed"
         a, b = np.asarray(embed(corpus)), np.asarray(embed(queries))
         a, b = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
         nearest = (b @ a.T).argmax(1)

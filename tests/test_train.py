@@ -77,7 +77,8 @@ def test_labels_cover_the_final_reply_and_its_eos_only(tiny: str) -> None:
     assert template.tokenizer.decode(trained) == "Yes, within 30 days.<|im_end|>"
     prompt_len = encoded.labels.index(trained[0])
     assert all(x == IGNORE for x in encoded.labels[:prompt_len])
-    both, _ = encode_messages("x", messages, template, 1024, loss_on="all")
+    both, why = encode_messages("x", messages, template, 1024, loss_on="all")
+    assert both is not None, why
     assert template.tokenizer.decode([t for t in both.labels if t != IGNORE]) == (
         "Earlier reply.<|im_end|>Yes, within 30 days.<|im_end|>")
 
@@ -87,6 +88,7 @@ def test_long_examples_are_cut_from_the_left_or_set_aside(tiny: str) -> None:
     messages = [{"role": "system", "content": "policy " * 200}, {"role": "user", "content": "Return?"},
                 {"role": "assistant", "content": "Yes, within 30 days."}]
     cut, why = encode_messages("x", messages, template, 64)
+    assert cut is not None, why
     assert why == "truncated" and len(cut.input_ids) == 64
     assert template.tokenizer.decode([t for t in cut.labels if t != IGNORE]) == "Yes, within 30 days.<|im_end|>"
     long_reply = [*messages[:2], {"role": "assistant", "content": "word " * 100}]
@@ -118,13 +120,18 @@ def test_micro_batches_cover_every_example_once_within_the_budget() -> None:
 
 
 def test_trained_positions_loss_equals_the_full_logits_loss(tiny: str) -> None:
-    from tunedesk.models.base import load_model
+    from transformers import LlamaForCausalLM
 
-    model = load_model(tiny, torch.float32)
+    # The real class, not tunedesk's CausalLM protocol: the test calls the model and reaches its decoder and head.
+    model = LlamaForCausalLM.from_pretrained(tiny, dtype=torch.float32, local_files_only=True)
     template = load_template(tiny)
-    rows = [encode_messages(str(i), _row(i, q, a, "train")["messages"], template, 512)[0]
-            for i, (q, a) in enumerate(QUESTIONS[:3])]
-    batch = Collator(template.tokenizer.pad_token_id)([{"input_ids": r.input_ids, "labels": r.labels} for r in rows])
+    encoded = [encode_messages(str(i), _row(i, q, a, "train")["messages"], template, 512)
+               for i, (q, a) in enumerate(QUESTIONS[:3])]
+    rows = [row for row, _ in encoded if row is not None]
+    assert len(rows) == len(encoded), [why for _, why in encoded]
+    pad_id = template.tokenizer.pad_token_id
+    assert pad_id is not None
+    batch = Collator(pad_id)([{"input_ids": r.input_ids, "labels": r.labels} for r in rows])
     reference = model(**batch).loss
     hidden = model.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
     ours = trained_positions_loss(model.lm_head, hidden, batch["labels"])

@@ -6,8 +6,12 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tunedesk.models.base import cache_dir, load_tokenizer
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 
 def tiny_model_folder() -> Path:
@@ -27,7 +31,9 @@ def _write(target: Path) -> None:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = load_tokenizer("smollm2-135m")
+    # load_tokenizer returns the transformers tokenizer typed as tunedesk's Tokenizer protocol; the model config
+    # needs its vocabulary size and bos id, which the protocol leaves out.
+    tokenizer = cast("PreTrainedTokenizerBase", load_tokenizer("smollm2-135m"))
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True,
