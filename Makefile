@@ -37,8 +37,8 @@ demo: install
 	$(TD) train -w $(DEMO) $(DEMO_TRAIN)
 	$(TD) runs -w $(DEMO)
 	@# The first 60 held-out tickets (of 194) keep this under 10 minutes on 2 cores; drop --limit for all.
-	$(TD) eval -w $(DEMO) --model base --limit 60 eval.max_new_tokens=160
-	$(TD) eval -w $(DEMO) --model latest --limit 60 eval.max_new_tokens=160
+	$(TD) eval -w $(DEMO) --model base --limit 60 serve.backend.max_new_tokens=160
+	$(TD) eval -w $(DEMO) --model latest --limit 60 serve.backend.max_new_tokens=160
 	$(TD) report -w $(DEMO)
 	@# The gate: a 40-step demo run is far from the bar, so promotion is refused with the failing criteria.
 	-$(TD) promote latest -w $(DEMO)

@@ -135,7 +135,8 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     trained = train(ws, overrides=steps, reporter=RichReporter()).as_dict()
     timings["train_s"] = time.perf_counter() - started
-    ws = Workspace.open(ws.root, [f"eval.limit={args.eval_items}", f"eval.max_new_tokens={args.max_new_tokens}"])
+    ws = Workspace.open(ws.root, [f"eval.limit={args.eval_items}",
+                                  f"serve.backend.max_new_tokens={args.max_new_tokens}"])
     scores = {}
     for model in ("base", trained["run"]):
         started = time.perf_counter()

@@ -65,8 +65,8 @@ def test_unknown_backend_is_a_config_error_naming_the_key_and_the_choices(tmp_pa
     with pytest.raises(ConfigError) as caught:
         _build("vllm-native", tmp_path)
     assert caught.value.problems == ["serve.backend.name: unknown backend 'vllm-native'; known backends: "
-                                     "llamacpp, openai, scripted, transformers"]
-    assert backend_names() == ["llamacpp", "openai", "scripted", "transformers"]
+                                     "llamacpp, openai, retrieval, scripted, transformers"]
+    assert backend_names() == ["llamacpp", "openai", "retrieval", "scripted", "transformers"]
 
 
 def test_openai_backend_reports_every_missing_setting_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,6 +170,26 @@ def test_transformers_reply_and_stream_match_eval(tiny: TransformersBackend, tem
     assert reply.min_logprob == pytest.approx(reference.logprob_min, abs=1e-5)
     assert reply.completion_tokens == reference.tokens == 12 and reply.finish_reason == "length"
     assert reply.prompt_tokens > 20 and tiny.model_version == "base"
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.8])
+def test_transformers_replies_in_a_batch_are_the_replies_alone(tiny: TransformersBackend, temperature: float) -> None:
+    # threads of different lengths (left padding in the batch), each ticket with its own seed
+    questions = ["Where is my parcel?", "Hi, my order 1042 has not arrived yet. What can I do? It was due Monday.",
+                 "Can I return boots I wore once outside?", "Do you ship to Canada, and how long does it take?",
+                 "ok"]
+    requests = [GenerationRequest(messages=[THREAD[0], {"role": "user", "content": q}], max_new_tokens=10,
+                                  temperature=temperature, seed=100 + n) for n, q in enumerate(questions)]
+    alone = [tiny.generate(r) for r in requests]
+    together = tiny.generate_many(requests, batch_size=3)
+
+    assert [c.text for c in together] == [c.text for c in alone]
+    assert [c.mean_logprob for c in together] == pytest.approx([c.mean_logprob for c in alone], abs=1e-4)
+    if temperature:  # the seed matters: another seed gives another sample somewhere
+        reseeded = tiny.generate_many([GenerationRequest(messages=r.messages, max_new_tokens=10,
+                                                         temperature=temperature, seed=(r.seed or 0) + 7)
+                                       for r in requests])
+        assert [c.text for c in reseeded] != [c.text for c in alone]
 
 
 def test_transformers_stops_at_a_stop_string(tiny: TransformersBackend) -> None:

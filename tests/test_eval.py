@@ -45,7 +45,7 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
     result = evaluate(ws, "base")
     s = result.summary
     assert s["model"] == "base" and s["n"] == len(ROWS) and s["judge"] == "rubric"
-    assert s["score_3"] + s["score_2"] + s["score_1"] == pytest.approx(1.0)
+    assert s["score_3"] + s["score_2"] + s["score_1"] == pytest.approx(1.0, abs=3e-4)  # each share has 4 places
     for key in ("escalation_precision", "escalation_recall", "hallucination_rate", "policy_accuracy"):
         assert key in s
     assert set(s["by_category"]) == {"returns", "shipping", "billing", "off_topic", "hours"}
@@ -57,7 +57,13 @@ def test_eval_writes_the_summary_and_every_reply(ws: Workspace) -> None:
     assert len(s["holdout_sha256"]) == 64
     # what mode auto would do, through the server's own guardrails: every item gets one decision
     assert s["auto_sent_by"] == "server" and sum(s["decisions"].values()) == len(ROWS)
-    assert s["auto_sent"] == s["decisions"].get("auto_send", 0) and "auto_sent" in s["auto_sent_confidence_only"]
+    assert s["auto_sent"] == s["decisions"].get("auto_send", 0) and "auto_sent_wrong_upper" in s
+    # the thresholds routing used were fitted on the validation split; the held-out set only reports
+    assert s["calibration"]["fitted_on"] == "val" and set(s["calibration"]["thresholds"]) == {"high", "medium"}
+    # every evaluation faces its baselines on the same items, with intervals
+    assert set(s["baselines"]) == {"retrieval"} and s["baselines"]["retrieval"]["n"] == len(ROWS)
+    assert set(s["vs_baselines"]["retrieval"]) >= {"score_3_delta", "score_3_delta_ci", "score_1_delta"}
+    assert s["score_3_ci"][0] <= s["score_3"] <= s["score_3_ci"][1]
 
 
 def test_a_run_whose_adapter_does_nothing_fails_loudly(ws: Workspace) -> None:

@@ -40,10 +40,20 @@ def fake_eval(ws: Workspace, version: str, scores: list[int], *, recall: float |
     (folder / "replies.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     n = len(scores)
     summary = {"model": version, "kind": kind, "n": n, "score_3": scores.count(3) / n,
-               "score_2": scores.count(2) / n, "score_1": scores.count(1) / n, "escalation_recall": recall}
+               "score_2": scores.count(2) / n, "score_1": scores.count(1) / n, "escalation_recall": recall,
+               "auto_sent": 0, "auto_sent_wrong_share": None, **beaten_baselines(scores.count(3) / n)}
     if holdout_sha:
         summary["holdout_sha256"] = holdout_sha
     (folder / "summary.json").write_text(json.dumps(summary))
+
+
+def beaten_baselines(score_3: float) -> dict[str, object]:
+    """Baselines as eval writes them, which a candidate with this score-3 share clearly beats (the nearest past
+    reply at half its score 3, the interval of the difference well above 0, and more score 1)."""
+    baseline = round(score_3 / 2, 4)
+    return {"baselines": {"retrieval": {"n": N, "score_3": baseline, "score_1": 1 - baseline}},
+            "vs_baselines": {"retrieval": {"n": N, "score_3_delta": baseline,
+                                           "score_3_delta_ci": [round(baseline / 2, 4), round(baseline * 1.5, 4)]}}}
 
 
 def shares(s3: int, s1: int, n: int = N) -> list[int]:
@@ -180,3 +190,34 @@ def test_an_old_store_is_migrated_to_the_registry_schema(tmp_path: Path) -> None
     assert store.last_stage_run("ingest") == {}
     ModelRegistry(store).register("run-x", kind="run")
     assert ModelRegistry(store).get("run-x").status == "candidate"
+
+
+def _edit_summary(ws: Workspace, version: str, **changes: object) -> None:
+    path = ws.output_dir("reports") / "eval" / version / "summary.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def test_a_candidate_that_does_not_clearly_beat_its_baselines_is_refused(ws: Workspace) -> None:
+    fake_eval(ws, "run-a", shares(55, 0))
+    # the nearest past reply is as good: the interval of the difference reaches below 0
+    _edit_summary(ws, "run-a", baselines={"retrieval": {"score_3": 0.9, "score_1": 0.0},
+                                          "base": {"score_3": 0.05, "score_1": 0.5}},
+                  vs_baselines={"retrieval": {"score_3_delta": 0.0167, "score_3_delta_ci": [-0.05, 0.08]},
+                                "base": {"score_3_delta": 0.87, "score_3_delta_ci": [0.8, 0.93]}})
+    failing = gate.promote(ws, "run-a").failing()
+    assert [c.name for c in failing] == ["beats_baselines"] and "retrieval" in failing[0].detail
+    # an evaluation made before baselines existed proves nothing either
+    _edit_summary(ws, "run-a", baselines={}, vs_baselines={})
+    assert [c.name for c in gate.promote(ws, "run-a").failing()] == ["beats_baselines"]
+    ws.config.gate.beat_baselines = False
+    assert gate.promote(ws, "run-a").promoted
+
+
+def test_in_mode_auto_too_few_auto_sent_replies_show_nothing(ws: Workspace) -> None:
+    ws.config.serve.mode = "auto"
+    fake_eval(ws, "run-a", shares(55, 0))
+    _edit_summary(ws, "run-a", auto_sent=29, auto_sent_wrong=0, auto_sent_wrong_share=0.0, auto_sent_wrong_upper=0.098)
+    failing = gate.promote(ws, "run-a").failing()
+    assert [c.name for c in failing] == ["auto_sent_wrong"] and "not shown" in failing[0].detail
+    _edit_summary(ws, "run-a", auto_sent=45, auto_sent_wrong=0, auto_sent_wrong_share=0.0, auto_sent_wrong_upper=0.0644)
+    assert gate.promote(ws, "run-a").promoted

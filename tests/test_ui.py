@@ -186,9 +186,15 @@ def test_dashboard_numbers_per_category(ws: Workspace, log: ReplyLog) -> None:
     assert "<svg" in html and "Thumbs up and down per day" in html and ">2</text>" in html  # two up today
 
 
+BEATS_BASELINES = {"auto_sent": 0, "auto_sent_wrong_share": None,
+                   "baselines": {"retrieval": {"score_3": 0.3, "score_1": 0.3}},
+                   "vs_baselines": {"retrieval": {"score_3_delta": 0.25, "score_3_delta_ci": [0.1, 0.4]}}}
+"""What eval writes beside a candidate that clearly beats its baselines (and that mode auto sends nothing)."""
+
+
 def weak_eval(ws: Workspace) -> None:
     """An evaluation of run-weak that fails the default gate on score 3 and score 1 only."""
-    summary = {"n": 60, "score_3": 0.55, "score_1": 0.2, "escalation_recall": 1.0, "kind": "run"}
+    summary = {"n": 60, "score_3": 0.55, "score_1": 0.2, "escalation_recall": 1.0, "kind": "run", **BEATS_BASELINES}
     folder = ws.output_dir("reports") / "eval" / "run-weak"
     folder.mkdir(parents=True)
     (folder / "summary.json").write_text(json.dumps(summary))
@@ -211,7 +217,7 @@ def test_promote_refused_shows_the_failing_criteria(ws: Workspace) -> None:
 
 
 def test_promote_a_passing_version_then_roll_back(ws: Workspace) -> None:
-    good = {"n": 80, "score_3": 0.9, "score_1": 0.0, "escalation_recall": 1.0, "kind": "run"}
+    good = {"n": 80, "score_3": 0.9, "score_1": 0.0, "escalation_recall": 1.0, "kind": "run", **BEATS_BASELINES}
     folder = ws.output_dir("reports") / "eval" / "run-good"
     folder.mkdir(parents=True)
     (folder / "summary.json").write_text(json.dumps(good))

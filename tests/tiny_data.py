@@ -38,7 +38,7 @@ def tiny_overrides(*extra: str) -> list[str]:
     """Config overrides for the tiny random model: short replies, no MiniLM, small batches."""
     from tiny_model import tiny_model_folder
 
-    return [f"model.base={tiny_model_folder()}", "eval.max_new_tokens=6", "eval.similarity=false",
+    return [f"model.base={tiny_model_folder()}", "serve.backend.max_new_tokens=6", "eval.similarity=false",
             "eval.batch_size=4", *extra]
 
 

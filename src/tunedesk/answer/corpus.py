@@ -42,6 +42,35 @@ def customer_messages(path: Path) -> list[CustomerMessage]:
     return found
 
 
+@dataclass(frozen=True)
+class Precedent:
+    """A past ticket of the training file: what the customer wrote (every customer turn) and the agent's reply."""
+
+    id: str
+    customer: str
+    reply: str
+    category: str
+    kind: str
+
+
+def precedents(path: Path) -> list[Precedent]:
+    """Every example of a built training file as a precedent; a missing file or an unreadable row gives none."""
+    if not path.is_file():
+        return []
+    found = []
+    for row in read_rows(path).rows:
+        fmt = format_of(row.data)
+        turns = payload_turns(row.data, fmt) if fmt is not None else "no payload"
+        if isinstance(turns, str) or not turns or turns[-1].role != "assistant":
+            continue
+        customer = "\n".join(t.content for t in turns if t.role == "user" and isinstance(t.content, str))
+        reply = turns[-1].content
+        if customer.strip() and isinstance(reply, str) and reply.strip():
+            found.append(Precedent(str(row.data.get("id") or row.line), customer, reply,
+                                   str(row.data.get("category") or ""), str(row.data.get("kind") or "answer")))
+    return found
+
+
 def kb_passages(articles: Iterable[Article]) -> list[str]:
     """Each article's title with each passage of its body (paragraphs joined up to about PASSAGE_CHARS)."""
     passages = []

@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunedesk.answer.backends.base import Backend
+from tunedesk.answer.backends.base import Backend, generate_all
 from tunedesk.answer.calibration import confidence_of
 from tunedesk.answer.context import ContextBuilder
 from tunedesk.answer.guardrails import Guardrails
@@ -25,8 +25,19 @@ from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardV
 from tunedesk.checks.marker import strip_marker
 from tunedesk.config.policies import Policies
 from tunedesk.config.serve import ServeConfig
+from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.records import ReplyResult, TicketIn
 from tunedesk.store.replies import ReplyLog
+
+
+@dataclass
+class Answered:
+    """A ticket's reply and what produced it: the model's completion (None when a guard, the rollout or a failure
+    kept the model from answering) and the context it was given."""
+
+    result: ReplyResult
+    completion: Completion | None
+    context: Context | None
 
 
 @dataclass
@@ -68,6 +79,24 @@ class Responder:
         except Exception as exc:  # any backend failure: the ticket goes to a person, never dropped
             return self.finish(prepared, None, failure=type(exc).__name__)
         return self.finish(prepared, completion)
+
+    def answer_many(self, tickets: list[TicketIn], reporter: Reporter | None = None,
+                    batch_size: int = 8) -> list[Answered]:
+        """Many tickets, each as `respond` answers it — the same checks, prompt, decoding, confidence, routing and
+        log — with one batched generation for those the model is asked about (eval's way through the server)."""
+        prepared = [self.prepare(t) for t in tickets]
+        asked = [p for p in prepared if p.request is not None]
+        with (reporter or SilentReporter()).task("answer", total=len(asked)) as task:
+            outcomes = generate_all(self.backend, [p.request for p in asked if p.request is not None], task,
+                                    batch_size)
+        generated = {id(p): outcome for p, outcome in zip(asked, outcomes, strict=True)}
+        answered = []
+        for p in prepared:
+            outcome = generated.get(id(p))
+            completion = outcome if isinstance(outcome, Completion) else None
+            answered.append(Answered(self.finish(p, completion, failure=outcome if isinstance(outcome, str)
+                                                 else None), completion, p.context))
+        return answered
 
     def stream(self, ticket: TicketIn) -> Iterator[str | ReplyResult]:
         """Text deltas as the model writes them, then the ReplyResult (its reply is the whole, checked text)."""

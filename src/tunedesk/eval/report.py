@@ -117,9 +117,23 @@ def report_data(base: Evaluation, cand: Evaluation) -> dict[str, Any]:
     categories = {c: {"baseline": base_cats.get(c), "candidate": cand_cats.get(c)}
                   for c in sorted(set(base_cats) | set(cand_cats))}
     return {"baseline": base.name, "candidate": cand.name, "headline": headline, "by_category": categories,
+            "earns_its_keep": earns_its_keep(cand.summary),
             "calibration": calibration(cand.replies), "worst": worst_items(cand.replies),
             "skipped_reply_lines": {base.name: base.skipped_lines, cand.name: cand.skipped_lines},
             "summaries": {"baseline": base.summary, "candidate": cand.summary}}
+
+
+def earns_its_keep(summary: dict[str, Any]) -> dict[str, Any]:
+    """Score 3 of the candidate beside its baselines on the same items — overall with 95 % intervals, then per
+    category — and the paired-bootstrap differences: the first question before paying for a fine-tune."""
+    columns = {**(summary.get("baselines") or {}), summary.get("model", "candidate"): summary}
+    overall = {name: {"score_3": c.get("score_3"), "score_3_ci": c.get("score_3_ci"), "score_1": c.get("score_1")}
+               for name, c in columns.items()}
+    categories = {cat: {"n": row.get("n"), **{name: ((c.get("by_category") or {}).get(cat) or {}).get("score_3")
+                                               for name, c in columns.items()}}
+                  for cat, row in (summary.get("by_category") or {}).items()}
+    return {"models": list(columns), "overall": overall, "by_category": categories,
+            "versus": summary.get("vs_baselines") or {}}
 
 
 def _confidence(row: dict[str, Any]) -> float | None:
@@ -229,6 +243,38 @@ def _headline_html(data: dict[str, Any]) -> str:
     return f"<table class='headline'>{head}{''.join(rows)}</table>"
 
 
+def _keep_html(keep: dict[str, Any]) -> str:
+    models = keep["models"]
+    if len(models) < 2:
+        return "<p>This evaluation has no baselines: evaluate again with today's <code>tunedesk eval</code>.</p>"
+    head = "<tr><th>score 3</th><th>n</th>" + "".join(f"<th>{html.escape(m)}</th>" for m in models) + "</tr>"
+    overall = keep["overall"]
+    cells = "".join(f"<td>{_pct_ci(overall[m]['score_3'], overall[m].get('score_3_ci'))}</td>" for m in models)
+    rows = [f"<tr><td><b>all held-out tickets</b></td><td></td>{cells}</tr>"]
+    for category, row in keep["by_category"].items():
+        rows.append(f"<tr><td>{html.escape(category)}</td><td>{row['n']}</td>"
+                    + "".join(f"<td>{_pct_ci(row.get(m))}</td>" for m in models) + "</tr>")
+    versus = "".join(f"<li>vs {html.escape(name)}: score 3 {_signed_ci(v, 'score_3')}, score 1 "
+                     f"{_signed_ci(v, 'score_1')}</li>" for name, v in keep["versus"].items())
+    return f"<table>{head}{''.join(rows)}</table><ul>{versus}</ul>"
+
+
+def _pct_ci(value: object, interval: object = None) -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    shown = f"{100 * value:.1f} %"
+    if isinstance(interval, list) and len(interval) == 2:
+        shown += f" <small>[{100 * interval[0]:.0f}–{100 * interval[1]:.0f}]</small>"
+    return shown
+
+
+def _signed_ci(versus: dict[str, Any], key: str) -> str:
+    delta, interval = versus.get(f"{key}_delta"), versus.get(f"{key}_delta_ci")
+    if not isinstance(delta, int | float) or not interval:
+        return "–"
+    return f"{100 * delta:+.1f} points (95 % interval {100 * interval[0]:+.1f} to {100 * interval[1]:+.1f})"
+
+
 def _text_block(title: str, text: object) -> str:
     return f"<div><h4>{title}</h4><pre>{html.escape(str(text or ''))}</pre></div>"
 
@@ -261,6 +307,7 @@ def render_html(data: dict[str, Any], cand: Evaluation) -> str:
     ece = data["calibration"]["ece"]
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{note}"
+            f"<h2>Does fine-tuning earn its keep here?</h2>{_keep_html(data['earns_its_keep'])}"
             f"<h2>Headline</h2>{_headline_html(data)}"
             f"<h2>Plots</h2><div class='plots'>{score_chart(data)}{category_chart(data)}"
             f"{calibration_chart(data)}</div>"

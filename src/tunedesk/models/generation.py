@@ -29,15 +29,15 @@ def stop_index(tokens: Sequence[int], stops: set[int]) -> int | None:
     return next((i for i, token in enumerate(tokens) if token in stops), None)
 
 
-def in_length_batches(texts: list[str], size: int, run_batch: Callable[[int, list[str]], list[T]],
+def in_length_batches(texts: list[str], size: int, run_batch: Callable[[list[int], list[str]], list[T]],
                       task: Task) -> list[T]:
-    """Run `run_batch(first_position, texts)` over batches of similar length (little padding) and return the
-    results in the order of `texts`."""
+    """Run `run_batch(positions, texts)` over batches of similar length (little padding), `positions` being the
+    texts' indexes in `texts`, and return the results in the order of `texts`."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: list[Any] = [None] * len(texts)
     for start in range(0, len(order), size):
         batch = order[start:start + size]
-        for index, result in zip(batch, run_batch(start, [texts[i] for i in batch]), strict=True):
+        for index, result in zip(batch, run_batch(batch, [texts[i] for i in batch]), strict=True):
             out[index] = result
         task.advance(len(batch))
     return out

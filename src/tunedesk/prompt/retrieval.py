@@ -1,7 +1,6 @@
-"""A small BM25 index: picks the policy facts (and later KB passages) relevant to a customer's message.
-
-Deterministic and dependency-free, so build, eval and the server retrieve exactly the same facts.
-"""
+"""Small lexical indexes, deterministic and dependency-free, so build, eval and the server retrieve exactly the same
+things: BM25 picks the policy facts (and KB passages) relevant to a customer's message; TF-IDF cosine finds the
+past tickets most like it (the retrieval baseline)."""
 
 from __future__ import annotations
 
@@ -53,3 +52,33 @@ class Bm25Index:
         """Indices of the k best-scoring documents with a positive score, best first (ties: lower index)."""
         ranked = sorted(((s, -i) for i, s in enumerate(self.scores(query)) if s > 0), reverse=True)
         return [-i for _, i in ranked[:k]]
+
+
+class TfidfIndex:
+    """Cosine similarity of TF-IDF vectors (raw term counts, smoothed idf, unit length) over a fixed list of
+    documents, looked up through an inverted index: a query touches only the documents sharing a term with it."""
+
+    def __init__(self, documents: list[str]) -> None:
+        counts = [Counter(terms(d)) for d in documents]
+        n = len(counts)
+        df = Counter(t for c in counts for t in c)
+        self.idf = {t: math.log((1 + n) / (1 + f)) + 1 for t, f in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for index, count in enumerate(counts):
+            for term, weight in _unit(count, self.idf).items():
+                self.postings.setdefault(term, []).append((index, weight))
+
+    def nearest(self, query: str, k: int = 1) -> list[tuple[int, float]]:
+        """The k most similar documents as (index, cosine), best first (ties: lower index); none share a term: []."""
+        scores: dict[int, float] = {}
+        for term, weight in _unit(Counter(t for t in terms(query) if t in self.idf), self.idf).items():
+            for index, doc_weight in self.postings[term]:
+                scores[index] = scores.get(index, 0.0) + weight * doc_weight
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        return [(index, min(score, 1.0)) for index, score in ranked[:k]]
+
+
+def _unit(count: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    weights = {t: c * idf[t] for t, c in count.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {t: w / norm for t, w in weights.items()} if norm else {}

@@ -17,7 +17,7 @@ from tunedesk.plugins import Builtins, Registry
 
 __all__ = ["Backend", "BackendError", "BackendTimeout", "ModelSource", "backend_names", "get_backend", "register"]
 
-BUILTIN_MODULES = ("transformers", "llamacpp", "openai", "scripted")
+BUILTIN_MODULES = ("transformers", "llamacpp", "openai", "scripted", "retrieval")
 
 BACKENDS: Registry[type[Any]] = Registry("backend", "serve.backend.name", Builtins(
     "tunedesk.answer.backends", BUILTIN_MODULES, group="tunedesk.backends"))

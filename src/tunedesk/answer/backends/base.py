@@ -11,8 +11,10 @@ from typing import Protocol, runtime_checkable
 from tunedesk.answer.types import Completion, GenerationRequest
 from tunedesk.config.serve import BackendConfig
 from tunedesk.errors import TunedeskError
+from tunedesk.progress import Task
 
-__all__ = ["Backend", "BackendError", "BackendTimeout", "ModelSource", "ReplySieve", "cut_at_stop"]
+__all__ = ["Backend", "BackendError", "BackendTimeout", "BatchBackend", "ModelSource", "ReplySieve", "cut_at_stop",
+           "generate_all"]
 
 
 class BackendError(TunedeskError):
@@ -60,6 +62,36 @@ class Backend(Protocol):
     def close(self) -> None:
         """Free the model or the connection pool; the backend is not used again."""
         ...
+
+
+@runtime_checkable
+class BatchBackend(Backend, Protocol):
+    """A backend that generates many replies at once, each exactly as `generate` would give it."""
+
+    def generate_many(self, requests: list[GenerationRequest], task: Task | None = None,
+                      batch_size: int = 8) -> list[Completion]:
+        """Completions in the order of the requests."""
+        ...
+
+
+def generate_all(backend: Backend, requests: list[GenerationRequest], task: Task | None = None,
+                 batch_size: int = 8) -> list[Completion | str]:
+    """Completions for many requests (in batches where the backend can), or for each that failed, why: a
+    failed generation sends its ticket to a person, it never stops the others."""
+    if isinstance(backend, BatchBackend):
+        try:
+            return list(backend.generate_many(requests, task, batch_size))
+        except Exception as exc:  # the whole batch failed
+            return [type(exc).__name__] * len(requests)
+    out: list[Completion | str] = []
+    for request in requests:
+        try:
+            out.append(backend.generate(request))
+        except Exception as exc:
+            out.append(type(exc).__name__)
+        if task is not None:
+            task.advance()
+    return out
 
 
 def cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:

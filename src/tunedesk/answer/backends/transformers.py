@@ -1,5 +1,6 @@
-"""The in-process backend: a base model or a training run through transformers, with the confidence signal computed
-exactly as eval computes it (so eval's calibration thresholds apply to the server's numbers)."""
+"""The in-process backend: a base model or a training run through transformers. One request or many, streamed or
+not, a reply is decoded the same way (`models.generate`: greedy, or sampled with the request's own seed) and
+carries the same confidence signal, so eval's batches give exactly the replies the server gives one by one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSou
 from tunedesk.answer.types import Completion, GenerationRequest
 from tunedesk.config.serve import BackendConfig
 from tunedesk.models.candidate import Candidate, load_candidate
-from tunedesk.models.generate import reply_of, token_logprobs
+from tunedesk.models.generate import Decoding, Generated, decoding_options, generate, reply_of, token_logprobs
 from tunedesk.models.generation import stop_ids
+from tunedesk.progress import Task
 
 if TYPE_CHECKING:
     import torch
@@ -61,6 +63,26 @@ class TransformersBackend:
             return self._completion(model, inputs, self._run(model, inputs, request), request, started)
         finally:
             self._lock.release()
+
+    def generate_many(self, requests: list[GenerationRequest], task: Task | None = None,
+                      batch_size: int = 8) -> list[Completion]:
+        """Many replies in length-sorted batches, each exactly as `generate` gives it (no time limit: eval's way)."""
+        groups: dict[tuple[int, float, tuple[str, ...]], list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault((request.max_new_tokens, request.temperature, tuple(request.stop)), []).append(index)
+        out: list[Completion | None] = [None] * len(requests)
+        model = self._acquire()
+        try:
+            for (max_new, temperature, stop), indexes in groups.items():
+                replies, _ = generate(model, self.tokenizer, [requests[i].messages for i in indexes],
+                                      max_new_tokens=max_new, temperature=temperature, batch_size=batch_size,
+                                      seeds=[requests[i].seed or 0 for i in indexes], stop_strings=list(stop),
+                                      task=task)
+                for index, reply in zip(indexes, replies, strict=True):
+                    out[index] = _completion_of(reply, requests[index])
+        finally:
+            self._lock.release()
+        return [c for c in out if c is not None]
 
     def stream(self, request: GenerationRequest) -> Generator[str | Completion, None, None]:
         """Deltas from transformers' TextIteratorStreamer (generation runs in a thread), then the Completion."""
@@ -131,20 +153,16 @@ class TransformersBackend:
         import torch
         from transformers import StoppingCriteriaList
 
-        tokenizer = self.tokenizer
-        # Exactly eval's settings (tunedesk.models.generate._batch), so greedy replies and their logprobs match it.
-        sampling = {"do_sample": True, "temperature": request.temperature, "top_p": 1.0} if request.temperature > 0 \
-            else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
-        if request.temperature > 0 and request.seed is not None:
-            torch.manual_seed(request.seed)
-        extra: dict[str, object] = {"stop_strings": request.stop, "tokenizer": tokenizer} if request.stop else {}
+        # Exactly the batches' decoding (models.generate), so a reply is the same alone or among others.
+        options = decoding_options(Decoding(request.max_new_tokens, request.temperature, request.stop),
+                                   [request.seed or 0], int(inputs["input_ids"].shape[1]), self.tokenizer)
         criteria = StoppingCriteriaList([_Cancelled(cancel)] if cancel is not None else [])
         try:
             with torch.no_grad():  # grad mode is per thread: the worker thread needs its own
                 return model.generate(**inputs.to(model.device), max_new_tokens=request.max_new_tokens,
-                                      eos_token_id=self.stops, pad_token_id=_pad_id(tokenizer, self.stops),
+                                      eos_token_id=self.stops, pad_token_id=_pad_id(self.tokenizer, self.stops),
                                       output_logits=True, return_dict_in_generate=True, streamer=streamer,
-                                      max_time=self.timeout_s, stopping_criteria=criteria, **sampling, **extra)
+                                      max_time=self.timeout_s, stopping_criteria=criteria, **options)
         except Exception as exc:
             raise BackendError(f"generation failed: {exc}") from None
 
@@ -152,14 +170,19 @@ class TransformersBackend:
                     request: GenerationRequest, started: float) -> Completion:
         if time.monotonic() - started >= self.timeout_s:
             raise BackendTimeout(f"no reply within {self.timeout_s:g} s")
-        tokenizer = self.tokenizer
         scores = token_logprobs(model, result)
         prompt_tokens = int(inputs["input_ids"].shape[1])
-        reply = reply_of(tokenizer, result.sequences[0, prompt_tokens:].tolist(), scores[0].tolist(), self.stops)
-        text, stopped = cut_at_stop(reply.text, request.stop)
-        return Completion(text=text, finish_reason="stop" if stopped or not reply.cut_off else "length",
-                          prompt_tokens=prompt_tokens, completion_tokens=reply.tokens,
-                          mean_logprob=reply.logprob_mean, min_logprob=reply.logprob_min)
+        reply = reply_of(self.tokenizer, result.sequences[0, prompt_tokens:].tolist(), scores[0].tolist(), self.stops,
+                         prompt_tokens)
+        return _completion_of(reply, request)
+
+
+def _completion_of(reply: Generated, request: GenerationRequest) -> Completion:
+    """A generated reply as a Completion: cut at the request's first stop string."""
+    text, stopped = cut_at_stop(reply.text, request.stop)
+    return Completion(text=text, finish_reason="stop" if stopped or not reply.cut_off else "length",
+                      prompt_tokens=reply.prompt_tokens, completion_tokens=reply.tokens,
+                      mean_logprob=reply.logprob_mean, min_logprob=reply.logprob_min)
 
 
 class _Cancelled:
