@@ -175,6 +175,40 @@ def test_example_workspace_builds_every_category_into_the_holdout(built: tuple[W
     assert summary["augmented"] > 0 and "~aug" not in Path(summary["paths"]["holdout"]).read_text()
 
 
+def test_the_example_is_not_a_lookup_table(built: tuple[Workspace, dict]) -> None:
+    # agents write for the ticket in front of them: few held-out replies have a near-twin among training replies
+    _, summary = built
+    twins = json.loads(Path(summary["paths"]["card_json"]).read_text())["near_twins"]
+    assert twins["held_out"] > 0 and twins["share"] <= 0.4
+    assert twins["by_kind"]["answer"]["share"] <= 0.3
+    assert "near-twin" in Path(summary["paths"]["card_md"]).read_text()
+
+
+def test_near_twins_are_counted_exactly() -> None:
+    from tunedesk.build.twins import near_twins
+
+    reply = "Hi there,\n\nYou have 30 days from delivery to return unused items in their original condition."
+    found = near_twins([("answer", reply), ("answer", reply.replace("30 days", "thirty days, gladly")),
+                        ("refusal", "I can only help with questions about our store.")],
+                       [reply.upper(), "Something else entirely about shipping and the weather today."])
+    assert found["share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert found["by_kind"] == {"answer": {"n": 2, "share": 0.5}, "refusal": {"n": 1, "share": 0.0}}
+
+
+def test_written_targets_open_with_the_agents_plain_acknowledgement() -> None:
+    from tunedesk.build.targets import agent_opening
+
+    assert agent_opening("Hi <NAME_1>,\n\nI'm sorry about the trouble with the Kestrel 22L daypack. I've passed "
+                         "it on.") == "I'm sorry about the trouble with the Kestrel 22L daypack."
+    for reply in ("Hi there,\n\nWe'll refund the full $89 today. Thanks!", "Hi,\n\nI've passed this to our team.",
+                  "Hello,\n\nYour order <ORDER_1> is on its way.", "Hi,\n\nI'll send a new one within 3 days.", None):
+        assert agent_opening(reply) is None, reply
+    built = builder().build(ticket("9", (C, "I will file a chargeback"), (A, "Hi there, I'm sorry it came to this. "
+                                                                             "Passing it on."),
+                                   category="billing", escalation="chargeback"))
+    assert "I'm sorry it came to this. " in built.examples[0].target
+
+
 def test_outdated_answers_of_the_example_are_caught(built: tuple[Workspace, dict]) -> None:
     ws, summary = built
     _, _, truths = demo.generate_tickets(400, 7)

@@ -116,7 +116,15 @@ def _dropped_section(card: dict[str, Any]) -> list[str]:
 
 def _leakage_section(card: dict[str, Any]) -> list[str]:
     leak = card.get("leakage") or {}
-    return ["", "## Leakage", "",
-            f"{leak.get('clusters', 0)} clusters of near-duplicate customer messages (Jaccard ≥ "
-            f"{card.get('leakage_threshold')}); {leak.get('tickets_in_shared_clusters', 0)} tickets share a cluster, "
-            "and a cluster always lies in one split."]
+    lines = ["", "## Leakage", "",
+             f"{leak.get('clusters', 0)} clusters of near-duplicate customer messages (Jaccard ≥ "
+             f"{card.get('leakage_threshold')}); {leak.get('tickets_in_shared_clusters', 0)} tickets share a "
+             "cluster, and a cluster always lies in one split."]
+    twins = card.get("near_twins") or {}
+    if twins.get("share") is not None:
+        kinds = ", ".join(f"{k} {100 * v['share']:.0f} % of {v['n']}" for k, v in twins["by_kind"].items())
+        lines += ["", f"{100 * twins['share']:.1f} % of the held-out replies have a near-twin among the training "
+                      f"replies (Jaccard ≥ {twins['threshold']} of {twins['shingle']}-character shingles): {kinds}. "
+                      "The higher this is, the closer the nearest past reply (the retrieval baseline) comes to a "
+                      "fine-tuned model."]
+    return lines

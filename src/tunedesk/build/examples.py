@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tunedesk.build.conversation import conversations, customer_name, ground_greeting, thread_turns
-from tunedesk.build.targets import cannot_know_reply, escalation_reply, refusal_reply
+from tunedesk.build.targets import agent_opening, cannot_know_reply, escalation_reply, refusal_reply
 from tunedesk.checks.contradictions import Contradiction, PolicyChecker
 from tunedesk.config import CannotKnowRule, DatasetConfig
 from tunedesk.config.policies import Policies
@@ -46,7 +46,8 @@ class ExampleBuilder:
             return self._answers(ticket, turns)
         history = turns[:-1] if turns[-1].role == "assistant" else turns
         reply = turns[-1].content if turns[-1].role == "assistant" else None
-        target = self._written_target(ticket, kind, rule, customer_name(history, reply))
+        opening = agent_opening(reply) if self.config.keep_agent_opening else None
+        target = self._written_target(ticket, kind, rule, customer_name(history, reply), opening)
         return Built(examples=[self._example(ticket, 1, kind, [*history, ChatTurn(role="assistant", content=target)],
                                              self._written_metadata(ticket, kind, rule))])
 
@@ -78,14 +79,16 @@ class ExampleBuilder:
             built.dropped = "contradicts_policy" if built.contradictions else "no_agent_reply"
         return built
 
-    def _written_target(self, ticket: Ticket, kind: ExampleKind, rule: CannotKnowRule | None, name: str | None) -> str:
+    def _written_target(self, ticket: Ticket, kind: ExampleKind, rule: CannotKnowRule | None, name: str | None,
+                        opening: str | None) -> str:
         voice, sign = self.policies.voice, self.config.add_sign_off
         if kind == "escalation":
-            return escalation_reply(self.escalation_reason(ticket), ticket.id, voice, name, self.config, sign)
+            return escalation_reply(self.escalation_reason(ticket), ticket.id, voice, name, self.config, sign,
+                                    opening)
         if kind == "refusal":
             return refusal_reply(ticket.id, voice, name, self.config, sign)
         assert rule is not None
-        return cannot_know_reply(rule, voice, name, sign)
+        return cannot_know_reply(rule, voice, name, sign, opening)
 
     def escalation_reason(self, ticket: Ticket) -> str:
         """The reason code: the matched rule, or the helpdesk category when only a tag or a hand-over matched."""

@@ -14,6 +14,7 @@ from tunedesk.build.augment import augment
 from tunedesk.build.card import SPLITS, counts, token_stats, write_card
 from tunedesk.build.examples import Built, ExampleBuilder
 from tunedesk.build.splits import Unit, assign_splits
+from tunedesk.build.twins import near_twins
 from tunedesk.models.base import ModelError, load_tokenizer
 from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.prompt.system import SystemPrompt
@@ -118,6 +119,8 @@ def _card(ws: Workspace, summary: BuildSummary, leakage: dict[str, int]) -> dict
         "missing_from_holdout": sorted(set(categories) - holdout_categories),
         "augmented": sum(1 for e in examples if "augmented_from" in e.metadata),
         "leakage": leakage, "leakage_threshold": cfg.leakage_threshold, "config": cfg.model_dump(mode="json"),
+        "near_twins": near_twins([(e.kind, e.messages[-1].content) for e in examples if e.split == "holdout"],
+                                 [e.messages[-1].content for e in examples if e.split == "train"]),
     }
     try:
         card["tokens"] = token_stats(examples, load_tokenizer(ws.config.model.base))

@@ -234,6 +234,10 @@ class DatasetConfig(Section):
     """A multi-turn thread becomes one example whose target is the final agent reply, or one per agent turn."""
     add_sign_off: bool = True
     """End every target with the voice's sign-off from policies.yaml (historical signatures are stripped)."""
+    keep_agent_opening: bool = True
+    """Start the targets build writes (escalation hand-overs, "I can't see that from here") with the agent's own
+    first sentence when it is a plain acknowledgement — no numbers, links, placeholders, hand-over or commitment —
+    so the model learns to acknowledge the ticket in front of it rather than paste one sentence everywhere."""
     contradictions: Literal["drop", "flag"] = "drop"
     """Historical answers stating a value that contradicts a current policy fact: dropped, or kept and flagged."""
     off_topic_categories: list[str] = Field(default_factory=lambda: ["off_topic"])

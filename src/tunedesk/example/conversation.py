@@ -39,6 +39,16 @@ from tunedesk.example.phrases import (
     THANKS_REPLIES,
     VALEDICTION,
 )
+from tunedesk.example.voice import (
+    MACRO_RATE,
+    TRIED,
+    TRIED_RATE,
+    acknowledgement,
+    closing,
+    mentioned_slots,
+    sorry,
+    specific_detail,
+)
 
 TYPO_RATE = 0.10
 EXTRA_PII_RATE = 0.35
@@ -76,6 +86,12 @@ class Thread:
     facts: dict[str, Any] = field(default_factory=lambda: dict(CURRENT_FACTS))
     turns: list[Turn] = field(default_factory=list)
     noise: set[str] = field(default_factory=set)
+    category: str = ""
+    intent: str = ""
+    context: list[str] = field(default_factory=list)
+    """The story sentences the customer told around the question (the agent may pick one up)."""
+    tried: str | None = None
+    """What the customer said they already tried, if anything."""
 
     def fill(self, template: str, facts: dict[str, Any] | None = None) -> str:
         """A template with this ticket's slots and the facts the agent states."""
@@ -106,6 +122,11 @@ def customer_opening(t: Thread, ask: str, *, angry: bool = False, allow_order: b
         # Some customers tell a little story around the question, which varies message length.
         for context in rng.sample(CONTEXT_SENTENCES, rng.choice((1, 1, 2))):
             sentences.insert(rng.randrange(len(sentences) + 1), context)
+            t.context.append(context)
+    tried = TRIED.get(t.intent, ())
+    if not angry and tried and rng.random() < TRIED_RATE:
+        t.tried = rng.choice(tried)[0]
+        sentences.insert(1, t.tried)
     if rng.random() < EXTRA_PII_RATE:
         sentences.append(pii_sentence(t, question, allow_order))
     closer = rng.choice(ANGRY_CLOSERS if angry else CLOSERS)
@@ -182,7 +203,8 @@ def agent_reply(t: Thread, body: str, *, greet: bool = True) -> str:
 
 
 def answer_body(t: Thread, intent: Intent, style: str) -> str:
-    """What the agent says for an intent in a style: normal, outdated, long, curt or non_answer."""
+    """What the agent says for an intent in a style: normal, outdated, long, curt or non_answer. Outside the
+    macros, the agent writes it for this ticket (`personal`)."""
     rng = t.rng
     if style == "non_answer":
         return rng.choice(NON_ANSWERS)
@@ -191,9 +213,23 @@ def answer_body(t: Thread, intent: Intent, style: str) -> str:
     if style == "outdated":
         return t.fill(rng.choice(intent.outdatable_answers()), OUTDATED_FACTS)
     body = t.fill(rng.choice(intent.answers))
+    if rng.random() >= MACRO_RATE:
+        body = personal(t, body)
     if style == "long":
         body += "\n\n" + "\n\n".join(t.fill(extra) for extra in rng.sample(LONG_ANSWER_EXTRAS, 4))
     return body
+
+
+def personal(t: Thread, core: str) -> str:
+    """The answer as this agent writes it for this ticket: what they say back to the customer, the policy answer,
+    a detail that fits the order, their own closing."""
+    first = next((turn.body for turn in t.turns if turn.role == "customer"), "")
+    mentioned = mentioned_slots(t.slots, first)
+    pick = t.rng.randrange(1 << 16)
+    ack = acknowledgement(t.agent.first, t.slots, mentioned, t.intent, t.context, t.tried, pick, core)
+    detail = specific_detail(t.slots, mentioned, t.category, pick >> 4)
+    lead = " ".join(part for part in (ack, core, detail) if part)
+    return f"{lead}\n\n{closing(t.agent.first, pick >> 8)}"
 
 
 def maybe_note(t: Thread) -> None:
@@ -243,11 +279,15 @@ def follow_up_question(t: Thread, intent: Intent, style: str) -> bool:
 
 
 def escalation_thread(t: Thread, intent: Intent) -> None:
-    """A ticket the agent hands over to a named team with an empathetic acknowledgement."""
+    """A ticket the agent hands over to a named team, opening with an acknowledgement of this ticket."""
     angry = intent.category == "furious_customer"
     t.add("customer", customer_opening(t, t.rng.choice(intent.asks), angry=angry), 0, 0)
     maybe_note(t)
-    t.add("agent", agent_reply(t, t.fill(t.rng.choice(intent.answers))), 10, 600)
+    body = t.fill(t.rng.choice(intent.answers))
+    if t.rng.random() >= MACRO_RATE:
+        mentioned = mentioned_slots(t.slots, t.turns[0].body)
+        body = f"{sorry(t.agent.first, t.slots, mentioned, t.category, t.rng.randrange(1 << 16))} {body}"
+    t.add("agent", agent_reply(t, body), 10, 600)
 
 
 def off_topic_thread(t: Thread, intent: Intent) -> None:

@@ -113,7 +113,8 @@ class TicketStream:
         slots = ticket_slots(rng, customer, intent.item, created)
         subject = rng.choice(GENERIC_SUBJECTS if rng.random() < GENERIC_SUBJECT_RATE else intent.subjects)
         agent = rng.choice(AGENTS)
-        thread = Thread(rng, customer, agent, slots, subject.format_map(slots), created, rich=rng.random() < HTML_RATE)
+        thread = Thread(rng, customer, agent, slots, subject.format_map(slots), created, rich=rng.random() < HTML_RATE,
+                        category=intent.category, intent=intent.key)
         kind = kind_of(intent.category)
         style = write_conversation(thread, intent, kind)
         meta = ticket_meta(rng, thread, kind, intent.category, style)
