@@ -265,7 +265,7 @@ def test_similarity_decides_off_the_point_and_forgives_missing_facts() -> None:
     assert 0.35 <= verdicts[3].checks["similarity"] < 0.6, verdicts[3].checks["similarity"]
     assert verdicts[3].score == 2 and verdicts[3].reasons[0].startswith("only partly matches")
     assert verdicts[0].score == 3 and verdicts[0].checks["similarity"] > 0.6
-    assert verdicts[1].score == 2 and verdicts[1].reasons[0].startswith("off the point")
+    assert verdicts[1].score == 1 and verdicts[1].reasons[0].startswith("off the point")  # a person's 1
     assert verdicts[2].score == 3 and verdicts[2].checks["similarity"] >= 0.6
     assert verdict(RETURN_ITEM, missing_fact).score == 2  # the same reply, unforgiven without similarity
 
@@ -281,10 +281,25 @@ def test_structure_is_recorded_and_pleasantries_alone_are_partial() -> None:
 def test_empty_and_overlong_replies() -> None:
     assert verdict(RETURN_ITEM, "  \n[[escalate: handover]]").reasons == ["empty reply"]
     assert verdict(RETURN_ITEM, "").score == 1
-    long = RETURN_PARAPHRASE.replace(SIGN, " We are always happy to help with returns." * 30 + SIGN)
+    padding = (" Returns are simple, and most customers finish them in a few minutes from home."
+               " Pack the boots in any sturdy box you have, and tape the label over old barcodes."
+               " Drop-off points are open most evenings, so it fits around work."
+               " Keep the drop-off receipt until the refund shows on your statement."
+               " Our team reads every message and is glad to help with fitting questions too."
+               " Gear advice and trip planning are part of what we love doing."
+               " Many customers also ask about care tips for leather, which we cover on the blog."
+               " Whatever you decide, we hope to see you on the trail soon."
+               " If the weather turns, our store staff can suggest a good loop for a short rainy walk."
+               " Autumn is a lovely season for ridge walks, with clear views and fewer crowds on the paths."
+               " Thanks again for shopping with a small outdoor company that cares about the details.")
+    long = RETURN_PARAPHRASE.replace(SIGN, padding + SIGN)
     v = verdict(RETURN_ITEM, long)
     assert v.score == 3
     assert any(r.startswith("long:") for r in v.reasons)
+    # the same length made of one sentence said again and again is degenerate text: a person's 1
+    repeated = RETURN_PARAPHRASE.replace(SIGN, " We are always happy to help with returns." * 30 + SIGN)
+    assert verdict(RETURN_ITEM, repeated).score == 1
+    assert verdict(RETURN_ITEM, repeated).reasons[0].startswith("degenerate")
 
 
 def test_bad_input_does_not_crash() -> None:
@@ -333,3 +348,43 @@ def test_minilm_ranks_a_paraphrase_above_an_unrelated_reply(minilm_judge: Rubric
     close, far = minilm_judge.judge([RETURN_ITEM, RETURN_ITEM], [RETURN_PARAPHRASE, unrelated])
     assert close.checks["similarity"] > far.checks["similarity"]
     assert close.score == 3
+
+
+# --- as strict as a person: what the rubric's own definitions call wrong (issue: "a judge as strict as a person")
+
+
+def test_repetitive_or_degenerate_text_is_wrong() -> None:
+    looping = ("Hi there,\n\nI'm so sorry to hear about your family. I'm so sorry to hear about your family. "
+               "I'm so sorry to hear about your family." + SIGN)
+    near_copies = ("Hi there,\n\nYou can return unused items within 30 days of delivery for a refund. You can "
+                   "return the unused items within 30 days of delivery for a refund. Start at "
+                   "https://trailhead-outfitters.example/returns." + SIGN)
+    for reply in (looping, near_copies):
+        v = verdict(RETURN_ITEM, reply)
+        assert v.score == 1 and any(r.startswith("degenerate") for r in v.reasons), v.reasons
+
+
+def test_a_promise_no_policy_or_reference_makes_is_wrong() -> None:
+    promising = RETURN_PARAPHRASE.replace(SIGN, " We'll also send you a new pair at no extra cost." + SIGN)
+    v = verdict(RETURN_ITEM, promising)
+    assert v.score == 1 and any("promises" in r for r in v.reasons), v.reasons
+    refund = RETURN_PARAPHRASE.replace(SIGN, " I'll refund you in full today and add a gift card." + SIGN)
+    assert verdict(RETURN_ITEM, refund).score == 1
+    # the same kind of promise the reference makes (in other words) is fine
+    damaged = item("answer", "My stove arrived dented.", "Hi there,\n\nSorry about that! I've arranged for a "
+                   "replacement to ship today, free of charge." + SIGN, "damaged_items")
+    fine = "Hi there,\n\nSorry the stove arrived dented! We'll send a new one at no extra cost." + SIGN
+    assert not verdict(damaged, fine).checks["commitments"]
+    # and so is what the policies themselves promise
+    exchange = RETURN_PARAPHRASE.replace(SIGN, " Exchanges for another size are free within 30 days too." + SIGN)
+    assert not verdict(RETURN_ITEM, exchange).checks["commitments"]
+
+
+def test_a_term_no_policy_states_is_wrong_in_any_wording() -> None:
+    # "up to 14 days after it arrives": no return-window pattern knows this wording, and no policy says 14 days
+    reworded = RETURN_PARAPHRASE.replace("can be returned within 30 days of delivery",
+                                         "can be sent back up to 14 days after it arrives")
+    v = verdict(RETURN_ITEM, reworded)
+    assert v.score == 1 and any("14 days" in r for r in v.reasons), v.reasons
+    # a duration the policies, the ticket or the reference state is fine
+    assert not verdict(RETURN_ITEM, RETURN_PARAPHRASE).checks["unstated_terms"]

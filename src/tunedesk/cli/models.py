@@ -111,6 +111,25 @@ def evaluate(
 
 
 @app.command()
+def judge(
+    file: Annotated[Path, typer.Argument(help="A replies file (JSONL): messages, reference, reply, category, kind; "
+                                              "optionally id, grade (3/2/1) and reason.")],
+    args: Annotated[list[str] | None, typer.Argument(help="key=value overrides, e.g. eval.judge=llm.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Score any replies file with the workspace's judge; with people's grades in it, show the agreement and
+    Cohen's kappa."""
+    from tunedesk.eval.console import print_graded
+    from tunedesk.eval.grading import grade_file
+    from tunedesk.eval.stage import eval_judge
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides_only(args))
+    show(grade_file(file, eval_judge(ws)), as_json, print_graded)
+
+
+@app.command()
 def report(
     workspace: WorkspaceOpt = Path("."),
     candidate: Annotated[str | None, typer.Option("--candidate", help="The evaluated run to compare (default: the "

@@ -13,6 +13,7 @@ SHOWN_PROBLEMS = 10
 
 if TYPE_CHECKING:
     from tunedesk.eval.gate import GateResult
+    from tunedesk.eval.grading import Graded
     from tunedesk.eval.human import Agreement, ReviewSheet
     from tunedesk.eval.stage import EvalSummary
     from tunedesk.store.model_registry import ModelVersion
@@ -178,3 +179,26 @@ def _num(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "-"
     return f"{100 * value:.1f} %" if percent else f"{value:.3f}"
+
+
+def print_graded(console: Console, graded: Graded) -> None:
+    """The judge's scores of a replies file, then its agreement with the people's grades and where they differ."""
+    d = graded.as_dict()
+    console.print(f"[bold]judge[/] on {escape(d['path'])}: {d['n']} replies — "
+                  + ", ".join(f"score {s}: {n}" for s, n in sorted(d["judge_scores"].items(), reverse=True)),
+                  highlight=False)
+    if d["graded"]:
+        console.print(f"agreement with the people's grades on {d['graded']} replies: {_pct(d['agreement'])}, "
+                      f"Cohen's kappa {_num(d['kappa'])}", highlight=False)
+        confusion = Table(title="judge score (rows) against the person's grade (columns)", title_justify="left")
+        confusion.add_column("judge \\ person")
+        for grade in (1, 2, 3):
+            confusion.add_column(str(grade), justify="right")
+        for grade, counts in zip((1, 2, 3), d["confusion"], strict=True):
+            confusion.add_row(str(grade), *map(str, counts))
+        console.print(confusion)
+        for row in d["disagreements"][:SHOWN_PROBLEMS]:
+            console.print(f"  {row['id']}: judge {row['judge']}, person {row['person']} — "
+                          f"{'; '.join(row['reasons'][:2]) or 'no reason'}", markup=False, highlight=False)
+    for problem in d["set_aside"][:SHOWN_PROBLEMS]:
+        console.print(f"  set aside {problem['locator']}: {problem['reason']}", markup=False, highlight=False)

@@ -30,6 +30,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from tunedesk.checks.claims import commitments, repetition, unstated_terms
 from tunedesk.checks.conduct import (
     answers_anyway,
     body_sentences,
@@ -87,6 +88,8 @@ class RubricJudge:
         policy_text = [policies.brand, *(f.text for f in policies.facts.values()), *policies.sections.values(),
                        *(str(f.value) for f in policies.facts.values())]
         self.known = Sources(policy_text + list(kb_texts or []))
+        self.allowed = "\n".join(policy_text + list(kb_texts or []))
+        """Everything the company states (policies, KB): what a reply may promise or quote without a reference."""
 
     def judge(self, items: list[Item], replies: list[str]) -> list[Verdict]:
         """One verdict per (item, reply) pair, in order; similarities are encoded in one batch."""
@@ -109,6 +112,7 @@ class RubricJudge:
         self._escalation(caps, checks, expected, expected_reason, predicted_reason)
         self._policy(caps, checks, text, reference_text)
         self._grounding(caps, checks, item, text)
+        self._claims(caps, checks, item, text)
         self._conduct(caps, checks, item, text, reference_text)
         if item.kind == "answer" and not expected:
             self._coverage(caps, checks, similarity)
@@ -162,6 +166,20 @@ class RubricJudge:
             caps.add(1, f"hallucinated {claim.kind}: {claim.text}")
         checks["hallucinations"] = [{"kind": c.kind, "text": c.text} for c in invented]
 
+    def _claims(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str) -> None:
+        """What a person marks wrong at a glance: degenerate text, unauthorised promises, made-up terms."""
+        body = " ".join(body_sentences(text, self.sign_off)) or text
+        checks["repetition"] = repetition(body)
+        checks["commitments"] = commitments(body, item.reference, self.allowed)
+        checks["unstated_terms"] = unstated_terms(body, self.policies, [item.prompt_text, item.reference,
+                                                                        self.allowed])
+        for found in checks["repetition"]:
+            caps.add(1, f"degenerate: {found}")
+        for found in checks["commitments"]:
+            caps.add(1, f"promises what no policy or reference does: {found!r}")
+        for found in checks["unstated_terms"]:
+            caps.add(1, f"states a term no policy states: {found!r}")
+
     def _conduct(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str, reference: str) -> None:
         refused = refuses(text, self.policies.voice.refusal)
         checks["refused"] = refused
@@ -186,10 +204,10 @@ class RubricJudge:
         expected, present = checks["policy_facts_expected"], checks["policy_facts_present"]
         missing = [k for k in expected if k not in present]
         high = similarity is not None and similarity >= self.high_similarity
-        if missing and not high:
+        if similarity is not None and similarity < self.low_similarity:
+            caps.add(1, f"off the point: similarity to the reference {similarity:.2f}")
+        elif missing and not high:
             caps.add(2, f"missing policy facts: {', '.join(missing)}")
-        elif not expected and similarity is not None and similarity < self.low_similarity:
-            caps.add(2, f"off the point: similarity to the reference {similarity:.2f}")
         elif not expected and similarity is not None and not high:
             # Nothing checkable in the reference: only closeness to it shows the answer is there. Measured on the
             # demo run's replies: "I'll get back to you as soon as I can" scores 0.60 against a how-to reference,

@@ -1,0 +1,125 @@
+"""Judge-free checks a person applies at a glance: a reply that repeats itself, a promise nobody authorised, a
+duration or rate no policy states, product details nothing given to the model mentions.
+
+Each returns what it found (empty: nothing), so the rubric judge can cap a score and say why, and the server's
+guardrails can use the same findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from tunedesk.config.policies import Policies
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_WORD = re.compile(r"[a-z][a-z'’-]*|\d+(?:\.\d+)?")
+_STOP = frozenset((
+    "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "with", "your", "you", "we", "i", "it",
+    "is", "are", "be", "this", "that", "our", "my", "will", "can", "all", "any", "get", "one", "new", "just"))
+
+_COMMITMENT = re.compile(
+    r"\b(?:we(?:'| wi)ll|i(?:'| wi)ll|we(?:'ve| have)|i(?:'ve| have)|we can|i can)\s+(?:also\s+|gladly\s+|happily\s+)?"
+    r"(?P<verb>send|ship|email|refund|replace|credit|waive|give|cover|upgrade|issue|reimburse|compensate|extend|"
+    r"arrange|add|include|throw in|honou?r)\w*\b[^.!?\n]{0,80}", re.IGNORECASE)
+_GIVEAWAYS = {
+    "free": re.compile(r"\b(?:free of charge|free|at no (?:extra |additional )?(?:cost|charge)|on (?:us|the house)|"
+                       r"complimentary)\b", re.IGNORECASE),
+    "refund": re.compile(r"\b(?:full refund|refund (?:you )?in full|money back)\b", re.IGNORECASE),
+    "credit": re.compile(r"\b(?:store credit|gift card|voucher)\b", re.IGNORECASE),
+    "discount": re.compile(r"\b(?:discount of|\d+\s*% off|percent off)\b", re.IGNORECASE),
+}
+"""Kinds of giveaway a reply may promise; any wording of the same kind in the sources grounds it."""
+_GIVEAWAY_WORDS = frozenset((
+    "free", "charge", "cost", "extra", "additional", "us", "house", "complimentary", "full", "refund", "money", "back",
+    "store", "credit", "gift", "card", "voucher", "discount", "off", "percent"))
+_VERB_GROUPS = {
+    "send": "deliver", "ship": "deliver", "email": "deliver", "arrange": "deliver", "add": "deliver",
+    "include": "deliver", "throw in": "deliver", "replace": "deliver", "refund": "refund", "reimburse": "refund",
+    "credit": "refund", "compensate": "refund", "waive": "waive", "cover": "waive", "give": "give",
+    "upgrade": "give", "issue": "give", "extend": "give", "honour": "give", "honor": "give"}
+"""Promises of the same kind: sending a replacement and shipping one are the same promise."""
+_GROUP_WORDS = {group: re.compile(r"\b(?:" + "|".join(v for v, g in _VERB_GROUPS.items() if g == group) + r")\w*",
+                                  re.IGNORECASE) for group in set(_VERB_GROUPS.values())}
+
+_DURATION = re.compile(r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|ten|fourteen|thirty|sixty|ninety)"
+                       r"(?:[- ](?:business|working|calendar))?[- ](day|week|month|year|hour)s?\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\b(\d+(?:\.\d+)?)\s?%")
+_WORDS_AS_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
+                     "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+
+
+def repetition(reply: str) -> list[str]:
+    """Degenerate text: a sentence said twice (or nearly: 80 % of its words again), or a phrase of four words
+    three times or more."""
+    sentences = [s.strip() for s in _SENTENCE.findall(reply) if len(_words(s)) >= 5]
+    found = []
+    for i, first in enumerate(sentences):
+        for second in sentences[i + 1:]:
+            a, b = set(_words(first)), set(_words(second))
+            if len(a & b) / len(a | b) >= 0.8:
+                found.append(f"says twice: {first[:60]!r}")
+                break
+    words = _words(reply)
+    grams = Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
+    found += [f"repeats {' '.join(g)!r} {n} times" for g, n in grams.items() if n >= 3 and set(g) - _STOP]
+    return found[:3]
+
+
+def commitments(reply: str, reference: str, company: str) -> list[str]:
+    """Promises the reply makes — sending, refunding, replacing, crediting, giving something free — that neither
+    the reference reply (what the best agent promised this customer) nor the company's own texts (policies, KB)
+    make too: a company sentence grounds a promise when it makes the same kind of promise about the same thing
+    (a content word in common)."""
+    found = []
+    for match in _COMMITMENT.finditer(reply):
+        group = _VERB_GROUPS.get(match.group("verb").lower(), "give")
+        if not _grounded(match.group(0), group, reference, company):
+            found.append(match.group(0).strip())
+    for kind in _GIVEAWAYS:
+        for match in _GIVEAWAYS[kind].finditer(reply):
+            sentence = _sentence_of(reply, match.start())
+            if not any(sentence in f or f in sentence for f in found) and \
+                    not _grounded(sentence, None, reference, company, giveaway=kind):
+                found.append(sentence)
+    return list(dict.fromkeys(found))[:3]
+
+
+def _grounded(promise: str, group: str | None, reference: str, company: str, giveaway: str | None = None) -> bool:
+    """The reference makes the same kind of promise, or a company sentence does about the same thing."""
+    kinds = [giveaway] if giveaway else [k for k, p in _GIVEAWAYS.items() if p.search(promise)]
+
+    def same_kind(text: str) -> bool:
+        return (group is None or bool(_GROUP_WORDS[group].search(text))) and all(_GIVEAWAYS[k].search(text)
+                                                                                  for k in kinds)
+
+    if same_kind(reference):
+        return True
+    words = set(_words(promise)) - _STOP - _GIVEAWAY_WORDS
+    return any(same_kind(s) and words & set(_words(s)) for s in _SENTENCE.findall(company))
+
+
+def unstated_terms(reply: str, policies: Policies, sources: list[str]) -> list[str]:
+    """Durations ("14 days", "2 years") and rates ("20 %") the reply states that neither the policies nor the
+    sources state: a policy contradicted in words the fact's patterns do not know, or a term made up."""
+    known = " ".join([*sources, *(f.text for f in policies.facts.values()), *policies.sections.values(),
+                      *(str(f.value) for f in policies.facts.values())]).lower()
+    stated = {_normal(m) for m in _DURATION.finditer(known)} | {m.group(1) for m in _PERCENT.finditer(known)}
+    found = [m.group(0) for m in _DURATION.finditer(reply) if _normal(m) not in stated]
+    found += [m.group(0) for m in _PERCENT.finditer(reply) if m.group(1) not in stated]
+    return list(dict.fromkeys(found))[:3]
+
+
+def _normal(match: re.Match[str]) -> tuple[float, str]:
+    amount = match.group(1).lower()
+    return float(_WORDS_AS_NUMBERS.get(amount) or amount), match.group(2).lower()
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _sentence_of(text: str, at: int) -> str:
+    start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
+    end = min((i for i in (text.find(".", at), text.find("\n", at)) if i != -1), default=len(text))
+    return text[start:end].strip()
