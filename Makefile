@@ -71,7 +71,6 @@ bench: install
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/eval_throughput.py
 	$(BIN)/python bench/serve_latency.py
-	$(BIN)/python bench/auto_send_replay.py -w $(DEMO)
 	$(BIN)/python bench/real_data.py
 
 gguf-tools: install

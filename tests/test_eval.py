@@ -102,33 +102,28 @@ def test_eval_on_the_command_line_prints_the_required_keys(ws: Workspace) -> Non
 
 
 def test_calibration_bins_ece_and_thresholds() -> None:
-    from tunedesk.answer.calibration import calibrate, confidence_of, level
+    from tunedesk.answer.calibration import (
+        confidence_of,
+        expected_calibration_error,
+        level,
+        reliability,
+        thresholds,
+    )
 
     # Confident replies are right, unsure ones wrong: well separated, so the thresholds split them.
-    logprobs = [-0.05] * 10 + [-1.5] * 10
-    scores = [3] * 9 + [2] + [1] * 10
-    c = calibrate(logprobs, scores, bins=4)
-    assert [b["n"] for b in c["bins"]] == [5, 5, 5, 5]
-    assert c["bins"][0]["accuracy"] < c["bins"][-1]["accuracy"]
+    confidences = [confidence_of(-0.05)] * 10 + [confidence_of(-1.5)] * 10
+    correct = [True] * 9 + [False] + [False] * 10
+    table = reliability(confidences, correct, bins=4)
+    assert [b["n"] for b in table] == [5, 5, 5, 5]
+    assert table[0]["accuracy"] < table[-1]["accuracy"]
     low, high = confidence_of(-1.5), confidence_of(-0.05)  # bins: accuracy 0, 0 (low) and 1.0, 0.8 (high)
     expected = 5 * (2 * low + abs(high - 0.8) + abs(high - 1.0)) / 20
-    assert c["ece"] == pytest.approx(expected, abs=1e-3)
-    assert c["thresholds"]["high"] == pytest.approx(confidence_of(-0.05), abs=1e-3)
-    assert level(confidence_of(-0.05), c["thresholds"]) == "high"
-    assert level(confidence_of(-1.5), c["thresholds"]) == "low"
-    never = calibrate([-0.1] * 6, [1] * 6)
-    assert never["thresholds"] == {"high": None, "medium": None}
+    assert expected_calibration_error(table) == pytest.approx(expected, abs=1e-3)
+    # "high" needs 95 % right among the replies at least that confident: 9 of 10 is only "medium"
+    fitted = thresholds(confidences, correct)
+    assert fitted == {"high": None, "medium": pytest.approx(high, abs=1e-3)}
+    assert level(high, fitted) == "medium" and level(low, fitted) == "low"
+    all_right = thresholds(confidences, [True] * 10 + [False] * 10)
+    assert all_right["high"] == pytest.approx(high, abs=1e-3) and level(high, all_right) == "high"
+    assert thresholds([0.9] * 6, [False] * 6) == {"high": None, "medium": None}
 
-
-def test_the_auto_send_simulation_is_cross_fitted_and_leaves_escalations_out() -> None:
-    from tunedesk.answer.calibration import auto_send
-
-    ids = [f"h{i}" for i in range(40)]
-    logprobs = [-0.05] * 20 + [-1.5] * 20  # confident replies right, unsure ones wrong
-    scores = [3] * 20 + [1] * 20
-    result = auto_send(ids, logprobs, scores, [False] * 40)
-    assert result["auto_sent"] == 20 and result["auto_sent_wrong"] == 0 and result["auto_sent_wrong_share"] == 0
-    escalating = auto_send(ids, logprobs, scores, [True] * 10 + [False] * 30)
-    assert escalating["auto_sent"] == 10  # a reply that hands over is never auto-sent
-    confident_but_wrong = auto_send(ids, [-0.05] * 40, [3] * 10 + [1] * 30, [False] * 40)
-    assert confident_but_wrong["auto_sent"] == 0 and confident_but_wrong["auto_sent_wrong_share"] is None

@@ -13,11 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tiny_data import ROWS, tiny_workspace
+from tunedesk.answer.confidence import SIGNALS
 from tunedesk.answer.setup import build_responder
 from tunedesk.checks.marker import strip_marker
 from tunedesk.eval.answering import answer_items, eval_responder, fit_calibration, split_items
 from tunedesk.eval.stage import eval_judge
 from tunedesk.eval.stage import run as evaluate
+from tunedesk.records import TicketIn
 from tunedesk.serve.app import ServerSettings, create_app
 from tunedesk.workspace import Workspace
 
@@ -89,7 +91,7 @@ def test_fitting_the_confidence_thresholds_never_reads_the_held_out_file(ws: Wor
         fitted = fit_calibration(ws, responder, judge)
     finally:
         responder.close()
-    assert set(fitted) == {"high", "medium"}
+    assert set(fitted.thresholds) == {"high", "medium"} and fitted.validation_items == 2
     assert any(p.endswith("val.jsonl") for p in seen)  # it did read validation through the guarded calls
     # and the guard itself works: reading the held-out file the same way is caught
     with pytest.raises(AssertionError, match="held-out"):
@@ -123,3 +125,43 @@ def test_an_earlier_baseline_evaluation_is_reused_and_judged_again(ws: Workspace
     changed = Workspace.open(ws.root, [*ws.overrides, "serve.backend.max_new_tokens=5"])
     again = evaluate(changed, "retrieval").summary
     assert not again["baselines"]["base"].get("reused")
+
+
+def test_the_calibrator_learns_which_signals_predict_a_right_reply() -> None:
+    from tunedesk.answer.confidence import Calibrator, fit
+
+    # right replies agree with what past agents said to similar tickets; wrong ones do not (and break promises)
+    right = [{"precedent_agreement": 0.7 + 0.02 * i, "logprob_mean": -0.6, "promises": 0.0} for i in range(12)]
+    wrong = [{"precedent_agreement": 0.2 + 0.02 * i, "logprob_mean": -0.6, "promises": float(i % 2)}
+             for i in range(12)]
+    calibrator = fit(right + wrong, [True] * 12 + [False] * 12)
+    assert calibrator is not None and calibrator.trained_on == 24
+    assert calibrator.probability({"precedent_agreement": 0.9, "logprob_mean": -0.6}) > 0.8
+    assert calibrator.probability({"precedent_agreement": 0.1, "logprob_mean": -0.6, "promises": 1.0}) < 0.2
+    again = Calibrator.from_dict(calibrator.as_dict())
+    assert again is not None and again.probability(right[0]) == pytest.approx(calibrator.probability(right[0]))
+    assert Calibrator.from_dict({**calibrator.as_dict(), "signals": list(SIGNALS[:3])}) is None
+    assert fit(right, [True] * 12) is None and fit(right[:5] + wrong[:2], [True] * 5 + [False] * 2) is None
+
+
+def test_the_server_routes_on_the_calibrated_probability(ws: Workspace) -> None:
+    from tunedesk.answer.confidence import fit
+
+    responder = eval_responder(ws, "base")  # the server's Responder, every ticket in the rollout
+    rows = [{"precedent_agreement": 0.9}] * 10 + [{"precedent_agreement": 0.0}] * 10
+    responder.calibrator = fit(rows, [True] * 10 + [False] * 10)
+    responder.calibration = {"high": 0.99, "medium": 0.5}
+    try:
+        (answered,) = responder.answer_many([ui_ticket()])
+    finally:
+        responder.close()
+    assert answered.completion is not None and set(answered.signals) == set(SIGNALS)
+    assert responder.calibrator is not None
+    assert answered.result.confidence_score == pytest.approx(responder.calibrator.probability(answered.signals),
+                                                             abs=1e-4)
+
+
+
+def ui_ticket() -> TicketIn:
+    """A plain on-topic question the tiny model is asked about."""
+    return TicketIn(id="cal-1", messages=[{"role": "user", "content": "Can I return boots after 3 weeks?"}])

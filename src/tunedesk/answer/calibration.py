@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-HIGH_PRECISION = 0.9
+HIGH_PRECISION = 0.95
 """A reply is called high-confidence only where at least this share of replies that confident scored 3."""
 MEDIUM_PRECISION = 0.5
 """... and medium-confidence where at least this share did; below that, low."""
@@ -60,16 +60,6 @@ def thresholds(confidences: list[float], correct: list[bool]) -> dict[str, float
     return found
 
 
-def calibrate(logprob_means: list[float], scores: list[int], bins: int = 8) -> dict[str, Any]:
-    """The calibration record kept in the eval summary (and read by the server)."""
-    confidences = [confidence_of(x) for x in logprob_means]
-    correct = [s == 3 for s in scores]
-    table = reliability(confidences, correct, bins)
-    return {"signal": "exp(mean token log-probability)", "right_means": "score 3", "bins": table,
-            "ece": expected_calibration_error(table), "thresholds": thresholds(confidences, correct),
-            "precision_targets": {"high": HIGH_PRECISION, "medium": MEDIUM_PRECISION}}
-
-
 def level(confidence: float, fitted: dict[str, float | None]) -> str:
     """high, medium or low for one reply, by the fitted thresholds (no threshold reached: low)."""
     if fitted.get("high") is not None and confidence >= fitted["high"]:  # type: ignore[operator]
@@ -77,22 +67,3 @@ def level(confidence: float, fitted: dict[str, float | None]) -> str:
     if fitted.get("medium") is not None and confidence >= fitted["medium"]:  # type: ignore[operator]
         return "medium"
     return "low"
-
-
-def auto_send(ids: list[str], logprob_means: list[float], scores: list[int], escalated: list[bool]) -> dict[str, Any]:
-    """What `serve.mode=auto` would have sent on these items: replies that do not escalate and whose confidence
-    reaches the high threshold. Cross-fitted: the threshold for each half of the items (split by a hash of the id)
-    is fitted on the other half, so no reply is judged by a threshold its own score helped set."""
-    import hashlib
-
-    confidences = [confidence_of(x) for x in logprob_means]
-    folds = [hashlib.sha1(i.encode()).digest()[0] % 2 for i in ids]
-    sent: list[int] = []
-    for fold in (0, 1):
-        fit = [k for k, f in enumerate(folds) if f != fold]
-        high = thresholds([confidences[k] for k in fit], [scores[k] == 3 for k in fit])["high"]
-        sent += [k for k, f in enumerate(folds)
-                 if f == fold and high is not None and not escalated[k] and confidences[k] >= high]
-    wrong = sum(scores[k] == 1 for k in sent)
-    return {"auto_sent": len(sent), "auto_sent_share": round(len(sent) / len(ids), 4) if ids else None,
-            "auto_sent_wrong": wrong, "auto_sent_wrong_share": round(wrong / len(sent), 4) if sent else None}

@@ -71,6 +71,23 @@ def precedents(path: Path) -> list[Precedent]:
     return found
 
 
+class PrecedentIndex:
+    """Past tickets to compare a reply with: the k tickets most like this customer's message (TF-IDF over the
+    customers' words), and how close the reply comes to what their agents replied."""
+
+    def __init__(self, found: list[Precedent]) -> None:
+        from tunedesk.prompt.retrieval import TfidfIndex
+
+        self.precedents = found
+        self.customers = TfidfIndex([p.customer for p in found])
+        self.replies = TfidfIndex([p.reply for p in found])
+
+    def agreement(self, customer: str, reply: str, k: int = 3) -> float:
+        """The highest cosine between the reply and the replies to the k most similar past tickets (0: none)."""
+        nearest = self.customers.nearest(customer, k)
+        return max((self.replies.cosine(reply, index) for index, _ in nearest), default=0.0)
+
+
 def kb_passages(articles: Iterable[Article]) -> list[str]:
     """Each article's title with each passage of its body (paragraphs joined up to about PASSAGE_CHARS)."""
     passages = []

@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunedesk.answer.backends.base import Backend, generate_all
-from tunedesk.answer.calibration import confidence_of
+from tunedesk.answer.calibration import confidence_of, level
+from tunedesk.answer.confidence import Calibrator
 from tunedesk.answer.context import ContextBuilder
+from tunedesk.answer.corpus import PrecedentIndex
 from tunedesk.answer.guardrails import Guardrails
 from tunedesk.answer.rollout import bucket, in_rollout
 from tunedesk.answer.routing import Decision, confidence, decide
 from tunedesk.answer.types import Completion, Context, GenerationRequest, GuardVerdict
+from tunedesk.checks.claims import commitments, repetition, unstated_terms
+from tunedesk.checks.contradictions import PolicyChecker
 from tunedesk.checks.marker import strip_marker
 from tunedesk.config.policies import Policies
 from tunedesk.config.serve import ServeConfig
@@ -38,6 +42,8 @@ class Answered:
     result: ReplyResult
     completion: Completion | None
     context: Context | None
+    signals: dict[str, float] = field(default_factory=dict)
+    """The confidence signals of the generated reply (none when the model was not asked)."""
 
 
 @dataclass
@@ -51,7 +57,10 @@ class Prepared:
     context: Context | None = None
     request: GenerationRequest | None = None
     category: str | None = None
+    category_share: float = 0.0
+    """The share of the nearest training messages that voted for the guessed category."""
     timings: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 class Responder:
@@ -59,10 +68,13 @@ class Responder:
 
     def __init__(self, *, backend: Backend, guardrails: Guardrails, contexts: ContextBuilder, settings: ServeConfig,
                  policies: Policies, calibration: dict[str, float | None], log: ReplyLog | None,
-                 categorize: Callable[[str], str | None] | None = None, model_version: str | None = None) -> None:
+                 categorize: Callable[[str], tuple[str | None, float]] | None = None,
+                 model_version: str | None = None, precedents: PrecedentIndex | None = None,
+                 calibrator: Calibrator | None = None) -> None:
         self.backend, self.guardrails, self.contexts, self.log = backend, guardrails, contexts, log
         self.settings, self.policies, self.calibration = settings, policies, calibration
-        self.categorize = categorize
+        self.categorize, self.precedents, self.calibrator = categorize, precedents, calibrator
+        self.checker = PolicyChecker(policies)
         self.model_version = model_version or getattr(backend, "model_version", None)
         self._pool = ThreadPoolExecutor(max_workers=max(2, settings.max_concurrency), thread_name_prefix="generate")
 
@@ -95,7 +107,7 @@ class Responder:
             outcome = generated.get(id(p))
             completion = outcome if isinstance(outcome, Completion) else None
             answered.append(Answered(self.finish(p, completion, failure=outcome if isinstance(outcome, str)
-                                                 else None), completion, p.context))
+                                                 else None), completion, p.context, p.signals))
         return answered
 
     def stream(self, ticket: TicketIn) -> Iterator[str | ReplyResult]:
@@ -123,8 +135,11 @@ class Responder:
         """Rollout and the pre-generation guardrails; the generation request when the model should answer."""
         started = time.perf_counter()
         prepared = Prepared(ticket, started, bucket(ticket.id), [])
-        prepared.category = ticket.category or (self.categorize(ticket.last_customer_text) if self.categorize
-                                                 else None)
+        if self.categorize is not None:
+            guessed, prepared.category_share = self.categorize(ticket.last_customer_text)
+            prepared.category = ticket.category or guessed
+        else:
+            prepared.category = ticket.category
         if not in_rollout(ticket.id, self.settings.rollout_percent):
             prepared.verdicts.append(GuardVerdict("rollout", "escalate", "not_in_rollout",
                                                   f"bucket {prepared.bucket} outside {self.settings.rollout_percent}%"))
@@ -162,9 +177,40 @@ class Responder:
             prepared.timings["after"] = time.perf_counter() - t0
             if marker and not any(v.reason == marker or v.guard == "model_escalated" for v in verdicts):
                 verdicts.append(GuardVerdict("model_escalated", "escalate", marker))
-            score, level = confidence(completion.mean_logprob, verdicts, self.calibration)
+            prepared.signals = self.signals(prepared, completion, verdicts)
+            score, level = self._confidence(completion, verdicts, prepared.signals)
         decision = decide(self.settings.mode, verdicts, score, level)
         return self._log(prepared, decision, self._reply_text(decision, text, verdicts), completion is not None)
+
+    def signals(self, prepared: Prepared, completion: Completion, verdicts: list[GuardVerdict]) -> dict[str, float]:
+        """What the confidence is computed from (answer.confidence.SIGNALS): the model's token log-probabilities,
+        agreement with the replies to similar past tickets, the category guess, and the judge-free checks."""
+        body = strip_marker(completion.text)[0]
+        sources = prepared.context.texts if prepared.context else []
+        company = "\n".join(sources)
+        return {
+            "logprob_mean": completion.mean_logprob if completion.mean_logprob is not None else -5.0,
+            "logprob_min": completion.min_logprob if completion.min_logprob is not None else -10.0,
+            "precedent_agreement": self.precedents.agreement(prepared.ticket.customer_text, body)
+            if self.precedents else 0.0,
+            "category_share": prepared.category_share,
+            "guard_penalty": sum(v.confidence_penalty for v in verdicts),
+            "review": float(any(v.action == "review" for v in verdicts)),
+            "contradictions": float(len(self.checker.contradictions(body))),
+            "promises": float(len(commitments(body, "", company))),
+            "repetition": float(len(repetition(body))),
+            "unstated_terms": float(len(unstated_terms(body, self.policies, sources))),
+            "cut_off": float(completion.finish_reason == "length"), "tokens": completion.completion_tokens / 100,
+        }
+
+    def _confidence(self, completion: Completion, verdicts: list[GuardVerdict],
+                    signals: dict[str, float]) -> tuple[float, str]:
+        """The calibrated probability that the reply is fully correct and its level; without a calibrator, the
+        model's own token confidence less the guards' penalties."""
+        if self.calibrator is None:
+            return confidence(completion.mean_logprob, verdicts, self.calibration)
+        probability = round(self.calibrator.probability(signals), 4)
+        return probability, level(probability, self.calibration)
 
     def _reply_text(self, decision: Decision, generated: str, verdicts: list[GuardVerdict]) -> str:
         if decision.decision == "refuse":

@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tunedesk.answer.confidence import Calibrator
 from tunedesk.answer.context import ContextBuilder
-from tunedesk.answer.corpus import customer_messages
+from tunedesk.answer.corpus import PrecedentIndex, customer_messages, precedents
 from tunedesk.answer.pipeline import Responder
 from tunedesk.models.embed import Embedder
 from tunedesk.store.model_registry import ModelRegistry
@@ -43,6 +44,16 @@ def calibration_for(ws: Workspace, version: str) -> dict[str, float | None]:
 
     summary = read_summary(ws.root, version) or {}
     return dict((summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None})
+
+
+def calibrator_for(ws: Workspace, version: str) -> Calibrator | None:
+    """The multi-signal calibrator eval fitted for this version on the validation split (None: the model's own
+    token confidence is used)."""
+    from tunedesk.store.evaluations import read_summary
+
+    summary = read_summary(ws.root, version) or {}
+    fitted = (summary.get("calibration") or {}).get("calibrator")
+    return Calibrator.from_dict(fitted) if isinstance(fitted, dict) else None
 
 
 def caching(embedder: Embedder | None, size: int = 20_000) -> Embedder | None:
@@ -88,9 +99,13 @@ class Categoriser:
 
         self.index, self.k = TopicIndex(embedder, texts, categories), k
 
-    def __call__(self, text: str) -> str | None:
+    def __call__(self, text: str) -> tuple[str | None, float]:
+        """The category and the share of the k nearest messages that voted for it."""
         votes = Counter(label for label in self.index.nearest_labels(text[-2000:], self.k) if label)
-        return votes.most_common(1)[0][0] if votes else None
+        if not votes:
+            return None, 0.0
+        label, count = votes.most_common(1)[0]
+        return label, count / self.k
 
 
 def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails: Guardrails | None = None,
@@ -109,10 +124,12 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
         guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed,
                                                precedents=[(m.text, m.kind) for m in corpus])
     categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
+    past = precedents(ws.output_dir("data") / "train.jsonl")
     return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
                      embed), settings=ws.config.serve, policies=ws.policies(),
                      calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,
-                     model_version=getattr(backend, "model_version", None) or version)
+                     model_version=getattr(backend, "model_version", None) or version,
+                     precedents=PrecedentIndex(past) if past else None, calibrator=calibrator_for(ws, version))
 
 
 def _backend(ws: Workspace, version: str) -> Backend:

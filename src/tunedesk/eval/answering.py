@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tunedesk.answer.calibration import thresholds
+from tunedesk.answer.confidence import Calibrator, fit
 from tunedesk.answer.pipeline import Answered, Responder
 from tunedesk.answer.setup import build_responder
 from tunedesk.checks.marker import add_marker
@@ -41,6 +42,8 @@ class Answer:
     reasons: list[str] = field(default_factory=list)
     logprob_mean: float | None = None
     """The model's mean token log-probability (None when it was not asked): the raw confidence signal."""
+    signals: dict[str, float] = field(default_factory=dict)
+    """Every confidence signal of the reply (answer.confidence.SIGNALS), for fitting the calibrator."""
 
     @classmethod
     def of(cls, answered: Answered) -> Answer:
@@ -55,7 +58,8 @@ class Answer:
         if completion is None:
             return cls(text, result.decision, None, reasons=list(result.reasons))
         return cls(text, result.decision, result.confidence_score, completion.completion_tokens,
-                   completion.finish_reason == "length", list(result.reasons), completion.mean_logprob)
+                   completion.finish_reason == "length", list(result.reasons), completion.mean_logprob,
+                   dict(answered.signals))
 
 
 def split_items(ws: Workspace, split: str, limit: int | None = None) -> list[Item]:
@@ -92,12 +96,29 @@ def answer_items(responder: Responder, items: list[Item], reporter: Reporter | N
     return [Answer.of(answered) for answered in responder.answer_many(tickets, reporter, batch_size)]
 
 
-def fit_calibration(ws: Workspace, responder: Responder, judge: Judge) -> dict[str, float | None]:
-    """The confidence thresholds for `responder`, fitted on the validation split alone: its tickets answered and
-    judged, then `fit_thresholds`. Nothing here reads the held-out set."""
+@dataclass
+class Fitted:
+    """What eval fits on the validation split for a version: the multi-signal calibrator (None when validation
+    had too little to learn from: the model's own token confidence is used) and the high/medium thresholds."""
+
+    calibrator: Calibrator | None
+    thresholds: dict[str, float | None]
+    validation_items: int
+
+
+def fit_calibration(ws: Workspace, responder: Responder, judge: Judge) -> Fitted:
+    """The confidence calibrator and thresholds for `responder`, fitted on the validation split alone: its tickets
+    answered and judged, a logistic regression over the reply's signals, then the thresholds on the calibrated
+    probabilities. Nothing here reads the held-out set."""
     items = split_items(ws, "val")
     answers = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
-    return fit_thresholds(answers, judged(judge, items, answers))
+    verdicts = judged(judge, items, answers)
+    asked = [(a, v) for a, v in zip(answers, verdicts, strict=True) if a.confidence is not None]
+    calibrator = fit([a.signals for a, _ in asked], [v.score == 3 for _, v in asked])
+    if calibrator is None:
+        return Fitted(None, fit_thresholds(answers, verdicts), len(items))
+    probabilities = [calibrator.probability(a.signals) for a, _ in asked]
+    return Fitted(calibrator, thresholds(probabilities, [v.score == 3 for _, v in asked]), len(items))
 
 
 def fit_thresholds(answers: list[Answer], verdicts: list[Verdict]) -> dict[str, float | None]:

@@ -80,10 +80,14 @@ def held_out_calibration(answers: list[Answer], verdicts: list[Verdict],
     the reliability table and ECE (reported here, never fitted here)."""
     asked = [(a.confidence, v.score == 3) for a, v in zip(answers, verdicts, strict=True) if a.confidence is not None]
     table = reliability([c for c, _ in asked], [ok for _, ok in asked])
+    high = fitted.get("high")
+    confident = [ok for c, ok in asked if high is not None and c >= high]
     return {"signal": "the server's confidence: exp(mean token log-probability) less the guards' penalties",
             "right_means": "score 3", "fitted_on": "val", "thresholds": fitted, "bins": table,
             "ece": expected_calibration_error(table), "precision_targets": {"high": HIGH_PRECISION,
-                                                                             "medium": MEDIUM_PRECISION}}
+                                                                             "medium": MEDIUM_PRECISION},
+            "high_on_held_out": {"n": len(confident), "score_3": share(sum(confident), len(confident)),
+                                 "score_3_ci": wilson(sum(confident), len(confident))}}
 
 
 def sent_figures(items: list[Item], answers: list[Answer], verdicts: list[Verdict]) -> dict[str, Any]:

@@ -137,8 +137,11 @@ def earns_its_keep(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _confidence(row: dict[str, Any]) -> float | None:
-    """exp(mean token logprob): the model's own average per-token probability, or None when not recorded."""
+    """The confidence the server routed on (calibrated when eval fitted a calibrator), else exp(mean token
+    logprob), or None when not recorded."""
     conf = row.get("confidence")
+    if isinstance(conf, dict) and isinstance(conf.get("score"), int | float):
+        return float(conf["score"])
     lp = conf.get("logprob_mean") if isinstance(conf, dict) else None
     if not isinstance(lp, int | float) or isinstance(lp, bool) or not math.isfinite(lp):
         return None
@@ -217,7 +220,7 @@ def calibration_chart(data: dict[str, Any]) -> str:
             label=data["candidate"])
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("mean exp(logprob_mean)")
+    ax.set_xlabel("mean confidence (as routed)")
     ax.set_ylabel("share of score 3")
     ax.set_title(f"ECE {cal['ece'] if cal['ece'] is not None else 'n/a'}", fontsize=9)
     ax.legend(fontsize=8)

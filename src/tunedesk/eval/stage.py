@@ -25,6 +25,9 @@ from tunedesk.workspace import Workspace
 
 __all__ = ["EvalError", "EvalSummary", "evaluate", "run"]
 
+SIGNAL = ("P(score 3) from a logistic regression over the reply's signals (token log-probabilities, agreement "
+          "with similar past tickets' replies, the category guess, the judge-free checks), fitted on validation")
+
 
 @dataclass
 class EvalSummary:
@@ -70,9 +73,9 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
     the held-out set), then the held-out items answered, judged and summarised."""
     responder = eval_responder(ws, version)
     try:
-        with reporter.task(f"{version}: fit the confidence thresholds on validation"):
+        with reporter.task(f"{version}: fit the confidence calibrator on validation"):
             fitted = fit_calibration(ws, responder, judge)
-        responder.calibration = fitted
+        responder.calibration, responder.calibrator = fitted.thresholds, fitted.calibrator
         started = time.perf_counter()
         answers = answer_items(responder, items, reporter, ws.config.eval.batch_size)
         seconds = time.perf_counter() - started
@@ -83,7 +86,10 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
         verdicts = judged(judge, items, answers)
         task.advance(len(items))
     summary = {"model": name, **version_info(ws, name), "judge": ws.config.eval.judge,
-               **summarise(items, answers, verdicts, seconds, fitted)}
+               **summarise(items, answers, verdicts, seconds, fitted.thresholds)}
+    summary["calibration"].update(calibrator=fitted.calibrator.as_dict() if fitted.calibrator else None,
+                                  validation_items=fitted.validation_items,
+                                  signal=SIGNAL if fitted.calibrator else summary["calibration"]["signal"])
     summary.update({"judge_failures": failures} if (failures := getattr(judge, "failures", 0)) else {})
     return Evaluated(name, items, answers, verdicts, {**summary, **_provenance(ws)})
 

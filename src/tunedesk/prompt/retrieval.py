@@ -64,8 +64,9 @@ class TfidfIndex:
         df = Counter(t for c in counts for t in c)
         self.idf = {t: math.log((1 + n) / (1 + f)) + 1 for t, f in df.items()}
         self.postings: dict[str, list[tuple[int, float]]] = {}
-        for index, count in enumerate(counts):
-            for term, weight in _unit(count, self.idf).items():
+        self.vectors = [_unit(count, self.idf) for count in counts]
+        for index, vector in enumerate(self.vectors):
+            for term, weight in vector.items():
                 self.postings.setdefault(term, []).append((index, weight))
 
     def nearest(self, query: str, k: int = 1) -> list[tuple[int, float]]:
@@ -76,6 +77,13 @@ class TfidfIndex:
                 scores[index] = scores.get(index, 0.0) + weight * doc_weight
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [(index, min(score, 1.0)) for index, score in ranked[:k]]
+
+
+    def cosine(self, query: str, index: int) -> float:
+        """The cosine between the query and one document."""
+        vector = _unit(Counter(t for t in terms(query) if t in self.idf), self.idf)
+        document = self.vectors[index]
+        return min(1.0, sum(weight * document.get(term, 0.0) for term, weight in vector.items()))
 
 
 def _unit(count: Counter[str], idf: dict[str, float]) -> dict[str, float]:
