@@ -147,13 +147,16 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
             "validate_errors": len(report.errors), "placeholders": placeholders, "run": trained["run"],
             "final": trained["final"], "timings": {k: round(v, 1) for k, v in timings.items()},
+            "retrieval": _metrics((scores[trained["run"]].get("baselines") or {}).get("retrieval") or {}),
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
+            "vs_baselines": scores[trained["run"]].get("vs_baselines"),
             "gate_failing": [c.name for c in verdict.failing()]}
 
 
 def _metrics(summary: dict[str, Any]) -> dict[str, Any]:
-    keys = ("n", "score_3", "score_2", "score_1", "escalation_precision", "escalation_recall", "hallucination_rate",
-            "policy_accuracy", "refusal_accuracy", "items_per_min")
+    keys = ("n", "score_3", "score_3_ci", "score_2", "score_1", "score_1_ci", "escalation_precision",
+            "escalation_recall", "hallucination_rate", "policy_accuracy", "refusal_accuracy", "auto_sent",
+            "auto_sent_wrong", "auto_sent_wrong_upper", "items_per_min")
     return {k: summary.get(k) for k in keys}
 
 
@@ -223,18 +226,25 @@ def _table(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     b = report["bitext"]
-    table = Table(title=f"Bitext held-out ({b['base']['n']} tickets): base vs tuned SmolLM2-135M, rubric judge")
-    for col in ("metric", "base", "tuned"):
+    table = Table(title=f"Bitext held-out ({b['base']['n']} tickets): the nearest past reply, the base and the "
+                        "tuned SmolLM2-135M through the server's path, rubric judge")
+    for col in ("metric", "retrieval", "base", "tuned"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for key in ("score_3", "score_2", "score_1", "escalation_precision", "escalation_recall", "hallucination_rate",
                 "policy_accuracy"):
-        show = [("–" if v is None else f"{v:.1%}") for v in (b["base"][key], b["tuned"][key])]
+        show = [_share(b[side].get(key), b[side].get(f"{key}_ci")) for side in ("retrieval", "base", "tuned")]
         table.add_row(key, *show)
     console = Console()
     console.print(table)
     console.print(f"Bitext: {b['tickets_in']} tickets → {b['clean_kept']} kept → examples {b['examples']}; "
                   f"placeholders {b['placeholders']}; gate failing: {b['gate_failing']}; timings {b['timings']}")
     console.print(f"ABCD: {report['abcd']}")
+
+
+def _share(value: float | None, interval: list[float] | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" + (f" [{interval[0]:.0%}–{interval[1]:.0%}]" if interval else "")
 
 
 if __name__ == "__main__":
