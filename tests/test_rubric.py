@@ -388,3 +388,56 @@ def test_a_term_no_policy_states_is_wrong_in_any_wording() -> None:
     assert v.score == 1 and any("14 days" in r for r in v.reasons), v.reasons
     # a duration the policies, the ticket or the reference state is fine
     assert not verdict(RETURN_ITEM, RETURN_PARAPHRASE).checks["unstated_terms"]
+
+
+# --- as strict as a person, no stricter: rules refined against the graded set (bench/graded) ---------------------
+
+
+def test_an_escalation_code_that_names_no_team_is_only_noted() -> None:
+    # The sentiment guard's code, or one the model made up, still reaches a person who routes the ticket.
+    base = "Hi there,\n\nI'm sorry about this; I've passed it to the team." + SIGN
+    for code in ("negative_sentiment", "lockedout"):
+        v = verdict(ESCALATION_ITEM, base + f"\n[[escalate: {code}]]")
+        assert v.score == 3 and v.reasons == [f"escalated for '{code}' instead of 'refund_exception'"], v.reasons
+
+
+def test_a_name_the_customer_never_gave_is_partial_in_the_greeting_and_wrong_elsewhere() -> None:
+    body = "I'm sorry about this; I've passed it to our returns team, who will get back to you shortly." + SIGN
+    marker = "\n[[escalate: refund_exception]]"
+    greeted = verdict(ESCALATION_ITEM, "Hi <NAME_1>,\n\n" + body + marker)
+    assert greeted.score == 2 and greeted.reasons == ["greets the customer by a name they never gave: <NAME_1>"]
+    quoted = verdict(ESCALATION_ITEM, "Hi there,\n\nThanks, <NAME_1>. " + body + marker)
+    assert quoted.score == 1 and quoted.reasons[0] == "hallucinated placeholder: <NAME_1>"
+
+
+DAMAGED_ITEM = item("answer", "The Talus hiking boots were damaged in shipping. I'd like a new pair please.",
+                    "Hi there,\n\nI'm so sorry the Talus hiking boots arrived damaged! Please reply with a photo of "
+                    "the item and the packaging, and I'll send a replacement straight away, free of charge." + SIGN,
+                    "damaged_items")
+DAMAGED_REPLY = ("Hi there,\n\nSorry the Talus hiking boots arrived damaged! Reply with a photo of the boots and the "
+                 "box, and I'll send a replacement straight away, free of charge." + SIGN)
+
+
+def test_naming_the_product_asked_about_is_not_a_loop_but_saying_it_over_and_over_is() -> None:
+    three = DAMAGED_REPLY.replace("the boots and the box", "the Talus hiking boots and the box").replace(
+        SIGN, " The new Talus hiking boots ship from our warehouse." + SIGN)
+    assert three.count("Talus hiking boots") == 3
+    assert verdict(DAMAGED_ITEM, three).checks["repetition"] == []
+    looping = three.replace(SIGN, " The Talus hiking boots are the Talus hiking boots, the Talus hiking boots." + SIGN)
+    assert any("talus hiking boots" in r for r in verdict(DAMAGED_ITEM, looping).checks["repetition"])
+
+
+def test_a_reply_about_another_product_or_an_invented_name_is_wrong() -> None:
+    assert verdict(DAMAGED_ITEM, DAMAGED_REPLY).score == 3
+    other = verdict(DAMAGED_ITEM, DAMAGED_REPLY.replace("Talus hiking boots", "Northpeak trail runners"))
+    assert other.score == 1 and other.checks["names_elsewhere"] == ["Northpeak (the customer wrote about Talus)"]
+    kb = ["# Care guides\nThe Northpeak trail runners and the Kestrel daypack have their own care guides."]
+    judge = RubricJudge(POLICIES, kb_texts=kb, similarity=False)
+    # a documented product is still the wrong one when the reply leaves out what the customer asked about
+    elsewhere = DAMAGED_REPLY.replace("Talus hiking boots", "Northpeak trail runners")
+    assert verdict(DAMAGED_ITEM, elsewhere, judge).score == 1
+    # alongside the customer's product, a documented name is fine and an undocumented one is invented
+    extra = DAMAGED_REPLY.replace(SIGN, " Our {} has a care guide too." + SIGN)
+    assert verdict(DAMAGED_ITEM, extra.format("Kestrel daypack"), judge).score == 3
+    invented = verdict(DAMAGED_ITEM, extra.format("Zephyr daypack"), judge)
+    assert invented.score == 1 and invented.checks["names_elsewhere"] == ["Zephyr"]

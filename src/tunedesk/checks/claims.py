@@ -1,5 +1,5 @@
 """Judge-free checks a person applies at a glance: a reply that repeats itself, a promise nobody authorised, a
-duration or rate no policy states, product details nothing given to the model mentions.
+duration or rate no policy states, a product or name the customer never mentioned.
 
 Each returns what it found (empty: nothing), so the rubric judge can cap a score and say why, and the server's
 guardrails can use the same findings.
@@ -49,9 +49,11 @@ _WORDS_AS_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six"
                      "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
 
 
-def repetition(reply: str) -> list[str]:
+def repetition(reply: str, sources: str = "") -> list[str]:
     """Degenerate text: a sentence said twice (or nearly: 80 % of its words again), or a phrase of four words
-    three times or more."""
+    three times or more. A phrase the sources use (the customer's message, the reference: the name of the thing
+    asked about) may come three times, or as often as the sources say it: "the Kestrel 22L daypack" three times in
+    a full answer is how a person writes, six times is a loop."""
     sentences = [s.strip() for s in _SENTENCE.findall(reply) if len(_words(s)) >= 5]
     found = []
     for i, first in enumerate(sentences):
@@ -60,10 +62,15 @@ def repetition(reply: str) -> list[str]:
             if len(a & b) / len(a | b) >= 0.8:
                 found.append(f"says twice: {first[:60]!r}")
                 break
-    words = _words(reply)
-    grams = Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
-    found += [f"repeats {' '.join(g)!r} {n} times" for g, n in grams.items() if n >= 3 and set(g) - _STOP]
+    grams, usual = _four_grams(reply), _four_grams(sources)
+    found += [f"repeats {' '.join(g)!r} {n} times" for g, n in grams.items()
+              if n > max(3 if usual[g] else 2, usual[g]) and set(g) - _STOP]
     return found[:3]
+
+
+def _four_grams(text: str) -> Counter[tuple[str, ...]]:
+    words = _words(text)
+    return Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
 
 
 def commitments(reply: str, reference: str, company: str) -> list[str]:
@@ -123,3 +130,41 @@ def _sentence_of(text: str, at: int) -> str:
     start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
     end = min((i for i in (text.find(".", at), text.find("\n", at)) if i != -1), default=len(text))
     return text[start:end].strip()
+
+
+_PROPER = re.compile(r"[A-Z][\w'’-]*")
+_NAME_WORD = re.compile(r"[a-z][\w'’-]*")
+_NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If", "We", "You", "Your", "Our", "It",
+                        "This", "That", "Hi", "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Happy", "Best"})
+
+
+def proper_names(text: str) -> list[str]:
+    """Capitalised words inside a sentence (not opening one or a line): the names of products, places, people."""
+    names = []
+    for match in _PROPER.finditer(text):
+        word = match.group(0)
+        before = text[:match.start()].rstrip(" \t\"'(“‘")
+        if not before or before[-1] in ".!?:;>\n" or word in _NOT_NAMES or word.isupper():
+            continue
+        names.append(word)
+    return list(dict.fromkeys(names))
+
+
+def names_elsewhere(reply: str, customer: str, reference: str, company: str, kb: str) -> list[str]:
+    """Names the reply uses that neither the customer, the reference nor the company's policies mention: a reply
+    about the Northpeak trail runners to a customer who wrote about the Talus boots, an invented product. A name
+    from the knowledge base is fine unless the reply also leaves out every name the customer used (it is then
+    about something else)."""
+    given = _name_words(customer) | _name_words(reference) | _name_words(company)
+    foreign = [n for n in proper_names(reply) if n.lower() not in given]
+    if not foreign:
+        return []
+    asked = [n for n in proper_names(customer) if n.lower() not in _name_words(company)]
+    if asked and not any(a.lower() in _name_words(reply) for a in asked):
+        return [f"{name} (the customer wrote about {asked[0]})" for name in foreign][:3]
+    documented = _name_words(kb)
+    return [name for name in foreign if name.lower() not in documented][:3]
+
+
+def _name_words(text: str) -> set[str]:
+    return set(_NAME_WORD.findall(text.lower()))

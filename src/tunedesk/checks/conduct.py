@@ -60,13 +60,19 @@ REASON_ALIASES: dict[str, frozenset[str]] = {
 }
 
 
+def greeting_line(reply: str) -> str:
+    """The reply's first line when it is a greeting ("Hi Sam,"), else ""."""
+    first = reply.strip().split("\n", 1)[0]
+    return first if _GREETING.match(first.strip().lower()) else ""
+
+
 def body_sentences(reply: str, sign_off: str = "") -> list[str]:
     """The reply's sentences without the greeting line and the sign-off."""
     text = reply.strip()
     if sign_off.strip() and sign_off.strip() in text:
         text = text[: text.rfind(sign_off.strip())]
     lines = text.split("\n")
-    if lines and _GREETING.match(lines[0].strip().lower()):
+    if greeting_line(text):
         lines = lines[1:]
     return [s.strip() for s in _SENTENCES.findall("\n".join(lines)) if len(s.strip()) > 1]
 
@@ -108,6 +114,15 @@ def same_reason(expected: str | None, predicted: str | None) -> bool:
         if expected in group and predicted in group:
             return True
     return False
+
+
+def known_handover(reason: str | None) -> str | None:
+    """The hand-over a reason code names (build's code, from the code itself or one of its aliases), or None for a
+    code that names none: a guard's generic reason (negative_sentiment, low_confidence) or a made-up one."""
+    for code, aliases in REASON_ALIASES.items():
+        if reason == code or reason in aliases:
+            return code
+    return None
 
 
 def structure(reply: str, sign_off: str = "") -> dict[str, bool]:

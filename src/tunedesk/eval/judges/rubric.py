@@ -5,16 +5,21 @@ Each rule caps the score; the verdict is the lowest cap, and its reasons are sor
 - Empty reply → 1.
 - Escalation: expected when the reference carries `[[escalate: …]]` (or the item's kind is escalation), predicted
   when the reply does. Missed → 1; escalating a ticket that should be answered → 1 (a wrong decision; the metrics
-  layer counts these separately); right decision, different reason code (aliases in conduct.REASON_ALIASES) → 2.
+  layer counts these separately); right decision, a reason code naming another hand-over (codes and aliases in
+  conduct.REASON_ALIASES) → 2; a code naming none (negative_sentiment, a made-up one) is only noted.
 - Policy: a reply contradicting ANY current fact of policies.yaml (PolicyChecker) → 1.
 - Grounding: order numbers, amounts, dates, URLs, emails, phones and multi-word product names must appear in the
-  prompt, the reference, the KB or the policies; otherwise each is a hallucination → 1.
+  prompt, the reference, the KB or the policies; otherwise each is a hallucination → 1, except a name placeholder
+  only in the greeting ("Hi <NAME_1>," to a customer who gave none) → 2.
 - Refusal items: the reply must decline and must not take up the question → else 1. Any other item refused → 1.
 - cannot_know items: the reply must say it cannot see live data (→ else 1) and invent no status or stock figure
   (→ else 1); not saying how to check → 2.
 - Answer items: facts whose value the reference states are expected; one missing → 2, unless similarity to the
   reference ≥ `high_similarity`. With no expected facts, similarity < `low_similarity` → 2 (off the point), and
   below `high_similarity` → 2 (only partly matches).
+- Claims (checks/claims.py): degenerate repetition, a promise neither the reference nor a company text makes, a
+  duration or rate no source states, a name (capitalised word) that neither the customer, the reference nor the
+  policies use — or the KB, unless the reply leaves out every name the customer used — each → 1.
 - Structure (acknowledge / solve / next step) and length are recorded; a body with nothing but pleasantries → 2.
   A missing acknowledgement or next step the reference has, or a reply over `max_length_ratio` × the reference's
   length, gets a reason only.
@@ -30,10 +35,12 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from tunedesk.checks.claims import commitments, repetition, unstated_terms
+from tunedesk.checks.claims import commitments, names_elsewhere, repetition, unstated_terms
 from tunedesk.checks.conduct import (
     answers_anyway,
     body_sentences,
+    greeting_line,
+    known_handover,
     live_data_handling,
     refuses,
     same_reason,
@@ -88,6 +95,8 @@ class RubricJudge:
         policy_text = [policies.brand, *(f.text for f in policies.facts.values()), *policies.sections.values(),
                        *(str(f.value) for f in policies.facts.values())]
         self.known = Sources(policy_text + list(kb_texts or []))
+        self.company = "\n".join([*policy_text, policies.voice.sign_off, policies.voice.refusal])
+        self.kb = "\n".join(kb_texts or [])
         self.allowed = "\n".join(policy_text + list(kb_texts or []))
         """Everything the company states (policies, KB): what a reply may promise or quote without a reference."""
 
@@ -140,7 +149,10 @@ class RubricJudge:
         elif predicted and not expected:
             caps.add(1, f"escalated ({predicted_reason}) a ticket that should be answered")
         elif expected and not same_reason(expected_reason, predicted_reason):
-            caps.add(2, f"escalated for '{predicted_reason}' instead of '{expected_reason}'")
+            # Sent to the wrong team is a detail wrong; a code that names no team still reaches a person, who routes
+            # it, so it is noted and not marked down.
+            wrong_team = known_handover(predicted_reason) is not None
+            caps.add(2 if wrong_team else 3, f"escalated for '{predicted_reason}' instead of '{expected_reason}'")
 
     def _policy(self, caps: _Caps, checks: dict[str, Any], text: str, reference: str) -> None:
         contradictions = self.checker.contradictions(text)
@@ -162,14 +174,20 @@ class RubricJudge:
     def _grounding(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str) -> None:
         local = Sources([item.prompt_text, item.reference])
         invented = [c for c in hallucinations(text, local) if not self.known.grounds(c)]
+        greeting = greeting_line(text)
+        body = text.strip()[len(greeting):]
         for claim in invented:
-            caps.add(1, f"hallucinated {claim.kind}: {claim.text}")
+            if claim.kind == "placeholder" and claim.text in greeting and claim.text not in body:
+                # "Hi <NAME_1>," to a customer who gave no name: a visible slip, not a wrong fact.
+                caps.add(2, f"greets the customer by a name they never gave: {claim.text}")
+            else:
+                caps.add(1, f"hallucinated {claim.kind}: {claim.text}")
         checks["hallucinations"] = [{"kind": c.kind, "text": c.text} for c in invented]
 
     def _claims(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str) -> None:
         """What a person marks wrong at a glance: degenerate text, unauthorised promises, made-up terms."""
         body = " ".join(body_sentences(text, self.sign_off)) or text
-        checks["repetition"] = repetition(body)
+        checks["repetition"] = repetition(body, f"{item.customer_text}\n{item.reference}")
         checks["commitments"] = commitments(body, item.reference, self.allowed)
         checks["unstated_terms"] = unstated_terms(body, self.policies, [item.prompt_text, item.reference,
                                                                         self.allowed])
@@ -179,6 +197,9 @@ class RubricJudge:
             caps.add(1, f"promises what no policy or reference does: {found!r}")
         for found in checks["unstated_terms"]:
             caps.add(1, f"states a term no policy states: {found!r}")
+        checks["names_elsewhere"] = names_elsewhere(body, item.customer_text, item.reference, self.company, self.kb)
+        for found in checks["names_elsewhere"]:
+            caps.add(1, f"names what the customer never mentioned: {found}")
 
     def _conduct(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str, reference: str) -> None:
         refused = refuses(text, self.policies.voice.refusal)
