@@ -1,11 +1,20 @@
-"""The graded set: replies of several models to the example's held-out tickets, each graded 3/2/1 by a person
-against the rubric with a reason (bench/graded/example_replies.jsonl), and how far the configured judge agrees.
+"""The graded set: replies of several models to held-out tickets, each graded 3/2/1 by a person against the rubric
+with a reason, and how far the configured judge agrees with the person.
+
+Two parts, each judged with its own workspace (its policies and KB are what the judge checks against):
+- bench/graded/example_replies.jsonl: the example corpus (`make demo`'s workspace), whole rows;
+- bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace). Bitext's texts stay in ../shared: a
+  row keeps the held-out item's id, the model's reply (a model's output) or, for the retrieval baseline whose reply
+  is a Bitext training reply, only its sha256, and the grade; `agreement` puts the conversation, reference and
+  retrieved reply back from the bench workspace and skips with a message when that workspace is absent.
 
     python bench/graded_set.py sheet -w demo-workspace --models base retrieval RUN ... --out sheet.jsonl
         writes the rows to grade: conversation, reference, reply, category, kind — no judge score, so the
         person grading is not led by it
-    python bench/graded_set.py agreement -w demo-workspace [--set bench/graded/example_replies.jsonl]
-        runs `tunedesk judge` on the graded set and writes bench/results/judge_agreement.json
+    python bench/graded_set.py keep --bitext GRADED_SHEET.jsonl
+        keeps graded Bitext rows in bench/graded/bitext_replies.jsonl without Bitext's texts
+    python bench/graded_set.py agreement -w demo-workspace [--bitext-workspace bench/.work/real_data/bitext]
+        runs `tunedesk judge` on each part and writes bench/results/judge_agreement.json (per part and pooled)
 
 The rubric a person grades by: 3 = accurate and complete; 2 = right direction, a detail missing; 1 = factually
 wrong or clearly off-base (a contradicted policy, an invented fact or promise, a wrong decision to escalate or
@@ -15,41 +24,125 @@ refuse, degenerate text, off the point).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GRADED = HERE / "graded" / "example_replies.jsonl"
+BITEXT_GRADED = HERE / "graded" / "bitext_replies.jsonl"
+BITEXT_WS = HERE / ".work" / "real_data" / "bitext"
 RESULTS = HERE / "results" / "judge_agreement.json"
+KEPT = ("id", "model", "category", "kind", "grade", "reason", "graded_by")
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sheet(workspace: Path, models: list[str], out: Path, limit: int | None) -> int:
     """Rows to grade for every model's evaluation of the held-out set (the same items for each model)."""
-    held = {r["id"]: r for r in map(json.loads, (workspace / "data" / "holdout.jsonl").read_text().splitlines())}
+    held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
     rows = []
     for model in models:
-        replies = (workspace / "reports" / "eval" / model / "replies.jsonl").read_text().splitlines()
-        for line in replies[:limit]:
-            reply = json.loads(line)
+        for reply in _jsonl(workspace / "reports" / "eval" / model / "replies.jsonl")[:limit]:
             item = held[reply["id"]]
-            rows.append({"id": f"{model}:{reply['id']}", "model": model, "category": reply["category"],
-                         "kind": reply["kind"], "messages": item["messages"][:-1], "reference": reply["reference"],
-                         "reply": reply["reply"]})
+            rows.append({"id": f"{model}:{reply['id']}", "item": reply["id"], "model": model,
+                         "category": reply["category"], "kind": reply["kind"], "messages": item["messages"][:-1],  # type: ignore[index]
+                         "reference": reply["reference"], "reply": reply["reply"]})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
 
 
-def agreement(workspace: Path, graded: Path) -> dict[str, object]:
-    """The judge's agreement with the person's grades, from `tunedesk judge --json`."""
+def keep_bitext(graded_sheet: Path) -> int:
+    """Graded Bitext rows without Bitext's texts: the reply of a model stays, a retrieved reply becomes its hash."""
+    kept = []
+    for row in _jsonl(graded_sheet):
+        if row.get("grade") is None:
+            continue
+        slim = {k: row[k] for k in KEPT if k in row} | {"item": row.get("item") or str(row["id"]).split(":", 1)[1]}
+        reply = str(row["reply"])
+        slim |= {"reply_sha256": _sha(reply)} if row["model"] == "retrieval" else {"reply": reply}
+        kept.append(slim)
+    BITEXT_GRADED.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+    return len(kept)
+
+
+def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[str]]:
+    """The graded Bitext rows with their conversation, reference and (retrieval) reply from the bench workspace;
+    rows whose retrieved reply no longer hashes the same are left out and named."""
+    held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
+    retrieved_path = workspace / "reports" / "eval" / "retrieval" / "replies.jsonl"
+    retrieved = {r["id"]: r["reply"] for r in _jsonl(retrieved_path)} if retrieved_path.is_file() else {}
+    rows, missing = [], []
+    for row in _jsonl(graded):
+        item = held.get(row["item"])
+        reply = row.get("reply") or retrieved.get(row["item"])
+        if item is None or reply is None or ("reply_sha256" in row and _sha(str(reply)) != row["reply_sha256"]):
+            missing.append(str(row["id"]))
+            continue
+        messages = item["messages"]
+        rows.append(row | {"messages": messages[:-1], "reference": messages[-1]["content"], "reply": reply})  # type: ignore[index]
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return len(rows), missing
+
+
+def judged(workspace: Path, graded: Path) -> dict[str, object]:
+    """`tunedesk judge --json` on a graded file with the workspace's judge, and on each of its sets: `dev` (rows
+    read while the judge's rules were written) and `validation` (graded blind afterwards)."""
+    found = _judge(workspace, graded)
+    rows = _jsonl(graded)
+    sets = sorted({str(r.get("set") or "dev") for r in rows})
+    if len(sets) > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in sets:
+                part = Path(tmp) / f"{name}.jsonl"
+                part.write_text("".join(json.dumps(r) + "\n" for r in rows if (r.get("set") or "dev") == name))
+                found[f"set:{name}"] = {k: v for k, v in _judge(workspace, part).items() if k != "disagreements"}
+    return found
+
+
+def _judge(workspace: Path, graded: Path) -> dict[str, object]:
     proc = subprocess.run([sys.executable, "-m", "tunedesk", "judge", str(graded), "-w", str(workspace), "--json"],
                           capture_output=True, text=True, check=True)
     found: dict[str, object] = json.loads(proc.stdout)
+    return {k: found[k] for k in ("n", "graded", "agreement", "kappa", "confusion", "judge_scores", "disagreements")}
+
+
+def pooled(parts: list[dict[str, object]]) -> dict[str, object]:
+    """Agreement and Cohen's kappa over the parts together, from their summed confusion matrices."""
+    matrix = [[sum(p["confusion"][i][j] for p in parts) for j in range(3)] for i in range(3)]  # type: ignore[index]
+    total = sum(map(sum, matrix))
+    observed = sum(matrix[i][i] for i in range(3)) / total
+    expected = sum(sum(matrix[i]) * sum(row[i] for row in matrix) for i in range(3)) / total ** 2
+    kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
+    return {"graded": total, "agreement": round(observed, 4), "kappa": round(kappa, 4), "confusion": matrix}
+
+
+def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, object]:
+    parts: dict[str, dict[str, object]] = {"example": judged(workspace, GRADED)}
+    if not BITEXT_GRADED.is_file():
+        print(f"bitext: no graded rows at {BITEXT_GRADED}")
+    elif not (bitext_workspace / "data" / "holdout.jsonl").is_file():
+        print(f"bitext: skipped, no bench workspace at {bitext_workspace} (run bench/real_data.py first)")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = Path(tmp) / "bitext.jsonl"
+            _count, missing = hydrate_bitext(BITEXT_GRADED, bitext_workspace, rows)
+            if missing:
+                print(f"bitext: {len(missing)} graded rows no longer match the workspace, left out: {missing[:5]}")
+            parts["bitext"] = judged(bitext_workspace, rows) | {"left_out": missing}
+    result = {"parts": parts, "pooled": pooled(list(parts.values()))}
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({k: found[k] for k in ("n", "graded", "agreement", "kappa", "confusion",
-                                                         "judge_scores", "disagreements")}, indent=2) + "\n")
-    return found
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
 
 
 def main() -> None:
@@ -60,17 +153,25 @@ def main() -> None:
     make.add_argument("--models", nargs="+", required=True)
     make.add_argument("--out", type=Path, required=True)
     make.add_argument("--limit", type=int, default=None)
+    keep = sub.add_parser("keep", help="keep graded Bitext rows without Bitext's texts")
+    keep.add_argument("--bitext", type=Path, required=True)
     check = sub.add_parser("agreement", help="the judge against the graded set")
     check.add_argument("-w", "--workspace", type=Path, required=True)
-    check.add_argument("--set", type=Path, default=GRADED)
+    check.add_argument("--bitext-workspace", type=Path, default=BITEXT_WS)
     args = parser.parse_args()
     if args.command == "sheet":
         print(f"{sheet(args.workspace, args.models, args.out, args.limit)} rows in {args.out}")
-        return
-    found = agreement(args.workspace, args.set)
-    print(f"judge vs person on {found['graded']} replies: agreement {found['agreement']}, kappa {found['kappa']}")
-    print(f"confusion (rows: judge 1, 2, 3; columns: person 1, 2, 3): {found['confusion']}")
-    print(f"written: {RESULTS}")
+    elif args.command == "keep":
+        print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")
+    else:
+        found = agreement(args.workspace, args.bitext_workspace)
+        shown = [(name, part) for name, whole in found["parts"].items()  # type: ignore[attr-defined]
+                 for name, part in [(name, whole), *((f"{name} {k}", v) for k, v in whole.items()
+                                                     if k.startswith("set:"))]]
+        for name, part in [*shown, ("pooled", found["pooled"])]:
+            print(f"{name}: judge vs person on {part['graded']} replies: agreement {part['agreement']}, "
+                  f"kappa {part['kappa']}; confusion (rows judge 1, 2, 3; columns person 1, 2, 3) {part['confusion']}")
+        print(f"written: {RESULTS}")
 
 
 if __name__ == "__main__":

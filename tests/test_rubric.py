@@ -273,9 +273,13 @@ def test_similarity_decides_off_the_point_and_forgives_missing_facts() -> None:
 def test_structure_is_recorded_and_pleasantries_alone_are_partial() -> None:
     v = verdict(RETURN_ITEM, RETURN_PARAPHRASE)
     assert v.checks["structure"] == {"acknowledge": True, "solve": True, "next_step": True}
-    only_thanks = verdict(RETURN_ITEM, "Hi there,\n\nThanks so much for your message!" + SIGN)
+    sizing = item("answer", "Do the boots run small?", "Hi there,\n\nOur boots run true to size with a medium "
+                  "width; go half a size up for wide feet or thick socks." + SIGN, "sizing")
+    only_thanks = verdict(sizing, "Hi there,\n\nThanks so much for your message!" + SIGN)
     assert only_thanks.score == 2
     assert "no answer in the reply, only pleasantries" in only_thanks.reasons
+    # where the reference answers with policy facts, pleasantries alone state none of them
+    assert verdict(RETURN_ITEM, "Hi there,\n\nThanks so much for your message!" + SIGN).score == 1
 
 
 def test_empty_and_overlong_replies() -> None:
@@ -441,3 +445,30 @@ def test_a_reply_about_another_product_or_an_invented_name_is_wrong() -> None:
     assert verdict(DAMAGED_ITEM, extra.format("Kestrel daypack"), judge).score == 3
     invented = verdict(DAMAGED_ITEM, extra.format("Zephyr daypack"), judge)
     assert invented.score == 1 and invented.checks["names_elsewhere"] == ["Zephyr"]
+
+
+def test_a_reply_stating_none_of_the_facts_the_answer_needs_is_wrong() -> None:
+    # the reference answers with the 30-day window and the 5-business-day refund: a reply with neither gives
+    # another answer (a person's 1), one with only one of them misses a detail (2)
+    neither = "Hi there,\n\nYou can send the boots back with the label in your shipping email and we'll sort it." + SIGN
+    v = verdict(RETURN_ITEM, neither)
+    assert v.score == 1 and v.reasons[0].startswith("states none of the facts the answer needs"), v.reasons
+    one = "Hi there,\n\nYou have 30 days from delivery to return unused items; start at " \
+          "https://trailhead-outfitters.example/returns." + SIGN
+    assert verdict(RETURN_ITEM, one).score == 2
+
+
+def test_a_reply_denying_what_the_reference_affirms_is_wrong() -> None:
+    reference = ("Hi there,\n\nThe Summit 40L pack comes in S/M and M/L, and both have an adjustable harness and "
+                 "hipbelt. Our size guide shows how to measure your torso." + SIGN)
+    hipbelt = item("answer", "Is the hipbelt on the Summit 40L pack adjustable?", reference, "sizing")
+    denies = "Hi there,\n\nSorry, the Summit 40L pack isn't adjustable, but our size guide shows how to measure." + SIGN
+    v = verdict(hipbelt, denies)
+    assert v.score == 1 and "denies what the reference states: \"isn't adjustable\"" in v.reasons, v.reasons
+    agrees = "Hi there,\n\nYes, the Summit 40L pack has an adjustable hipbelt; don't worry about the fit." + SIGN
+    assert not verdict(hipbelt, agrees).checks["denials"]
+    # a negation the reference shares is no denial: both say final-sale items are not returnable
+    final = item("answer", "Can I return a clearance jacket?", "Hi there,\n\nClearance items are Final Sale and are "
+                 "not returnable unless they arrive damaged." + SIGN, "returns")
+    same = "Hi there,\n\nClearance jackets are Final Sale, so they're not returnable unless damaged." + SIGN
+    assert not verdict(final, same).checks["denials"]

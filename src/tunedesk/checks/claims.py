@@ -1,5 +1,6 @@
 """Judge-free checks a person applies at a glance: a reply that repeats itself, a promise nobody authorised, a
-duration or rate no policy states, a product or name the customer never mentioned.
+duration or rate no policy states, a product or name the customer never mentioned, a denial of what the best
+agent's reply affirms.
 
 Each returns what it found (empty: nothing), so the rubric judge can cap a score and say why, and the server's
 guardrails can use the same findings.
@@ -168,3 +169,26 @@ def names_elsewhere(reply: str, customer: str, reference: str, company: str, kb:
 
 def _name_words(text: str) -> set[str]:
     return set(_NAME_WORD.findall(text.lower()))
+
+
+_DENIAL = re.compile(r"\b(?:isn't|is not|aren't|are not|wasn't|weren't|not|never|no longer|doesn't|don't)\s+"
+                     r"(?:be\s+|been\s+|very\s+|really\s+)?([a-z]{5,})", re.I)
+_NEGATIONS = frozenset({"not", "no", "never", "don't", "doesn't", "isn't", "aren't", "can't", "cannot", "won't",
+                        "non", "without", "nothing"})
+_FUNCTION_WORDS = frozenset({"there", "where", "these", "those", "about", "which", "would", "could", "should",
+                             "their", "other", "quite", "always", "sure", "worry", "hesitate", "think"})
+
+
+def denials(reply: str, reference: str) -> list[str]:
+    """What the reply denies that the reference affirms: "the Summit 40L pack isn't adjustable" where the best
+    agent wrote "an adjustable harness and hipbelt"."""
+    affirmed = _affirmed_words(reference)
+    found = [m.group(0) for m in _DENIAL.finditer(reply.replace("’", "'"))
+             if m.group(1).lower() in affirmed and m.group(1).lower() not in _FUNCTION_WORDS]
+    return list(dict.fromkeys(found))[:3]
+
+
+def _affirmed_words(text: str) -> set[str]:
+    """Words of `text` with no negation among the three words before them."""
+    tokens = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    return {t for i, t in enumerate(tokens) if not _NEGATIONS & set(tokens[max(0, i - 3):i])}

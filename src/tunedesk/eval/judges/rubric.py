@@ -14,12 +14,15 @@ Each rule caps the score; the verdict is the lowest cap, and its reasons are sor
 - Refusal items: the reply must decline and must not take up the question → else 1. Any other item refused → 1.
 - cannot_know items: the reply must say it cannot see live data (→ else 1) and invent no status or stock figure
   (→ else 1); not saying how to check → 2.
-- Answer items: facts whose value the reference states are expected; one missing → 2, unless similarity to the
-  reference ≥ `high_similarity`. With no expected facts, similarity < `low_similarity` → 2 (off the point), and
-  below `high_similarity` → 2 (only partly matches).
+- Answer items: similarity to the reference < `low_similarity` → 1 (off the point). Facts whose value the
+  reference states are expected: none of them stated → 1 (another answer; with a single expected fact only when
+  similarity < `high_similarity`), some missing → 2 unless similarity ≥ `high_similarity`. With no expected
+  facts, similarity below `high_similarity` → 2 (only partly matches). Both thresholds were set on the graded
+  set's dev part (bench/graded/): below 0.5 every reply was graded 1 by a person.
 - Claims (checks/claims.py): degenerate repetition, a promise neither the reference nor a company text makes, a
   duration or rate no source states, a name (capitalised word) that neither the customer, the reference nor the
-  policies use — or the KB, unless the reply leaves out every name the customer used — each → 1.
+  policies use — or the KB, unless the reply leaves out every name the customer used — and a denial of what the
+  reference affirms ("isn't adjustable" where the reference says adjustable), each → 1.
 - Structure (acknowledge / solve / next step) and length are recorded; a body with nothing but pleasantries → 2.
   A missing acknowledgement or next step the reference has, or a reply over `max_length_ratio` × the reference's
   length, gets a reason only.
@@ -35,7 +38,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from tunedesk.checks.claims import commitments, names_elsewhere, repetition, unstated_terms
+from tunedesk.checks.claims import commitments, denials, names_elsewhere, repetition, unstated_terms
 from tunedesk.checks.conduct import (
     answers_anyway,
     body_sentences,
@@ -82,7 +85,7 @@ class RubricJudge:
     name = "rubric"
 
     def __init__(self, policies: Policies, kb_texts: list[str] | None = None, similarity: bool = True,
-                 high_similarity: float = 0.75, low_similarity: float = 0.35, max_length_ratio: float = 3.0,
+                 high_similarity: float = 0.75, low_similarity: float = 0.5, max_length_ratio: float = 3.0,
                  embedder: Embedder | None = None) -> None:
         self.policies = policies
         self.checker = PolicyChecker(policies)
@@ -197,6 +200,9 @@ class RubricJudge:
             caps.add(1, f"promises what no policy or reference does: {found!r}")
         for found in checks["unstated_terms"]:
             caps.add(1, f"states a term no policy states: {found!r}")
+        checks["denials"] = denials(body, item.reference)
+        for found in checks["denials"]:
+            caps.add(1, f"denies what the reference states: {found!r}")
         checks["names_elsewhere"] = names_elsewhere(body, item.customer_text, item.reference, self.company, self.kb)
         for found in checks["names_elsewhere"]:
             caps.add(1, f"names what the customer never mentioned: {found}")
@@ -227,6 +233,10 @@ class RubricJudge:
         high = similarity is not None and similarity >= self.high_similarity
         if similarity is not None and similarity < self.low_similarity:
             caps.add(1, f"off the point: similarity to the reference {similarity:.2f}")
+        elif expected and not present and (len(expected) > 1 or not high):
+            # None of what the reference answers with: not "a detail missing" but another answer (every such reply
+            # of the graded set's dev part was graded 1 by a person).
+            caps.add(1, f"states none of the facts the answer needs: {', '.join(expected)}")
         elif missing and not high:
             caps.add(2, f"missing policy facts: {', '.join(missing)}")
         elif not expected and similarity is not None and not high:
