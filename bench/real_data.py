@@ -16,6 +16,7 @@ Everything is written under bench/.work/real_data (git-ignored; the shared data 
     python bench/real_data.py                      # Bitext: 40 steps of 2,048 tokens, eval on 60 held-out tickets
     python bench/real_data.py --steps 120 --eval-items 200
     python bench/real_data.py --method full        # full fine-tuning (learning rate 1e-4)
+    python bench/real_data.py --reuse-run RUN      # evaluate an earlier run of the workspace again, no training
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     timings: dict[str, float] = {}
     filled, placeholders = prepare_bitext(work, args.tickets)
+    kept_runs = _set_aside_runs(work / "bitext", args.reuse_run)
     ws = workspace(work / "bitext", bitext_policies(), ESCALATE)
+    if kept_runs:
+        kept_runs.rename(ws.root / "runs")
     mapping = {"columns": {"customer": "instruction", "agent": "response", "category": "intent"}}
     started = time.perf_counter()
     ingested = ingest.run(ws, [filled], "csv", mapping)
@@ -133,8 +137,14 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     steps = [f"train.method={args.method}", f"train.max_steps={args.steps}", "train.batch_tokens=2048",
              "train.micro_batch_tokens=2048", "train.eval_every=20", f"train.learning_rate={lr}"]
     started = time.perf_counter()
-    trained = train(ws, overrides=steps, reporter=RichReporter()).as_dict()
-    timings["train_s"] = time.perf_counter() - started
+    if args.reuse_run:
+        record = json.loads((ws.root / "runs" / args.reuse_run / "run.json").read_text(encoding="utf-8"))
+        trained = {"run": args.reuse_run, "final": record.get("final", {}), "method": record.get("method"),
+                   "steps": record.get("steps"), "learning_rate": record["config"]["train"]["learning_rate"]}
+        timings["train_s"] = record.get("final", {}).get("seconds", 0.0)
+    else:
+        trained = train(ws, overrides=steps, reporter=RichReporter()).as_dict()
+        timings["train_s"] = time.perf_counter() - started
     ws = Workspace.open(ws.root, [f"eval.limit={args.eval_items}",
                                   f"serve.backend.max_new_tokens={args.max_new_tokens}"])
     scores = {}
@@ -143,7 +153,8 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         scores[model] = evaluate(ws, model, reporter=RichReporter()).summary
         timings[f"eval_{'base' if model == 'base' else 'run'}_s"] = time.perf_counter() - started
     verdict = gate.check(ws, trained["run"], None)
-    return {"method": args.method, "steps": args.steps, "learning_rate": lr,
+    return {"method": trained.get("method", args.method), "steps": trained.get("steps", args.steps),
+            "learning_rate": trained.get("learning_rate", lr),
             "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
             "validate_errors": len(report.errors), "placeholders": placeholders, "run": trained["run"],
             "final": trained["final"], "timings": {k: round(v, 1) for k, v in timings.items()},
@@ -151,6 +162,19 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
             "vs_baselines": scores[trained["run"]].get("vs_baselines"),
             "gate_failing": [c.name for c in verdict.failing()]}
+
+
+def _set_aside_runs(root: Path, reuse: str | None) -> Path | None:
+    """With --reuse-run, the workspace's runs folder moved aside while the data is built again (the same rows,
+    seed and split give the same held-out set); None otherwise."""
+    if not reuse:
+        return None
+    runs = root / "runs"
+    if not (runs / reuse / "run.json").is_file():
+        raise SystemExit(f"--reuse-run {reuse}: no such run in {runs}")
+    aside = root.parent / "bitext_runs_aside"
+    runs.rename(aside)
+    return aside
 
 
 def _metrics(summary: dict[str, Any]) -> dict[str, Any]:
@@ -208,6 +232,8 @@ def main() -> int:
     parser.add_argument("--eval-items", type=int, default=60)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--workdir", type=Path, default=HERE / ".work" / "real_data")
+    parser.add_argument("--reuse-run", default=None, metavar="RUN",
+                        help="Evaluate this earlier run of the Bitext workspace instead of training a new one.")
     args = parser.parse_args()
     if not (DATA / "bitext_customer_support").is_dir() or not (DATA / "abcd").is_dir():
         print(f"skipped: the third-party data is not at {DATA} (clone beside ../shared)")

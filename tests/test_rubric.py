@@ -472,3 +472,14 @@ def test_a_reply_denying_what_the_reference_affirms_is_wrong() -> None:
                  "not returnable unless they arrive damaged." + SIGN, "returns")
     same = "Hi there,\n\nClearance jackets are Final Sale, so they're not returnable unless damaged." + SIGN
     assert not verdict(final, same).checks["denials"]
+
+
+def test_quoted_labels_and_feel_free_are_no_inventions() -> None:
+    # "Contact Us" in quotes is the page to look for, not a product; "feel free to ask" promises nothing free
+    reply = ("Hi there,\n\nYou have 30 days from delivery to return unused items: open the \"Start a Return\" page "
+             "and refunds go back within 5 business days. Please feel free to ask if anything is unclear." + SIGN)
+    v = verdict(RETURN_ITEM, reply)
+    assert not v.checks["hallucinations"] and not v.checks["commitments"] and not v.checks["names_elsewhere"], v.reasons
+    assert v.score == 3, v.reasons
+    # the same label outside quotes reads as a name nobody mentioned
+    assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "Northpeak Returns")).score == 1

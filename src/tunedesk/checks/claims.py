@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tunedesk.checks.grounding import in_quotes
 from tunedesk.config.policies import Policies
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
@@ -24,8 +25,8 @@ _COMMITMENT = re.compile(
     r"(?P<verb>send|ship|email|refund|replace|credit|waive|give|cover|upgrade|issue|reimburse|compensate|extend|"
     r"arrange|add|include|throw in|honou?r)\w*\b[^.!?\n]{0,80}", re.IGNORECASE)
 _GIVEAWAYS = {
-    "free": re.compile(r"\b(?:free of charge|free|at no (?:extra |additional )?(?:cost|charge)|on (?:us|the house)|"
-                       r"complimentary)\b", re.IGNORECASE),
+    "free": re.compile(r"\b(?:free of charge|(?<!feel )free(?! to\b)|at no (?:extra |additional )?(?:cost|charge)|"
+                       r"on (?:us|the house)|complimentary)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:full refund|refund (?:you )?in full|money back)\b", re.IGNORECASE),
     "credit": re.compile(r"\b(?:store credit|gift card|voucher)\b", re.IGNORECASE),
     "discount": re.compile(r"\b(?:discount of|\d+\s*% off|percent off)\b", re.IGNORECASE),
@@ -140,12 +141,15 @@ _NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If
 
 
 def proper_names(text: str) -> list[str]:
-    """Capitalised words inside a sentence (not opening one or a line): the names of products, places, people."""
+    """Capitalised words inside a sentence (not opening one or a line, nor in a quoted label): the names of
+    products, places, people."""
     names = []
     for match in _PROPER.finditer(text):
         word = match.group(0)
         before = text[:match.start()].rstrip(" \t\"'(“‘")
         if not before or before[-1] in ".!?:;>\n" or word in _NOT_NAMES or word.isupper():
+            continue
+        if in_quotes(text, match.start()):  # a quoted label: the page or button to look for
             continue
         names.append(word)
     return list(dict.fromkeys(names))

@@ -96,11 +96,23 @@ def hallucinations(reply: str, sources: Sources) -> list[Claim]:
     return out
 
 
+_QUOTED = re.compile(r"\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”")
+
+
+def in_quotes(text: str, at: int) -> bool:
+    """Whether position `at` of `text` lies inside a short quoted label: "Contact Us", “Order History” — the name of
+    a page, section or button the reply points to, not a product it claims."""
+    return any(m.start() < at < m.end() for m in _QUOTED.finditer(text))
+
+
 def _product_names(text: str) -> list[Claim]:
     # Conservative on purpose: runs of two or more capitalised words (or a word and a model number), not at the start
-    # of a sentence or line, minus leading pronouns and articles. "Talus Hiking Boots", "Lumen 400", "Apple Pay".
+    # of a sentence or line, minus leading pronouns and articles, nor a quoted label. "Talus Hiking Boots",
+    # "Lumen 400", "Apple Pay".
     out = []
     for match in _NAME_RUN.finditer(text):
+        if in_quotes(text, match.start()):
+            continue
         words = match.group(0).split()
         if _SENTENCE_START.search(text[: match.start()]):
             words = words[1:]
