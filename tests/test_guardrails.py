@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from tunedesk.answer.guardrails import Guardrails, kb_passages, spread, training_customer_texts
+from tunedesk.answer.guards import PRECEDENT_PRIOR_SHARE, TopicIndex, fit_declined_share
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.config import load_config
 from tunedesk.errors import ConfigError
@@ -429,3 +430,27 @@ def test_the_precedent_guard_reads_every_kind_from_the_training_file_and_can_be_
     off = Guardrails.from_workspace(Workspace.open(root, ["serve.guardrails.after=[model_escalated]"]),
                                     embedder=bag_of_words)
     assert off.kit.precedents is None
+
+
+def test_the_precedent_share_is_fitted_on_the_training_tickets_leave_one_out() -> None:
+    # 12 weather questions declined, 40 product questions answered: each product question's 5 nearest others are
+    # product questions, so the smallest share of 1/5 already holds none of them
+    weather = [f"Will it snow in the mountains on day {i}?" for i in range(12)]
+    products = [f"Can I swap my hiking boots size {i} for a bigger size?" for i in range(40)]
+    index = TopicIndex(bag_of_words, weather + products, ["refusal"] * 12 + ["answer"] * 40)
+    assert fit_declined_share(index, 5) == pytest.approx(0.2)
+    # a product question that sits among the weather ones: a share low enough to hold it is no longer allowed
+    mixed = TopicIndex(bag_of_words, weather + ["Will it snow in the mountains on my boots order?"] * 3 + products,
+                       ["refusal"] * 12 + ["answer"] * 43)
+    assert fit_declined_share(mixed, 5, max_held=0.05) > 0.2
+    # too few declined tickets to fit on: the prior
+    assert fit_declined_share(TopicIndex(bag_of_words, weather[:3] + products, ["refusal"] * 3 + ["answer"] * 40),
+                              5) == PRECEDENT_PRIOR_SHARE
+
+
+def test_a_configured_precedent_share_is_kept(workspace_root: Path) -> None:
+    rails = Guardrails.from_workspace(Workspace.open(workspace_root, ["serve.guardrails.precedent_declined_share=0.8"]),
+                                      corpus_texts=CORPUS, precedents=PRECEDENTS, embedder=bag_of_words)
+    assert rails.kit.precedent_share == 0.8
+    found = by_guard(rails.after(ticket("Will it snow in the mountains tomorrow night?"), STOCK_REPLY, context(), 0.99))
+    assert "precedent" not in found  # 3 of 5 declined is below 0.8

@@ -20,6 +20,7 @@ from tunedesk.answer.guards import (
     GuardKit,
     TopicIndex,
     configured_guards,
+    fit_declined_share,
 )
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.checks.escalation import EscalationMatcher
@@ -66,6 +67,8 @@ class Guardrails:
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
                        topics=topics, mask=lambda text: redactor.redact_text(text)[0],
                        precedents=_precedent_index(ws, config, precedents, embedder))
+        kit.precedent_share = config.precedent_declined_share or (
+            fit_declined_share(kit.precedents, config.precedent_k) if kit.precedents else 1.0)
         return cls(kit, warnings)
 
     def mask(self, text: str) -> str:

@@ -63,6 +63,34 @@ class TopicIndex:
         return self.matrix @ _unit_rows(np.asarray(self.embedder([text]), dtype=np.float32))[0]
 
 
+PRECEDENT_MAX_HELD = 0.05
+"""The fitted precedent share holds at most this share of on-topic training tickets."""
+PRECEDENT_MIN_DECLINED = 10
+"""Fewer declined training tickets than this are too few to fit on: PRECEDENT_PRIOR_SHARE is used."""
+PRECEDENT_PRIOR_SHARE = 0.4
+
+
+def fit_declined_share(index: TopicIndex, k: int, max_held: float = PRECEDENT_MAX_HELD) -> float:
+    """The smallest declined share (a multiple of 1/k) at which at most `max_held` of the on-topic indexed tickets
+    would be held, each ticket compared with its k nearest others (leave-one-out): fitted on the training tickets
+    alone. The prior when too few tickets were declined to fit on, 1.0 when all were."""
+    labels = np.asarray(index.labels)
+    declined = labels == "refusal"
+    if index.matrix is None or declined.sum() < PRECEDENT_MIN_DECLINED:
+        return PRECEDENT_PRIOR_SHARE
+    if declined.all():
+        return 1.0
+    similarities = index.matrix @ index.matrix.T
+    np.fill_diagonal(similarities, -np.inf)
+    k = min(k, len(labels) - 1)
+    nearest = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
+    shares = declined[nearest].mean(axis=1)[~declined]
+    for step in range(1, k + 1):
+        if float((shares >= step / k).mean()) <= max_held:
+            return step / k
+    return 1.0
+
+
 @dataclass
 class GuardKit:
     """What the guards share, built once at server start."""
@@ -79,6 +107,9 @@ class GuardKit:
     precedents: TopicIndex | None = None
     """The training customers' turns labelled with the kind of reply each got (answer, refusal, ...); None when the
     precedent guard is switched off or there is no training file."""
+    precedent_share: float = 1.0
+    """The declined share at which the precedent guard holds an answer (configured, or fitted by
+    fit_declined_share)."""
 
 
 @dataclass
@@ -200,7 +231,7 @@ def precedent(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | N
     near = kit.precedents.nearest_labels(text, kit.config.precedent_k)
     declined = sum(label == "refusal" for label in near)
     declines = refuses(strip_marker(draft.text)[0], kit.voice.refusal)
-    if near and declined >= kit.config.precedent_declined_share * len(near) and not declines:
+    if near and declined >= kit.precedent_share * len(near) and not declines:
         detail = f"{declined} of the {len(near)} most similar past tickets were declined as off topic; this answers"
     elif declines and near and declined == 0:
         detail = f"none of the {len(near)} most similar past tickets was declined; this reply declines"

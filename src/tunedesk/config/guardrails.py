@@ -71,9 +71,11 @@ class GuardrailsConfig(Section):
     answers what many of them declined as off topic, or declines what none of them did, is held for review
     (unlike_precedent) — a canned reply fitted to the wrong question is confident, so confidence alone lets it
     through."""
-    precedent_declined_share: float = Field(0.4, gt=0, le=1)
+    precedent_declined_share: float | None = Field(None, gt=0, le=1)
     """A reply that answers is held when at least this share of the k most similar training tickets were
-    declined as off topic."""
+    declined as off topic. Empty (the default): fitted on the training tickets when the guardrails are built,
+    each compared with its k nearest others (leave-one-out), as the smallest share that holds at most 5 % of the
+    on-topic ones (0.4 while fewer than 10 training tickets were declined); the held-out set is never read."""
     off_topic_corpus_limit: int = Field(2000, ge=1)
     """At most this many distinct training customer messages (spread evenly over the file) are embedded at server
     start, plus every KB article."""
