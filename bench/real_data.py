@@ -113,6 +113,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from tunedesk.build import stage as build_stage
     from tunedesk.clean import stage as clean_stage
     from tunedesk.eval import gate
+    from tunedesk.eval.report import build_report
     from tunedesk.eval.stage import run as evaluate
     from tunedesk.ingest import stage as ingest
     from tunedesk.progress import RichReporter
@@ -153,6 +154,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         scores[model] = evaluate(ws, model, reporter=RichReporter()).summary
         timings[f"eval_{'base' if model == 'base' else 'run'}_s"] = time.perf_counter() - started
     verdict = gate.check(ws, trained["run"], None)
+    report = build_report(ws.output_dir("reports"), candidate=trained["run"])  # the HTML report, baselines first
     return {"method": trained.get("method", args.method), "steps": trained.get("steps", args.steps),
             "learning_rate": trained.get("learning_rate", lr),
             "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
@@ -161,7 +163,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "retrieval": _metrics((scores[trained["run"]].get("baselines") or {}).get("retrieval") or {}),
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
             "vs_baselines": scores[trained["run"]].get("vs_baselines"),
-            "gate_failing": [c.name for c in verdict.failing()]}
+            "gate_failing": [c.name for c in verdict.failing()], "report": str(report.html_path)}
 
 
 def _set_aside_runs(root: Path, reuse: str | None) -> Path | None:
