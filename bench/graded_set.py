@@ -30,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from tunedesk.eval.human import cohen_kappa
 
 HERE = Path(__file__).resolve().parent
 GRADED = HERE / "graded" / "example_replies.jsonl"
@@ -39,7 +42,7 @@ RESULTS = HERE / "results" / "judge_agreement.json"
 KEPT = ("id", "model", "category", "kind", "grade", "reason", "graded_by")
 
 
-def _jsonl(path: Path) -> list[dict[str, object]]:
+def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -55,7 +58,7 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None) -> i
         for reply in _jsonl(workspace / "reports" / "eval" / model / "replies.jsonl")[:limit]:
             item = held[reply["id"]]
             rows.append({"id": f"{model}:{reply['id']}", "item": reply["id"], "model": model,
-                         "category": reply["category"], "kind": reply["kind"], "messages": item["messages"][:-1],  # type: ignore[index]
+                         "category": reply["category"], "kind": reply["kind"], "messages": item["messages"][:-1],
                          "reference": reply["reference"], "reply": reply["reply"]})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
@@ -89,24 +92,26 @@ def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[
             missing.append(str(row["id"]))
             continue
         messages = item["messages"]
-        rows.append(row | {"messages": messages[:-1], "reference": messages[-1]["content"], "reply": reply})  # type: ignore[index]
+        rows.append(row | {"messages": messages[:-1], "reference": messages[-1]["content"], "reply": reply})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows), missing
 
 
-def judged(workspace: Path, graded: Path) -> dict[str, object]:
-    """`tunedesk judge --json` on a graded file with the workspace's judge, and on each of its sets: `dev` (rows
-    read while the judge's rules were written) and `validation` (graded blind afterwards)."""
-    found = _judge(workspace, graded)
+def judged(workspace: Path, graded: Path) -> dict[str, Any]:
+    """`tunedesk judge --json` with the workspace's judge on each set of a graded file — `dev` (rows read while the
+    judge's rules were written) and `validation` (graded blind afterwards) — and the file as a whole, pooled."""
     rows = _jsonl(graded)
-    sets = sorted({str(r.get("set") or "dev") for r in rows})
+    sets: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted({str(r.get("set") or "dev") for r in rows}):
+            part = Path(tmp) / f"{name}.jsonl"
+            part.write_text("".join(json.dumps(r) + "\n" for r in rows if (r.get("set") or "dev") == name))
+            sets[name] = _judge(workspace, part)
+    whole = pooled(list(sets.values()))
     if len(sets) > 1:
-        with tempfile.TemporaryDirectory() as tmp:
-            for name in sets:
-                part = Path(tmp) / f"{name}.jsonl"
-                part.write_text("".join(json.dumps(r) + "\n" for r in rows if (r.get("set") or "dev") == name))
-                found[f"set:{name}"] = {k: v for k, v in _judge(workspace, part).items() if k != "disagreements"}
-    return found
+        whole |= {f"set:{name}": {k: v for k, v in found.items() if k != "disagreements"}
+                  for name, found in sets.items()}
+    return whole
 
 
 def _judge(workspace: Path, graded: Path) -> dict[str, object]:
@@ -116,18 +121,21 @@ def _judge(workspace: Path, graded: Path) -> dict[str, object]:
     return {k: found[k] for k in ("n", "graded", "agreement", "kappa", "confusion", "judge_scores", "disagreements")}
 
 
-def pooled(parts: list[dict[str, object]]) -> dict[str, object]:
-    """Agreement and Cohen's kappa over the parts together, from their summed confusion matrices."""
-    matrix = [[sum(p["confusion"][i][j] for p in parts) for j in range(3)] for i in range(3)]  # type: ignore[index]
+def pooled(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agreement and Cohen's kappa over the parts together, from their summed confusion matrices; their counts
+    summed and their disagreements listed."""
+    matrix = [[sum(p["confusion"][i][j] for p in parts) for j in range(3)] for i in range(3)]
     total = sum(map(sum, matrix))
-    observed = sum(matrix[i][i] for i in range(3)) / total
-    expected = sum(sum(matrix[i]) * sum(row[i] for row in matrix) for i in range(3)) / total ** 2
-    kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
-    return {"graded": total, "agreement": round(observed, 4), "kappa": round(kappa, 4), "confusion": matrix}
+    kappa = cohen_kappa(matrix)
+    scores = {s: sum(p["judge_scores"].get(s, 0) for p in parts if "judge_scores" in p) for s in ("1", "2", "3")}
+    return {"n": sum(p.get("n", p["graded"]) for p in parts), "graded": total,
+            "agreement": round(sum(matrix[i][i] for i in range(3)) / total, 4),
+            "kappa": None if kappa is None else round(kappa, 4), "confusion": matrix, "judge_scores": scores,
+            "disagreements": [d for p in parts for d in p.get("disagreements", [])]}
 
 
-def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, object]:
-    parts: dict[str, dict[str, object]] = {"example": judged(workspace, GRADED)}
+def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, Any]:
+    parts: dict[str, dict[str, Any]] = {"example": judged(workspace, GRADED)}
     if not BITEXT_GRADED.is_file():
         print(f"bitext: no graded rows at {BITEXT_GRADED}")
     elif not (bitext_workspace / "data" / "holdout.jsonl").is_file():
@@ -139,7 +147,8 @@ def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, object]:
             if missing:
                 print(f"bitext: {len(missing)} graded rows no longer match the workspace, left out: {missing[:5]}")
             parts["bitext"] = judged(bitext_workspace, rows) | {"left_out": missing}
-    result = {"parts": parts, "pooled": pooled(list(parts.values()))}
+    whole = pooled(list(parts.values()))
+    result = {"parts": parts, "pooled": {k: whole[k] for k in ("graded", "agreement", "kappa", "confusion")}}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
@@ -165,7 +174,7 @@ def main() -> None:
         print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")
     else:
         found = agreement(args.workspace, args.bitext_workspace)
-        shown = [(name, part) for name, whole in found["parts"].items()  # type: ignore[attr-defined]
+        shown = [(name, part) for name, whole in found["parts"].items()
                  for name, part in [(name, whole), *((f"{name} {k}", v) for k, v in whole.items()
                                                      if k.startswith("set:"))]]
         for name, part in [*shown, ("pooled", found["pooled"])]:

@@ -132,7 +132,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     ingested = ingest.run(ws, [filled], "csv", mapping)
     cleaned = clean_stage.run(ws)
     built = build_stage.run(ws).as_dict()
-    report = validate(Path(built["paths"]["train"]), workspace=ws)
+    checked = validate(Path(built["paths"]["train"]), workspace=ws)
     timings["ingest_clean_build_validate_s"] = time.perf_counter() - started
     lr = args.lr or DEFAULT_LR[args.method]
     steps = [f"train.method={args.method}", f"train.max_steps={args.steps}", "train.batch_tokens=2048",
@@ -154,16 +154,16 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         scores[model] = evaluate(ws, model, reporter=RichReporter()).summary
         timings[f"eval_{'base' if model == 'base' else 'run'}_s"] = time.perf_counter() - started
     verdict = gate.check(ws, trained["run"], None)
-    report = build_report(ws.output_dir("reports"), candidate=trained["run"])  # the HTML report, baselines first
+    html = build_report(ws.output_dir("reports"), candidate=trained["run"])  # the HTML report, baselines first
     return {"method": trained.get("method", args.method), "steps": trained.get("steps", args.steps),
             "learning_rate": trained.get("learning_rate", lr),
             "tickets_in": ingested.tickets.new, "clean_kept": cleaned.kept, "examples": built["examples"],
-            "validate_errors": len(report.errors), "placeholders": placeholders, "run": trained["run"],
+            "validate_errors": len(checked.errors), "placeholders": placeholders, "run": trained["run"],
             "final": trained["final"], "timings": {k: round(v, 1) for k, v in timings.items()},
             "retrieval": _metrics((scores[trained["run"]].get("baselines") or {}).get("retrieval") or {}),
             "base": _metrics(scores["base"]), "tuned": _metrics(scores[trained["run"]]),
             "vs_baselines": scores[trained["run"]].get("vs_baselines"),
-            "gate_failing": [c.name for c in verdict.failing()], "report": str(report.html_path)}
+            "gate_failing": [c.name for c in verdict.failing()], "report": str(html.html_path)}
 
 
 def _set_aside_runs(root: Path, reuse: str | None) -> Path | None:

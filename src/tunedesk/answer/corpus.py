@@ -4,12 +4,12 @@ training file (any of the four formats, with their category and kind) and the KB
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunedesk.records import Article
-from tunedesk.trainfile.chat import payload_turns
+from tunedesk.trainfile.chat import Turn, payload_turns
 from tunedesk.trainfile.reading import format_of, read_rows
 
 PASSAGE_CHARS = 600
@@ -26,20 +26,26 @@ class CustomerMessage:
     kind: str
 
 
-def customer_messages(path: Path) -> list[CustomerMessage]:
-    """Every customer turn of a built training file; a missing file or an unreadable row gives none."""
+def _examples(path: Path) -> Iterator[tuple[dict[str, object], int, list[Turn]]]:
+    """Each readable example of a built training file: its row, line and turns (a missing file gives none)."""
     if not path.is_file():
-        return []
-    found = []
+        return
     for row in read_rows(path).rows:
         fmt = format_of(row.data)
         turns = payload_turns(row.data, fmt) if fmt is not None else "no payload"
-        if isinstance(turns, str):
-            continue
-        category, kind = str(row.data.get("category") or ""), str(row.data.get("kind") or "answer")
-        found += [CustomerMessage(t.content, category, kind) for t in turns
-                  if t.role == "user" and isinstance(t.content, str) and t.content.strip()]
-    return found
+        if not isinstance(turns, str):
+            yield row.data, row.line, turns
+
+
+def _labels(data: dict[str, object]) -> tuple[str, str]:
+    """The example's category and kind."""
+    return str(data.get("category") or ""), str(data.get("kind") or "answer")
+
+
+def customer_messages(path: Path) -> list[CustomerMessage]:
+    """Every customer turn of a built training file; a missing file or an unreadable row gives none."""
+    return [CustomerMessage(t.content, *_labels(data)) for data, _, turns in _examples(path) for t in turns
+            if t.role == "user" and isinstance(t.content, str) and t.content.strip()]
 
 
 @dataclass(frozen=True)
@@ -55,19 +61,14 @@ class Precedent:
 
 def precedents(path: Path) -> list[Precedent]:
     """Every example of a built training file as a precedent; a missing file or an unreadable row gives none."""
-    if not path.is_file():
-        return []
     found = []
-    for row in read_rows(path).rows:
-        fmt = format_of(row.data)
-        turns = payload_turns(row.data, fmt) if fmt is not None else "no payload"
-        if isinstance(turns, str) or not turns or turns[-1].role != "assistant":
+    for data, line, turns in _examples(path):
+        if not turns or turns[-1].role != "assistant":
             continue
         customer = "\n".join(t.content for t in turns if t.role == "user" and isinstance(t.content, str))
         reply = turns[-1].content
         if customer.strip() and isinstance(reply, str) and reply.strip():
-            found.append(Precedent(str(row.data.get("id") or row.line), customer, reply,
-                                   str(row.data.get("category") or ""), str(row.data.get("kind") or "answer")))
+            found.append(Precedent(str(data.get("id") or line), customer, reply, *_labels(data)))
     return found
 
 

@@ -62,13 +62,12 @@ class Guardrails:
             texts = spread(texts, config.off_topic_corpus_limit)
             texts += kb_passages(ws.store.iter_articles())
             topics = _topic_index(texts, embedder, warnings)
+        past = _precedent_index(ws, config, precedents, embedder)
         kit = GuardKit(config=config, escalation=EscalationMatcher(ws.config.escalation),
                        injection=compile_ci(config.injection_patterns),
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
-                       topics=topics, mask=lambda text: redactor.redact_text(text)[0],
-                       precedents=_precedent_index(ws, config, precedents, embedder))
-        kit.precedent_share = config.precedent_declined_share or (
-            fit_declined_share(kit.precedents, config.precedent_k) if kit.precedents else 1.0)
+                       topics=topics, mask=lambda text: redactor.redact_text(text)[0], precedents=past,
+                       precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k))
         return cls(kit, warnings)
 
     def mask(self, text: str) -> str:

@@ -70,20 +70,21 @@ PRECEDENT_MIN_DECLINED = 10
 PRECEDENT_PRIOR_SHARE = 0.4
 
 
-def fit_declined_share(index: TopicIndex, k: int, max_held: float = PRECEDENT_MAX_HELD) -> float:
+def fit_declined_share(index: TopicIndex | None, k: int, max_held: float = PRECEDENT_MAX_HELD) -> float:
     """The smallest declined share (a multiple of 1/k) at which at most `max_held` of the on-topic indexed tickets
     would be held, each ticket compared with its k nearest others (leave-one-out): fitted on the training tickets
-    alone. The prior when too few tickets were declined to fit on, 1.0 when all were."""
-    labels = np.asarray(index.labels)
-    declined = labels == "refusal"
-    if index.matrix is None or declined.sum() < PRECEDENT_MIN_DECLINED:
+    alone. The prior when too few tickets were declined to fit on (or there is no index), 1.0 when all were."""
+    if index is None or index.matrix is None:
+        return PRECEDENT_PRIOR_SHARE
+    declined = np.asarray(index.labels) == "refusal"
+    if declined.sum() < PRECEDENT_MIN_DECLINED:
         return PRECEDENT_PRIOR_SHARE
     if declined.all():
         return 1.0
     similarities = index.matrix @ index.matrix.T
     np.fill_diagonal(similarities, -np.inf)
-    k = min(k, len(labels) - 1)
-    nearest = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
+    k = min(k, len(declined) - 1)
+    nearest = np.argpartition(-similarities, k - 1, axis=1)[:, :k]  # the k nearest, in any order
     shares = declined[nearest].mean(axis=1)[~declined]
     for step in range(1, k + 1):
         if float((shares >= step / k).mean()) <= max_held:

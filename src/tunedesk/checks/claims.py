@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tunedesk.checks.grounding import in_quotes
+from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, quoted_labels
 from tunedesk.config.policies import Policies
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
@@ -134,22 +134,19 @@ def _sentence_of(text: str, at: int) -> str:
     return text[start:end].strip()
 
 
-_PROPER = re.compile(r"[A-Z][\w'’-]*")
 _NAME_WORD = re.compile(r"[a-z][\w'’-]*")
-_NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If", "We", "You", "Your", "Our", "It",
-                        "This", "That", "Hi", "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Happy", "Best"})
 
 
 def proper_names(text: str) -> list[str]:
     """Capitalised words inside a sentence (not opening one or a line, nor in a quoted label): the names of
     products, places, people."""
-    names = []
-    for match in _PROPER.finditer(text):
+    names, quoted = [], quoted_labels(text)
+    for match in CAPITALISED.finditer(text):
         word = match.group(0)
         before = text[:match.start()].rstrip(" \t\"'(“‘")
-        if not before or before[-1] in ".!?:;>\n" or word in _NOT_NAMES or word.isupper():
+        if not before or before[-1] in ".!?:;>\n" or word in NOT_NAMES or word.isupper():
             continue
-        if in_quotes(text, match.start()):  # a quoted label: the page or button to look for
+        if any(match.start() in label for label in quoted):  # the page or button to look for
             continue
         names.append(word)
     return list(dict.fromkeys(names))

@@ -29,14 +29,14 @@ _DATE = re.compile(
     rf"|(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn4>{_MONTH_NAME})(?:,?\s+\d{{4}})?)\b",
     re.IGNORECASE)
 _ORDER = re.compile(r"(?:\b[A-Z]{2,3}-)?#?\b\d{4,}\b")
-_CAPITALISED = re.compile(r"[A-Z][\w'’-]*")
+CAPITALISED = re.compile(r"[A-Z][\w'’-]*")
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:[A-Z][\w'’-]*|\d+))+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;>\n]|\n\s*[-*\d.]+)\s*$")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 # Capitalised words that start phrases without naming a product: a run is cut before them.
-_NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If", "We", "You", "Your", "Our", "It",
-                        "This", "That", "Hi", "Hello", "Dear", "Thanks", "Thank", "Please", "Happy", "Best"})
+NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If", "We", "You", "Your", "Our", "It",
+                       "This", "That", "Hi", "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Happy", "Best"})
 
 
 @dataclass(frozen=True)
@@ -99,24 +99,24 @@ def hallucinations(reply: str, sources: Sources) -> list[Claim]:
 _QUOTED = re.compile(r"\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”")
 
 
-def in_quotes(text: str, at: int) -> bool:
-    """Whether position `at` of `text` lies inside a short quoted label: "Contact Us", “Order History” — the name of
-    a page, section or button the reply points to, not a product it claims."""
-    return any(m.start() < at < m.end() for m in _QUOTED.finditer(text))
+def quoted_labels(text: str) -> list[range]:
+    """Where `text` has a short quoted label: "Contact Us", “Order History” — the name of a page, section or
+    button the reply points to, not a product it claims."""
+    return [range(m.start() + 1, m.end()) for m in _QUOTED.finditer(text)]
 
 
 def _product_names(text: str) -> list[Claim]:
     # Conservative on purpose: runs of two or more capitalised words (or a word and a model number), not at the start
     # of a sentence or line, minus leading pronouns and articles, nor a quoted label. "Talus Hiking Boots",
     # "Lumen 400", "Apple Pay".
-    out = []
+    out, quoted = [], quoted_labels(text)
     for match in _NAME_RUN.finditer(text):
-        if in_quotes(text, match.start()):
+        if any(match.start() in label for label in quoted):
             continue
         words = match.group(0).split()
         if _SENTENCE_START.search(text[: match.start()]):
             words = words[1:]
-        while words and (words[0] in _NOT_NAMES or not _CAPITALISED.fullmatch(words[0])):
+        while words and (words[0] in NOT_NAMES or not CAPITALISED.fullmatch(words[0])):
             words = words[1:]
         if len(words) >= 2:
             name = " ".join(words).rstrip("'’-")
