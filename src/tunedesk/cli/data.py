@@ -49,7 +49,8 @@ def init(
 @app.command()
 def ingest(
     args: Annotated[list[str] | None, typer.Argument(
-        help="Files or folders (default: `sources` and kb/ from tunedesk.yaml), and key=value config overrides.",
+        help="Files or folders (default: `sources` and kb/ from tunedesk.yaml; a path inside a source is read with "
+             "its format and options), and key=value config overrides.",
     )] = None,
     format: Annotated[str | None, typer.Option(
         "--format", "-f", help="Importer name; recognised per file when omitted.",
@@ -62,7 +63,8 @@ def ingest(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Read helpdesk exports and KB articles into the workspace store (re-importing updates, never duplicates)."""
+    """Read helpdesk exports and KB articles into the workspace store (re-importing merges: never duplicates, never
+    drops stored messages, notes or tags)."""
     from tunedesk.config import parse_overrides
     from tunedesk.ingest import stage
     from tunedesk.ingest.console import print_ingest

@@ -23,6 +23,8 @@ def print_ingest(console: Console, summary: IngestSummary) -> None:
             continue
         table.add_row(fmt, f"{c['in']:,}", f"{c['tickets']:,}", f"{c['articles']:,}", f"{c['quarantined']:,}")
     console.print(table)
+    for path, applied in summary.applied.items():
+        console.print(f"{path}: read with {applied}", markup=False, highlight=False, soft_wrap=True)
     t, a = summary.tickets, summary.articles
     console.print(f"tickets: {t.new:,} new, {t.updated:,} updated, {t.unchanged:,} unchanged · "
                   f"articles: {a.new:,} new, {a.updated:,} updated, {a.unchanged:,} unchanged")

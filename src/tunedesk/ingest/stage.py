@@ -1,7 +1,9 @@
 """The ingest stage: exports and KB files → importers → Ticket / Article records in the store.
 
-Reads top to bottom: plan which importer reads which files, stream each importer's records in batches into the
-store (idempotent upserts, so a killed run simply runs again), quarantine what cannot be read, report.
+Reads top to bottom: plan which importer reads which files (one importer per format and options, across every path
+given, so tickets join their comments and audits; a given path inside a configured source takes its options), stream
+each importer's records in batches into the store (idempotent upserts that merge a re-imported ticket into the stored
+one, so a killed run simply runs again and a thinner payload loses nothing), quarantine what cannot be read, report.
 Accounting: in = stored tickets + stored articles + quarantined.
 """
 
@@ -33,6 +35,8 @@ class SourcePlan:
     format: str
     options: dict[str, Any]
     files: list[Path]
+    applied: dict[str, str] = field(default_factory=dict)
+    """Path given on the command line → which tunedesk.yaml source's format and options it was read with."""
 
 
 @dataclass
@@ -47,6 +51,8 @@ class IngestSummary:
     by_format: dict[str, Counter[str]] = field(default_factory=dict)
     files: int = 0
     paths: dict[str, str] = field(default_factory=dict)
+    applied: dict[str, str] = field(default_factory=dict)
+    """A path given on the command line → the tunedesk.yaml source whose format and options read it."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape printed by `ingest --json`."""
@@ -56,6 +62,7 @@ class IngestSummary:
             "tickets": vars(self.tickets), "articles": vars(self.articles),
             "quarantine_reasons": dict(self.reasons.most_common(20)),
             "by_format": {k: dict(v) for k, v in self.by_format.items()}, "files": self.files, "paths": self.paths,
+            "applied": self.applied,
         }
 
 
@@ -65,7 +72,8 @@ def run(ws: Workspace, paths: list[Path] | None = None, fmt: str | None = None,
     reporter = reporter or SilentReporter()
     started = datetime.now(UTC)
     plans, unrecognised = plan_sources(ws, paths, fmt, options)
-    summary = IngestSummary(files=sum(len(p.files) for p in plans) + len(unrecognised))
+    summary = IngestSummary(files=sum(len(p.files) for p in plans) + len(unrecognised),
+                            applied={k: v for plan in plans for k, v in plan.applied.items()})
     _write_batch(ws.store, unrecognised, summary, "unrecognised", ws.config.ingest.max_body_chars, "")
     for plan in plans:
         importer = get_importer(plan.format)(plan.options)
@@ -80,28 +88,82 @@ def run(ws: Workspace, paths: list[Path] | None = None, fmt: str | None = None,
 
 def plan_sources(ws: Workspace, paths: list[Path] | None, fmt: str | None,
                  options: dict[str, Any] | None) -> tuple[list[SourcePlan], list[Rejected]]:
-    """Which importer reads which files; files no importer recognises come back as rejections."""
+    """Which importer reads which files; files no importer recognises come back as rejections.
+
+    Files of one format read with the same options are read by one importer, whichever path or source they came
+    from, so tickets, comments and audits given as separate arguments are joined.
+    """
     if fmt is not None:
         get_importer(fmt)  # an unknown --format is a user error: fail before reading anything
-    if paths:
-        sources = [(p, fmt, options or {}) for p in paths]
-    else:
-        sources = [(ws.path(s.path), s.format, s.options) for s in ws.config.sources]
-        if ws.config.kb and ws.path(ws.config.kb).is_dir():
-            sources.append((ws.path(ws.config.kb), "kb", {}))
-        if not sources:
-            raise IngestError("nothing to ingest: give files or folders, or list `sources` in tunedesk.yaml")
+    sources = _given_sources(ws, paths, fmt, options or {}) if paths else _configured_sources(ws)
     plans: list[SourcePlan] = []
     unrecognised: list[Rejected] = []
-    for path, source_fmt, source_options in sources:
-        label = _label(ws, Path(path))
-        files = expand(Path(path))
-        if source_fmt:
-            plans.append(SourcePlan(label, source_fmt, dict(source_options), files))
+    for source in sources:
+        if source.format:
+            plans.append(source)
             continue
-        for fmt_name, group in _detect_groups(files, unrecognised).items():
-            plans.append(SourcePlan(label, fmt_name, dict(source_options), group))
-    return plans, unrecognised
+        for fmt_name, group in _detect_groups(source.files, unrecognised).items():
+            plans.append(SourcePlan(source.label, fmt_name, source.options, group, source.applied))
+    return _joined(plans), unrecognised
+
+
+def _configured_sources(ws: Workspace) -> list[SourcePlan]:
+    sources = [SourcePlan(_label(ws, ws.path(s.path)), s.format or "", dict(s.options), expand(ws.path(s.path)))
+               for s in ws.config.sources]
+    if ws.config.kb and ws.path(ws.config.kb).is_dir():
+        sources.append(SourcePlan(_label(ws, ws.path(ws.config.kb)), "kb", {}, expand(ws.path(ws.config.kb))))
+    if not sources:
+        raise IngestError("nothing to ingest: give files or folders, or list `sources` in tunedesk.yaml")
+    return sources
+
+
+def _given_sources(ws: Workspace, paths: list[Path], fmt: str | None, options: dict[str, Any]) -> list[SourcePlan]:
+    """The files of each given path, with the format and options of the tunedesk.yaml source that holds them
+    (the deepest one; `--format` and `-o` win), or the importer's defaults when none does."""
+    roots = [ws.path(s.path).resolve() for s in ws.config.sources]
+    sources: list[SourcePlan] = []
+    for path in paths:
+        held: dict[int | None, list[Path]] = {}
+        for file in expand(path):
+            held.setdefault(_holding_source(file.resolve(), roots), []).append(file)
+        label, described = _label(ws, path), []
+        applied: dict[str, str] = {}
+        for index, files in held.items():
+            source = ws.config.sources[index] if index is not None else None
+            source_fmt = fmt or (source.format if source else None) or ""
+            source_options = {**(source.options if source else {}), **options}
+            sources.append(SourcePlan(label, source_fmt, source_options, files, applied))
+            described.append(_describe(index, source.path if source else "", source_fmt, source_options))
+        applied[label] = "; ".join(described)
+    return sources
+
+
+def _describe(index: int | None, source_path: str, fmt: str, options: dict[str, Any]) -> str:
+    """What a given path was read with, for the summary."""
+    where = f"tunedesk.yaml sources[{index}] ({source_path})" if index is not None else "no tunedesk.yaml source"
+    settings = ", ".join(f"{k}={v}" for k, v in options.items()) or "importer defaults"
+    return f"{where}: format {fmt or 'recognised per file'}, options {settings}"
+
+
+def _holding_source(file: Path, roots: list[Path]) -> int | None:
+    """The index of the deepest configured source path that is the file or a folder above it."""
+    holding = [(len(root.parts), i) for i, root in enumerate(roots) if file == root or root in file.parents]
+    return max(holding)[1] if holding else None
+
+
+def _joined(plans: list[SourcePlan]) -> list[SourcePlan]:
+    """Plans of the same format and options as one plan over all their files (each file once)."""
+    joined: dict[str, SourcePlan] = {}
+    for plan in plans:
+        key = json.dumps([plan.format, plan.options], sort_keys=True, default=str)
+        if (same := joined.get(key)) is None:
+            joined[key] = SourcePlan(plan.label, plan.format, plan.options, list(plan.files), dict(plan.applied))
+            continue
+        same.applied.update(plan.applied)
+        same.files += [f for f in plan.files if f not in same.files]
+        if plan.label not in same.label.split(", "):
+            same.label += f", {plan.label}"
+    return list(joined.values())
 
 
 def expand(path: Path) -> list[Path]:

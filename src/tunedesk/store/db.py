@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, Table, create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -18,6 +18,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from tunedesk.errors import StoreError
 from tunedesk.records import Article, Rejected, Ticket
 from tunedesk.store import tables as t
+from tunedesk.store.merge import merge_ticket
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0002"
@@ -102,8 +103,15 @@ class Store:
 
     # -- tickets and articles -------------------------------------------------------------------------------
     def upsert_tickets(self, tickets: Sequence[Ticket]) -> UpsertCounts:
-        """Insert new tickets, update changed ones, leave identical ones; one transaction; every record counted."""
-        return self._upsert(t.tickets, [_ticket_row(tk) for tk in tickets])
+        """Insert new tickets, merge re-imported ones into the stored version (`store.merge`: a payload that carries
+        less never erases messages, notes, tags or participants), leave identical ones; one transaction."""
+        if not tickets:
+            return UpsertCounts()
+        tk, ids = t.tickets, list({ticket.id for ticket in tickets})
+        with self.engine.begin() as conn:
+            query = select(tk.c.id, tk.c.content_hash, tk.c.data).where(tk.c.id.in_(ids))
+            stored = {row[0]: (row[1], row[2]) for row in conn.execute(query)}
+            return self._write_rows(conn, tk, _merged_rows(tickets, stored))
 
     def upsert_articles(self, articles: Sequence[Article]) -> UpsertCounts:
         """Insert or update knowledge-base articles; one transaction; every record counted."""
@@ -120,31 +128,34 @@ class Store:
         The same id twice in one batch (an export listing a ticket twice) counts exactly as it would across two
         batches: the later copy is `unchanged` when identical to the earlier one, `updated` when it differs.
         """
-        counts = UpsertCounts()
         if not rows:
-            return counts
+            return UpsertCounts()
         with self.engine.begin() as conn:
-            ids = list({r["id"] for r in rows})
-            query = select(table.c.id, table.c.content_hash).where(table.c.id.in_(ids))
-            stored: dict[str, str] = {row[0]: row[1] for row in conn.execute(query)}
-            current = dict(stored)
-            final: dict[str, dict[str, Any]] = {}
-            for row in rows:
-                previous = current.get(row["id"])
-                if previous is None:
-                    counts.new += 1
-                elif previous == row["content_hash"]:
-                    counts.unchanged += 1
-                else:
-                    counts.updated += 1
-                current[row["id"]] = row["content_hash"]
-                final[row["id"]] = row
-            new = [r for i, r in final.items() if i not in stored]
-            changed = [r for i, r in final.items() if i in stored and stored[i] != r["content_hash"]]
-            if new:
-                conn.execute(insert(table), new)
-            for row in changed:
-                conn.execute(update(table).where(table.c.id == row["id"]).values(**row))
+            return self._write_rows(conn, table, rows)
+
+    def _write_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> UpsertCounts:
+        counts = UpsertCounts()
+        ids = list({r["id"] for r in rows})
+        query = select(table.c.id, table.c.content_hash).where(table.c.id.in_(ids))
+        stored: dict[str, str] = {row[0]: row[1] for row in conn.execute(query)}
+        current = dict(stored)
+        final: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            previous = current.get(row["id"])
+            if previous is None:
+                counts.new += 1
+            elif previous == row["content_hash"]:
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+            current[row["id"]] = row["content_hash"]
+            final[row["id"]] = row
+        new = [r for i, r in final.items() if i not in stored]
+        changed = [r for i, r in final.items() if i in stored and stored[i] != r["content_hash"]]
+        if new:
+            conn.execute(insert(table), new)
+        for row in changed:
+            conn.execute(update(table).where(table.c.id == row["id"]).values(**row))
         return counts
 
     def iter_tickets(self, batch: int = 2000) -> Iterator[Ticket]:
@@ -280,6 +291,24 @@ def _ticket_row(tk: Ticket) -> dict[str, Any]:
         "created_at": tk.created_at.replace(tzinfo=None) if tk.created_at else None,
         "content_hash": _sha1(data), "data": data,
     }
+
+
+def _merged_rows(tickets: Sequence[Ticket], stored: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """The row of each ticket merged into the version before it (stored, or earlier in the batch)."""
+    current: dict[str, Ticket] = {}
+    rows = []
+    for ticket in tickets:
+        row = _ticket_row(ticket)
+        if ticket.id not in current and ticket.id in stored:
+            content_hash, data = stored[ticket.id]
+            # the common re-import is identical: nothing to parse or merge
+            current[ticket.id] = ticket if content_hash == row["content_hash"] else Ticket.model_validate_json(data)
+        if (before := current.get(ticket.id)) is not None and before is not ticket:
+            ticket = merge_ticket(before, ticket)
+            row = _ticket_row(ticket)
+        current[ticket.id] = ticket
+        rows.append(row)
+    return rows
 
 
 def _sha1(text: str) -> str:

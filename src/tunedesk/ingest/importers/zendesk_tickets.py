@@ -118,8 +118,10 @@ def convert_ticket(run: ZendeskRead, path: Path, locator: str, raw: object) -> T
     requester = get_id(ticket, "requester_id")
     created_at = get_time(ticket, "created_at")
     messages = _thread(run, ticket, external, requester)
-    if not messages and (description := get_str(ticket, "description")) and description.strip():
-        messages = [Message(role=Role.customer, body=description.strip(), author=requester, created_at=created_at)]
+    description = get_str(ticket, "description")
+    if description and description.strip() and _description_missing(ticket, messages, description, created_at):
+        first = Message(role=Role.customer, body=description.strip(), author=requester, created_at=created_at)
+        messages = chronological([first, *messages])
     via = get_dict(ticket, "via")
     source = run.options.source_name
     return Ticket(
@@ -138,6 +140,28 @@ def convert_ticket(run: ZendeskRead, path: Path, locator: str, raw: object) -> T
         updated_at=get_time(ticket, "updated_at"),
         metadata=scalars(ticket, _METADATA_KEYS),
     )
+
+
+def _description_missing(
+    ticket: Mapping[str, object], messages: list[Message], description: str, created_at: datetime | None
+) -> bool:
+    """True when the thread lacks the ticket's first comment, which Zendesk also gives as `description`.
+
+    Embedded comments hold it; comments or audits read from other payloads may start later (an audit stream since
+    the last sync), so there the description is the customer's message unless a comment has its text or its time.
+    """
+    if not messages:
+        return True
+    if get_list(ticket, "comments"):
+        return False
+    text = " ".join(description.split())
+    if any(" ".join(m.body.split()) == text for m in messages):
+        return False
+    times = [m.created_at for m in messages if m.created_at is not None]
+    try:
+        return created_at is None or not any(time <= created_at for time in times)
+    except TypeError:  # a naive and an aware time: cannot tell, keep the customer's words
+        return True
 
 
 def _thread(run: ZendeskRead, ticket: Mapping[str, object], external: str, requester: str | None) -> list[Message]:
