@@ -255,6 +255,28 @@ def test_try_a_ticket_streams_through_the_session(ws: Workspace) -> None:
     assert script.status_code == 200 and "X-CSRF-Token" in script.text
 
 
+def in_ci() -> bool:
+    """True when CI or TUNEDESK_CI is set (`.ci/run` sets TUNEDESK_CI=1)."""
+    return any(os.environ.get(k, "").strip().lower() not in ("", "0", "false", "no") for k in ("CI", "TUNEDESK_CI"))
+
+
+def browser_or_skip() -> Any:
+    """playwright's sync API with Debian's chromium present, or skip; in CI a missing browser fails the test: the
+    review app's only browser check must not pass by skipping."""
+    problem = None
+    try:
+        from playwright import sync_api
+    except ImportError:
+        problem = "playwright for Python is not installed"
+    if problem is None and not (CHROMIUM.exists() and shutil.which(str(CHROMIUM))):
+        problem = f"{CHROMIUM} is missing (Debian's chromium package: apt-get install chromium)"
+    if problem is None:
+        return sync_api
+    if in_ci():
+        pytest.fail(f"{problem}; in CI the browser walk must run (.ci/run installs chromium as root)", pytrace=False)
+    pytest.skip(f"{problem}; the browser walk is skipped")
+
+
 @pytest.fixture
 def live_ui(ws: Workspace) -> Iterator[str]:
     with serving(ui_app(ws)) as url:
@@ -262,9 +284,7 @@ def live_ui(ws: Workspace) -> Iterator[str]:
 
 
 def test_an_agent_walks_the_queue_in_a_browser(ws: Workspace, log: ReplyLog, live_ui: str, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
-    if not CHROMIUM.exists() or not shutil.which(str(CHROMIUM)):
-        pytest.skip(f"{CHROMIUM} is missing (Debian's chromium package); the browser walk is skipped")
+    sync_api = browser_or_skip()
     for i in range(4):
         draft(log, f"w{i}", f"Question number {i}?", f"Draft number {i}.", ticket_id=f"W-{i}")
     weak_eval(ws)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
 from tunedesk.serve.errors import add_error_handlers, error_response
+from tunedesk.serve.limits import BodyLimit
 from tunedesk.serve.routes import feedback, health, openai, replies, summaries
 from tunedesk.serve.settings import ServerSettings, ServerState
 
@@ -20,6 +21,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app = FastAPI(title="tunedesk", version="1", docs_url=None, redoc_url=None)
     app.state.server = ServerState.start(settings)
     add_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.serve.max_request_bytes)  # inside _limits: metrics count 413s
     _limits(app)
     for module in (health, replies, summaries, feedback, openai):
         app.include_router(module.router)
@@ -34,12 +36,8 @@ def _limits(app: FastAPI) -> None:
     @app.middleware("http")
     async def limits(request: Request, call_next: RequestResponseEndpoint) -> Response:
         server: ServerState = request.app.state.server
-        serve = server.settings.serve
-        size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > serve.max_request_bytes:
-            response: Response = error_response(413, "too_large", f"request body over {serve.max_request_bytes} "
-                                                "bytes")
-        elif request.method == "POST" and not server.keys.allowed(
+        response: Response
+        if request.method == "POST" and not server.keys.allowed(
                 request.headers.get("authorization"), request.headers.get("x-api-key"),
                 request.client.host if request.client else None):
             response = error_response(401, "unauthorized", "a valid API key is required (Authorization: Bearer KEY "

@@ -1,11 +1,13 @@
 """Every error the API answers has one JSON shape, {"error": {"code", "message"}}: the API's own refusals, invalid
-requests (with their `problems`), and tunedesk's own exceptions (never a bare 500 for a user mistake)."""
+requests (with their `problems`), bodies that are not UTF-8 JSON, unknown paths and methods, and tunedesk's own
+exceptions (never a bare 500 for a user mistake)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from tunedesk.errors import TunedeskError
 from tunedesk.store.replies import ReplyNotFound
@@ -37,6 +39,23 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": {"code": "invalid_request", "message": "; ".join(problems),
                                        "problems": problems}}, 422)
 
+    @app.exception_handler(HTTPException)
+    async def starlette_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return http_error(exc)
+
     @app.exception_handler(TunedeskError)
     async def ours(_: Request, exc: TunedeskError) -> JSONResponse:
         return error_response(404 if isinstance(exc, ReplyNotFound) else 400, type(exc).__name__, str(exc))
+
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+def http_error(exc: HTTPException) -> JSONResponse:
+    """Starlette's and FastAPI's own errors in the one shape; a body that cannot be decoded says so."""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return error_response(400, "invalid_request", f"body: not UTF-8 ({exc.__cause__.reason} at byte "
+                              f"{exc.__cause__.start}); send JSON encoded as UTF-8")
+    return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail),
+                          dict(exc.headers) if exc.headers else None)

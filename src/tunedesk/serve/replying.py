@@ -16,6 +16,7 @@ from tunedesk.serve.limits import Busy, Limiter
 from tunedesk.serve.schemas import ThreadMessage
 from tunedesk.serve.settings import ServerState
 
+INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff\u00ad")
 EventWriter = Callable[[str | ReplyResult, bool], Iterator[str]]
 """Turns a stream piece (a text delta, or the final ReplyResult) into SSE lines; the flag says whether text was
 streamed before."""
@@ -23,12 +24,22 @@ streamed before."""
 
 def ticket_from(ticket_id: str | None, messages: list[ThreadMessage], category: str | None = None,
                 metadata: dict[str, Any] | None = None) -> TicketIn:
-    """A TicketIn from a request thread; it must end with the customer."""
+    """A TicketIn from a request thread; it must end with a customer message that says something (422 if not).
+    Blank turns before it are left out of the ticket."""
     thread = [m for m in (x.chat() for x in messages) if m]
     if not thread or thread[-1]["role"] != "user":
         raise ApiError(422, "invalid_request", "messages: the thread must end with a customer (user) message")
-    return TicketIn(id=ticket_id or f"anon-{uuid.uuid4().hex}", messages=thread, category=category,
-                    metadata=metadata or {})
+    if is_blank(thread[-1]["content"]):
+        said = any(m["role"] == "user" and not is_blank(m["content"]) for m in thread)
+        raise ApiError(422, "invalid_request", "messages: the last customer message is blank" + (
+            "" if said else ", as is every customer message") + ": there is nothing to answer")
+    return TicketIn(id=ticket_id or f"anon-{uuid.uuid4().hex}", messages=[m for m in thread if not is_blank(
+        m["content"])], category=category, metadata=metadata or {})
+
+
+def is_blank(text: str) -> bool:
+    """True for empty text, or text of only whitespace and invisible characters (zero-width spaces, BOM)."""
+    return not text.translate(INVISIBLE).strip()
 
 
 def respond(server: ServerState, ticket: TicketIn) -> ReplyResult:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from tunedesk.answer.backends import register
 from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource, ReplySieve, cut_at_stop
+from tunedesk.answer.backends.fit import fit_request
 from tunedesk.answer.types import Completion, GenerationRequest
 from tunedesk.config.serve import BackendConfig
 from tunedesk.models.generate import Generated, reply_of
@@ -118,15 +119,20 @@ class LlamaCppBackend:
         return self.llm.detokenize([token], special=True).decode("utf-8", errors="replace") if token >= 0 else ""
 
     def _prompt(self, request: GenerationRequest) -> list[int]:
-        try:
-            text = self.formatter(messages=request.messages).prompt
-        except Exception as exc:  # a template may raise on roles it does not know
-            raise BackendError(f"the chat template cannot render this conversation: {exc}") from None
-        # As training rendered chats and as the export self-check reads them: the template writes any BOS itself.
-        prompt: list[int] = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        request = fit_request(request, lambda messages: len(self._tokenize(messages)), self.llm.n_ctx())
+        prompt = self._tokenize(request.messages)
         if len(prompt) >= self.llm.n_ctx():
             raise BackendError(f"the conversation is {len(prompt)} tokens; the model's context is {self.llm.n_ctx()}")
         return prompt
+
+    def _tokenize(self, messages: list[dict[str, str]]) -> list[int]:
+        try:
+            text = self.formatter(messages=messages).prompt
+        except Exception as exc:  # a template may raise on roles it does not know
+            raise BackendError(f"the chat template cannot render this conversation: {exc}") from None
+        # As training rendered chats and as the export self-check reads them: the template writes any BOS itself.
+        tokens: list[int] = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return tokens
 
     def _tokens(self, prompt: list[int], request: GenerationRequest) -> Iterator[tuple[int, float]]:
         """Generated tokens with their normalized log-probabilities, up to and including a stop token."""

@@ -10,6 +10,7 @@ from typing import Literal
 
 from tunedesk.answer.backends import register
 from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource
+from tunedesk.answer.backends.fit import fit_request
 from tunedesk.answer.types import Completion, GenerationRequest
 from tunedesk.config.serve import BackendConfig
 
@@ -24,7 +25,7 @@ class ScriptedBackend:
     """Replies from a script instead of a model.
 
     ScriptedBackend(replies=[DEFAULT_REPLY], *, mean_logprob=-0.1, min_logprob=None, delay_s=0.0, failure=None,
-                    timeout_s=30.0, model_version="scripted")
+                    timeout_s=30.0, model_version="scripted", context_tokens=None)
 
     - `replies`: a list of replies given in turn (after the last one, the first again), or a callable that gets the
       GenerationRequest and returns the reply. A reply is a string, or a whole Completion returned as it is (to
@@ -33,7 +34,9 @@ class ScriptedBackend:
     - `delay_s`: seconds slept before answering (before the first streamed word).
     - `failure`: None answers; "error" raises BackendError; "hang" sleeps `timeout_s + 1` seconds (so past the
       server's deadline) and then raises BackendTimeout. `close()` ends a hang at once. Settable between requests.
-    - `requests`: every GenerationRequest received, in order, for tests to inspect (system prompt, temperature, ...).
+    - `context_tokens`: a context window, in tokens counted as words plus 4 a message; a longer prompt is cut to
+      it as real backends cut theirs (`answer.backends.fit`). None: nothing is cut.
+    - `requests`: every GenerationRequest received (as cut), in order, for tests to inspect (system prompt, ...).
 
     `stream` yields the reply word by word (each word with the whitespace after it), then the Completion.
     """
@@ -42,7 +45,7 @@ class ScriptedBackend:
 
     def __init__(self, replies: Script = (DEFAULT_REPLY,), *, mean_logprob: float | None = -0.1,
                  min_logprob: float | None = None, delay_s: float = 0.0, failure: Failure | None = None,
-                 timeout_s: float = 30.0, model_version: str = "scripted") -> None:
+                 timeout_s: float = 30.0, model_version: str = "scripted", context_tokens: int | None = None) -> None:
         if not callable(replies) and not replies:
             raise ValueError("ScriptedBackend needs at least one reply")
         self.replies = replies
@@ -52,6 +55,7 @@ class ScriptedBackend:
         self.failure: Failure | None = failure
         self.timeout_s = timeout_s
         self.model_version = model_version
+        self.context_tokens = context_tokens
         self.requests: list[GenerationRequest] = []
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -79,6 +83,7 @@ class ScriptedBackend:
         self._closed.set()
 
     def _next(self, request: GenerationRequest) -> Completion:
+        request = fit_request(request, word_tokens, self.context_tokens)
         with self._lock:
             self.requests.append(request)
             turn = len(self.requests) - 1
@@ -98,3 +103,8 @@ class ScriptedBackend:
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self._closed.wait(seconds)
+
+
+def word_tokens(messages: list[dict[str, str]]) -> int:
+    """The scripted backend's token count: words, plus 4 a message for its role and separators."""
+    return sum(len(m["content"].split()) + 4 for m in messages)

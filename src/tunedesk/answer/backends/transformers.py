@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tunedesk.answer.backends import register
 from tunedesk.answer.backends.base import BackendError, BackendTimeout, ModelSource, ReplySieve, cut_at_stop
+from tunedesk.answer.backends.fit import fit_request
 from tunedesk.answer.types import Completion, GenerationRequest
 from tunedesk.config.serve import BackendConfig
 from tunedesk.models.candidate import Candidate, load_candidate
@@ -38,6 +39,7 @@ class TransformersBackend:
         self.model_version = candidate.name
         self.timeout_s = timeout_s
         self.stops = sorted(stop_ids(candidate.model, candidate.tokenizer))
+        self.context_tokens = context_window(candidate)
         # The server bounds concurrency; the lock keeps one model safe from two generate calls anyway.
         self._lock = threading.Lock()
 
@@ -68,6 +70,7 @@ class TransformersBackend:
                       batch_size: int = 8) -> list[Completion]:
         """Many replies in length-sorted batches, each exactly as `generate` gives it (no time limit: eval's way)."""
         groups: dict[tuple[int, float, tuple[str, ...]], list[int]] = {}
+        requests = [self._fitted(r) for r in requests]
         for index, request in enumerate(requests):
             groups.setdefault((request.max_new_tokens, request.temperature, tuple(request.stop)), []).append(index)
         out: list[Completion | None] = [None] * len(requests)
@@ -133,12 +136,21 @@ class TransformersBackend:
         return self._candidate.model
 
     def _encode(self, request: GenerationRequest) -> BatchEncoding[torch.Tensor]:
-        tokenizer = self.tokenizer
+        return self.tokenizer(self._render(self._fitted(request).messages), return_tensors="pt",
+                              add_special_tokens=False)
+
+    def _fitted(self, request: GenerationRequest) -> GenerationRequest:
+        """The request cut to the model's context less its max_new_tokens."""
+        return fit_request(request, self._count, self.context_tokens)
+
+    def _count(self, messages: list[dict[str, str]]) -> int:
+        return len(self.tokenizer(self._render(messages), add_special_tokens=False)["input_ids"])
+
+    def _render(self, messages: list[dict[str, str]]) -> str:
         try:
-            text = tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         except Exception as exc:  # a template may raise on roles it does not know
             raise BackendError(f"the chat template cannot render this conversation: {exc}") from None
-        return tokenizer(text, return_tensors="pt", add_special_tokens=False)
 
     def _run_into(self, model: CausalLM, inputs: BatchEncoding[torch.Tensor], request: GenerationRequest,
                   streamer: TextIteratorStreamer, cancel: threading.Event, outcome: dict[str, Any]) -> None:
@@ -175,6 +187,15 @@ class TransformersBackend:
         reply = reply_of(self.tokenizer, result.sequences[0, prompt_tokens:].tolist(), scores[0].tolist(), self.stops,
                          prompt_tokens)
         return _completion_of(reply, request)
+
+
+def context_window(candidate: Candidate) -> int | None:
+    """The model's context in tokens: its position embeddings, or the tokenizer's limit when that is smaller
+    (None when neither says)."""
+    config = getattr(candidate.model, "config", None)
+    limits = [getattr(config, "max_position_embeddings", None), getattr(candidate.tokenizer, "model_max_length", None)]
+    known = [int(n) for n in limits if isinstance(n, int) and 0 < n < 10_000_000]  # transformers' "no limit" is 1e30
+    return min(known) if known else None
 
 
 def _completion_of(reply: Generated, request: GenerationRequest) -> Completion:
