@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tunedesk.answer.corpus import kb_passages
 from tunedesk.answer.types import Context
 from tunedesk.models.embed import Embedder
+from tunedesk.prompt.precedents import Precedents, join_prompt
 from tunedesk.prompt.retrieval import Bm25Index
 from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import Article, TicketIn
@@ -31,9 +32,11 @@ RRF_K = 60
 class ContextBuilder:
     """Renders the system prompt and retrieves KB articles for a ticket; passages are indexed once."""
 
-    def __init__(self, ws: Workspace, top_k: int, embedder: Embedder | None = None) -> None:
+    def __init__(self, ws: Workspace, top_k: int, embedder: Embedder | None = None,
+                 precedents: Precedents | None = None) -> None:
         dataset = ws.config.dataset
         self.prompt = SystemPrompt.from_file(ws.policies(), ws.path(dataset.system_template), dataset.policy_facts)
+        self.precedents = precedents
         self.articles = list(ws.store.iter_articles()) if top_k else []
         self.top_k, self.embedder = top_k, embedder
         self.owners: list[int] = []
@@ -46,8 +49,11 @@ class ContextBuilder:
         self.matrix = self._embed(passages) if passages and embedder is not None else None
 
     def build(self, ticket: TicketIn) -> Context:
-        """The system prompt (policies + retrieved articles), the sources used and every grounding text."""
+        """The system prompt (policies, precedents, retrieved articles), the sources used and every grounding
+        text. Up to the articles it is exactly the system prompt build wrote for the same conversation."""
         system = self.prompt.render(ticket.customer_text)
+        if self.precedents is not None:
+            system = join_prompt(system, self.precedents.section(self.precedents.for_ticket(ticket.customer_text)))
         chosen = self.retrieve(ticket.last_customer_text)
         if chosen:
             articles = "\n".join(f"- {a.title}: {a.body[:KB_CHARS].strip()}" for a, _ in chosen)

@@ -12,6 +12,7 @@ from tunedesk.answer.confidence import Calibrator
 from tunedesk.answer.context import ContextBuilder
 from tunedesk.answer.corpus import PrecedentIndex, customer_messages, precedents
 from tunedesk.answer.pipeline import Responder
+from tunedesk.answer.precedents import precedents_for
 from tunedesk.models.embed import Embedder
 from tunedesk.store.model_registry import ModelRegistry
 from tunedesk.store.replies import ReplyLog
@@ -109,11 +110,14 @@ class Categoriser:
 
 
 def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails: Guardrails | None = None,
-                    embedder: Embedder | None = None, version: str | None = None) -> Responder:
-    """Everything the server needs, built once at start."""
+                    embedder: Embedder | None = None, version: str | None = None,
+                    check_index: bool = True) -> Responder:
+    """Everything the server needs, built once at start. `check_index`: refuse a precedent index other than the
+    one the version was evaluated with (eval itself, which is about to evaluate it, does not check)."""
     from tunedesk.answer.guardrails import Guardrails
 
     version = version or served_version(ws)[0]
+    shown = precedents_for(ws, version, check_index)
     corpus = customer_messages(ws.output_dir("data") / "train.jsonl")
     texts = [m.text for m in corpus]
     embed = embedder if embedder is not None else choose_embedder(ws, texts)
@@ -126,7 +130,7 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
     categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
     past = precedents(ws.output_dir("data") / "train.jsonl")
     return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
-                     embed), settings=ws.config.serve, policies=ws.policies(),
+                     embed, shown), settings=ws.config.serve, policies=ws.policies(),
                      calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,
                      model_version=getattr(backend, "model_version", None) or version,
                      precedents=PrecedentIndex(past) if past else None, calibrator=calibrator_for(ws, version))

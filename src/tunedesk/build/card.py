@@ -46,7 +46,8 @@ def token_stats(examples: list[Example], tokenizer: Tokenizer, sample: int = 10_
         targets = [len(ids) for ids in tokenizer([e.target for e in measured], add_special_tokens=False)["input_ids"]]
         scale = len(chosen) / len(measured)
         stats = {**_summary(totals), "examples": len(chosen), "tokens": round(sum(totals) * scale),
-                 "target_tokens": round(sum(targets) * scale), "target_mean": round(statistics.mean(targets), 1)}
+                 "target_tokens": round(sum(targets) * scale), "target_mean": round(statistics.mean(targets), 1),
+                 "trained_share": round(sum(targets) / max(1, sum(totals)), 3)}
         if scale > 1:
             stats["sampled"] = len(measured)
         out[split] = stats

@@ -40,9 +40,11 @@ def clusters(units: list[Unit], threshold: float) -> dict[str, list[Unit]]:
     return dict(grouped)
 
 
-def assign_splits(units: list[Unit], config: DatasetConfig) -> tuple[dict[str, str], dict[str, int]]:
-    """ticket id → split, and statistics (clusters, tickets in multi-ticket clusters)."""
-    groups = clusters(units, config.leakage_threshold)
+def assign_splits(units: list[Unit], config: DatasetConfig,
+                  groups: dict[str, list[Unit]] | None = None) -> tuple[dict[str, str], dict[str, int]]:
+    """ticket id → split, and statistics (clusters, tickets in multi-ticket clusters); `groups` are the
+    near-duplicate clusters when already computed."""
+    groups = groups if groups is not None else clusters(units, config.leakage_threshold)
     rng = random.Random(config.seed)
     order = sorted(groups)
     rng.shuffle(order)

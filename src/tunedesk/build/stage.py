@@ -13,10 +13,12 @@ from typing import Any
 from tunedesk.build.augment import augment
 from tunedesk.build.card import SPLITS, counts, token_stats, write_card
 from tunedesk.build.examples import Built, ExampleBuilder
-from tunedesk.build.splits import Unit, assign_splits
+from tunedesk.build.precedents import with_precedents
+from tunedesk.build.splits import Unit, assign_splits, clusters
 from tunedesk.build.twins import near_twins
 from tunedesk.models.base import ModelError, load_tokenizer
 from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.prompt.precedents import FILE_NAME
 from tunedesk.prompt.system import SystemPrompt
 from tunedesk.records import Example
 from tunedesk.trainfile.rows import write_jsonl
@@ -58,10 +60,16 @@ def run(ws: Workspace, reporter: Reporter | None = None) -> BuildSummary:
         for ticket, _info in ws.store.iter_clean("kept"):
             _add(summary, ticket.id, builder.build(ticket))
             task.advance()
-    split_of, leakage = assign_splits(_units(summary.examples), cfg)
+    units = _units(summary.examples)
+    groups = clusters(units, cfg.leakage_threshold)
+    split_of, leakage = assign_splits(units, cfg, groups)
     summary.examples = _with_splits(summary.examples, split_of, cfg.augment.copies if cfg.augment.enabled else 0,
                                     cfg.seed)
+    cluster_of = {u.ticket_id: key for key, members in groups.items() for u in members}
+    summary.examples, index = with_precedents(summary.examples, cluster_of, cfg, policies.voice.sign_off)
     summary.paths = _write_files(ws, summary.examples)
+    summary.paths["precedents"] = str(ws.output_dir("data") / FILE_NAME)
+    index.save(ws.output_dir("data") / FILE_NAME)
     summary.card = _card(ws, summary, leakage)
     summary.paths.update(write_card(summary.card, ws.output_dir("data")))
     ws.store.record_stage_run("build", started, summary.as_dict())

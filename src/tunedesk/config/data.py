@@ -169,8 +169,12 @@ class EscalationConfig(Section):
     )
     """Regular expressions on the final agent reply that show a historical ticket was handed to a human team (clean
     only); such tickets are labelled `handover` when nothing more specific matched."""
-    sentiment_threshold: float | None = Field(-0.6, ge=-1, le=1)
-    """A customer message with VADER compound sentiment below this escalates as `furious_customer`; null disables."""
+    sentiment_threshold: float | None = Field(-0.05, ge=-1, le=1)
+    """A customer message with VADER compound sentiment below this and a sign of anger (shouting, profanity,
+    threats, "third time", "!!", "unacceptable") escalates as `furious_customer`; null disables."""
+    sentiment_calm_threshold: float = Field(-0.8, ge=-1, le=0)
+    """Below this sentiment a customer message is `furious_customer` without a sign of anger too (fitted with
+    sentiment_threshold on labelled messages: bench/guardrail_probes.py)."""
 
     @field_validator("handover_patterns")
     @classmethod
@@ -222,6 +226,22 @@ class AugmentConfig(Section):
     """Reworded copies per training example."""
 
 
+class PrecedentsConfig(Section):
+    k: int = Field(2, ge=0, le=8)
+    """Past tickets put in every prompt (build, train, eval and serve alike): the k training tickets whose customer
+    wrote the most similar words (TF-IDF cosine), never the ticket itself or its near-duplicate cluster, never a
+    held-out or validation ticket. 0 turns precedents off."""
+    min_similarity: float = Field(0.05, ge=0, lt=1)
+    """A past ticket less similar than this (cosine of the customers' words) is not shown."""
+    customer_chars: int = Field(280, ge=40)
+    """Each precedent's customer message is cut to about this many characters (at a word boundary)."""
+    reply_chars: int = Field(480, ge=40)
+    """Each precedent's agent reply (greeting and sign-off left out) is cut to about this many characters."""
+    distractor_share: float = Field(0.15, ge=0, le=1)
+    """Share of training examples (never validation or held-out ones) whose precedents are unrelated tickets of
+    other categories, so the model learns to answer from the policies when no precedent fits instead of copying."""
+
+
 class DatasetConfig(Section):
     format: Literal["openai", "prompt_completion", "instruction", "sharegpt"] = "openai"
     """File format: OpenAI chat JSONL, prompt/completion, instruction/input/output, or ShareGPT. Every row keeps
@@ -267,3 +287,5 @@ class DatasetConfig(Section):
     """Seed for splits and augmentation: the same seed builds the same files."""
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     """Optional rewording of training examples."""
+    precedents: PrecedentsConfig = Field(default_factory=PrecedentsConfig)
+    """The most similar past tickets in every prompt (retrieval-augmented fine-tuning)."""

@@ -81,7 +81,7 @@ def split_items(ws: Workspace, split: str, limit: int | None = None) -> list[Ite
 def eval_responder(ws: Workspace, version: str) -> Responder:
     """The server's Responder for `version` with its real backend, in mode auto with every ticket in the rollout,
     logging nothing, its confidence thresholds not fitted yet (every reply low)."""
-    responder = build_responder(ws, version=version)
+    responder = build_responder(ws, version=version, check_index=False)
     responder.log = None
     responder.settings = ws.config.serve.model_copy(update={"mode": "auto", "rollout_percent": 100})
     responder.calibration = {"high": None, "medium": None}

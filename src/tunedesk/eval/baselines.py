@@ -15,6 +15,7 @@ from typing import Any
 from tunedesk.eval.answering import Answer, judged
 from tunedesk.eval.judges.base import Item, Judge, Verdict
 from tunedesk.progress import Reporter
+from tunedesk.prompt.precedents import FILE_NAME
 from tunedesk.store.evaluations import eval_dir, read_replies, read_summary
 from tunedesk.workspace import Workspace
 
@@ -86,13 +87,15 @@ def _answer(row: dict[str, Any]) -> Answer:
 
 def answer_path_signature(ws: Workspace) -> str:
     """A hash of everything besides the model that shapes the replies: the answering path's version, the serve
-    settings (decoding, KB context, guardrails, embedder), the base model, the system prompt template and the
-    policies."""
+    settings (decoding, KB context, guardrails, embedder), the base model, the system prompt template, the
+    policies and the precedents (settings and the build's index)."""
     serve = ws.config.serve
     parts = {"path": ANSWER_PATH, "backend": serve.backend.model_dump(exclude={"name", "model", "timeout_s"}),
              "kb_top_k": serve.kb_top_k, "embedder": serve.embedder, "guardrails": serve.guardrails.model_dump(),
              "base": ws.config.model.base, "template": _file_hash(ws, ws.config.dataset.system_template),
-             "policies": _file_hash(ws, ws.config.policies)}
+             "policies": _file_hash(ws, ws.config.policies),
+             "precedents": ws.config.dataset.precedents.model_dump(),
+             "precedent_index": _file_hash(ws, str(ws.output_dir("data") / FILE_NAME))}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -80,6 +80,7 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
         answers = answer_items(responder, items, reporter, ws.config.eval.batch_size)
         seconds = time.perf_counter() - started
         name = responder.model_version or version
+        shown = responder.contexts.precedents
     finally:
         responder.close()
     with reporter.task(f"judge ({ws.config.eval.judge})", total=len(items)) as task:
@@ -91,6 +92,7 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
                                   validation_items=fitted.validation_items,
                                   signal=SIGNAL if fitted.calibrator else summary["calibration"]["signal"])
     summary.update({"judge_failures": failures} if (failures := getattr(judge, "failures", 0)) else {})
+    summary["precedents_sha256"] = shown.index.sha256 if shown is not None else None
     return Evaluated(name, items, answers, verdicts, {**summary, **_provenance(ws)})
 
 

@@ -30,6 +30,7 @@ from tunedesk.export.ollama import modelfile_for, ollama_command, ollama_model_n
 from tunedesk.export.runfolder import ExportError, read_manifest, replace_dir, staging_dir, write_manifest
 from tunedesk.models.run import RunModel, RunModelError, base_folder, base_hash_warning, load_tokenizer, read_run
 from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.prompt.precedents import FILE_NAME as PRECEDENTS
 
 ExportFormat = Literal["merged", "gguf", "ollama"]
 FORMATS: tuple[str, ...] = ("merged", "gguf", "ollama")
@@ -105,7 +106,17 @@ def _export(run: RunModel, fmt: ExportFormat, out_dir: Path | None, quantize: Se
         _gguf(run, merged_dir, gguf_dir, kinds, result, reporter, check=check, reuse=fmt == "ollama")
     if modelfile is not None:
         _ollama(run, gguf_dir / gguf_name, out, modelfile, result)
+    _carry_precedents(run, out, result)
     return result
+
+
+def _carry_precedents(run: RunModel, out: Path, result: ExportResult) -> None:
+    """The run's precedent index beside the exported model: the model was trained to answer with precedents,
+    and whoever serves the export (tunedesk, or anything else) needs the same index."""
+    index = run.path / PRECEDENTS
+    if index.is_file():
+        shutil.copyfile(index, out / PRECEDENTS)
+        result.add_file("precedent index", out / PRECEDENTS)
 
 
 @contextmanager

@@ -22,11 +22,15 @@ from tunedesk.errors import ConfigError
 from tunedesk.models.base import file_hash, model_folder
 from tunedesk.models.template import ChatTemplate, load_template
 from tunedesk.progress import Reporter, SilentReporter
+from tunedesk.prompt.precedents import FILE_NAME, PastTickets, sha256_file
 from tunedesk.store.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train import session
 from tunedesk.train.data import EncodedFile, encode_file
 from tunedesk.train.setup import TrainError, check_method, resolve_dtype, versions
 from tunedesk.workspace import Workspace
+
+PRECEDENTS = FILE_NAME
+"""The precedent index a run keeps beside its model."""
 
 
 @dataclass
@@ -70,10 +74,11 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
         if is_main_process():
             (target.path / "config.yaml").write_text(dump_config(config), encoding="utf-8")
             _snapshot_data(target, files)
+            _keep_precedents(target, ws, files["train"])
     summary = TrainSummary(target, resumed=bool(resume), data={k: f.summary() for k, f in files.items()})
     session.train(target, config, dtype, template, files, reporter, on_eval, resume=bool(resume))
     summary.paths = {name: str(target.path / name) for name in ("model", "metrics.jsonl", "loss.png", "run.json",
-                                                                 "config.yaml", "data")
+                                                                 "config.yaml", "data", PRECEDENTS)
                      if (target.path / name).exists()}
     return summary
 
@@ -141,6 +146,25 @@ def _snapshot_data(target: Run, files: dict[str, EncodedFile]) -> None:
     folder.mkdir(exist_ok=True)
     for name, encoded in files.items():
         shutil.copyfile(encoded.path, folder / f"{name}.jsonl")
+
+
+def _keep_precedents(target: Run, ws: Workspace, train: EncodedFile) -> None:
+    """The precedent index the training file was built with, saved in the run (eval, serve and export read it
+    from there) and recorded by hash; an index with tickets the training file does not have is refused."""
+    import shutil
+
+    source = ws.output_dir("data") / PRECEDENTS
+    if not source.is_file():
+        return
+    index = PastTickets.load(source)
+    trained = {e.id for e in train.examples}
+    strangers = [t.id for t in index.tickets if t.id not in trained]
+    if strangers and train.path.name == "train.jsonl":
+        raise TrainError(f"{source}: {len(strangers)} precedents are not in {train.path} (first: {strangers[0]}); "
+                         f"the index and the training file come from different builds: run `tunedesk build` again")
+    shutil.copyfile(source, target.path / PRECEDENTS)
+    target.update(precedents={"sha256": sha256_file(target.path / PRECEDENTS), "tickets": len(index.tickets),
+                              "config": ws.config.dataset.precedents.model_dump(mode="json")})
 
 
 def policies_record(ws: Workspace) -> dict[str, Any]:

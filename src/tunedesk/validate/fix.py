@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from tunedesk.prompt.precedents import join_prompt, split_prompt
 from tunedesk.trainfile.chat import META_KEYS, ChatRow, payload_turns
 from tunedesk.trainfile.flat import LegacyMarkers
 from tunedesk.trainfile.reading import RawRow
@@ -147,8 +148,10 @@ def _reprompt(messages: list[dict[str, str]], checks: Checks, changed: set[str])
     if messages[0]["role"] != "system":
         messages.insert(0, {"role": "system", "content": wanted})
         changed.add("missing_system_prompt")
-    elif messages[0]["content"] != wanted:
-        messages[0]["content"] = wanted
+        return
+    policy_part, precedents = split_prompt(messages[0]["content"])
+    if policy_part != wanted:  # the policies are brought up to date; the row's precedents stay as built
+        messages[0]["content"] = join_prompt(wanted, precedents)
         changed.add("stale_system_prompt")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tunedesk.prompt.precedents import split_prompt
 from tunedesk.prompt.system import SystemPrompt
 from tunedesk.trainfile.chat import ChatRow
 from tunedesk.trainfile.flat import customer_paragraphs
@@ -42,7 +43,8 @@ class PromptCheck:
         return cls(prompt, policies.version)
 
     def expected(self, messages: list[dict[str, str]]) -> str:
-        """The system prompt the current policies give this conversation."""
+        """The system prompt the current policies give this conversation (precedents are the build's: they are
+        compared by the build, not here)."""
         return self.prompt.render(customer_text(messages))
 
     def issues(self, row: ChatRow) -> list[Issue]:
@@ -50,7 +52,7 @@ class PromptCheck:
         if not row.messages or row.messages[0]["role"] != "system":
             return [issue("missing_system_prompt", "no system message: the server always sends the policies' system "
                           "prompt, so train with it too (--fix adds it)", row.line)]
-        actual = row.messages[0]["content"].strip()
+        actual = split_prompt(row.messages[0]["content"].strip())[0]
         wanted = self.expected(row.messages)
         if actual == wanted:
             return []

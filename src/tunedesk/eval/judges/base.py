@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tunedesk.prompt.precedents import split_prompt
+
 
 @dataclass
 class Item:
@@ -21,8 +23,9 @@ class Item:
 
     @property
     def system_text(self) -> str:
-        """The system prompt(s) of the item."""
-        return "\n".join(_content(m) for m in self.messages if _role(m) == "system")
+        """The system prompt(s) of the item, without precedents: other customers' tickets ground nothing in a
+        reply to this one (a name or order number copied from them is invented here)."""
+        return "\n".join(split_prompt(_content(m))[0] for m in self.messages if _role(m) == "system")
 
     @property
     def customer_text(self) -> str:
@@ -31,8 +34,9 @@ class Item:
 
     @property
     def prompt_text(self) -> str:
-        """The whole prompt: system and every turn of the conversation."""
-        return "\n".join(_content(m) for m in self.messages)
+        """The whole prompt: system (without precedents) and every turn of the conversation."""
+        return "\n".join(split_prompt(_content(m))[0] if _role(m) == "system" else _content(m)
+                         for m in self.messages)
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""Precedents in every example: the training split becomes the precedent index, and each example's system prompt
+gets the past tickets most like it (training examples: never their own cluster, and for a share unrelated tickets
+instead; validation and held-out examples: exactly what the server will show for the same ticket)."""
+
+from __future__ import annotations
+
+from tunedesk.config import DatasetConfig
+from tunedesk.prompt.precedents import PastTicket, PastTickets, Precedents, join_prompt
+from tunedesk.records import ChatTurn, Example
+
+
+def precedent_index(examples: list[Example], cluster_of: dict[str, str]) -> PastTickets:
+    """The training split's examples (augmented copies left out) as past tickets."""
+    return PastTickets([
+        PastTicket(e.id, e.ticket_id, cluster_of.get(e.ticket_id, e.ticket_id), e.category or "", e.kind,
+                   e.customer_text, e.target)
+        for e in examples if e.split == "train" and "augmented_from" not in e.metadata
+    ])
+
+
+def with_precedents(examples: list[Example], cluster_of: dict[str, str], cfg: DatasetConfig,
+                    sign_off: str) -> tuple[list[Example], PastTickets]:
+    """Every example with its precedents after the system prompt (ids in metadata `precedents`), and the index."""
+    index = precedent_index(examples, cluster_of)
+    picker = Precedents(index, cfg.precedents, sign_off)
+    if not cfg.precedents.k or not index.tickets:
+        return examples, index
+    out = []
+    for e in examples:
+        cluster = cluster_of.get(e.ticket_id, e.ticket_id)
+        source = str(e.metadata.get("augmented_from") or e.id)
+        chosen = (picker.for_training(source, e.customer_text, e.category or "", cluster, cfg.seed)
+                  if e.split == "train" else picker.for_ticket(e.customer_text))
+        out.append(_placed(e, picker.section(chosen), [t.id for t in chosen]))
+    return out, index
+
+
+def _placed(example: Example, section: str, ids: list[str]) -> Example:
+    if not section or not example.messages or example.messages[0].role != "system":
+        return example
+    system = ChatTurn(role="system", content=join_prompt(example.messages[0].content, section))
+    return example.model_copy(update={"messages": [system, *example.messages[1:]],
+                                      "metadata": {**example.metadata, "precedents": ids}})

@@ -1,0 +1,159 @@
+"""Precedents: the past tickets most like this one, put in the prompt so the model answers from what the best agent
+replied to them (retrieval-augmented fine-tuning). Build, train, eval and the server all render them here, from
+one index built out of the training split alone and saved with every run (`precedents.jsonl`).
+
+A precedent is never the ticket itself or a member of its near-duplicate cluster (training examples would
+otherwise learn to copy their own answer). A share of training examples gets unrelated tickets instead, so the
+model also learns to answer from the policies when no precedent fits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import orjson
+
+from tunedesk.checks.marker import add_marker, strip_marker
+from tunedesk.config.data import PrecedentsConfig
+from tunedesk.errors import TunedeskError
+from tunedesk.prompt.retrieval import TfidfIndex
+
+FILE_NAME = "precedents.jsonl"
+HEADING = "Similar past tickets (use what fits this ticket, ignore what does not):"
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}[,!]?\s*\n",
+                       re.IGNORECASE)
+_BLANK = re.compile(r"\n\s*\n+")
+
+
+class PrecedentIndexError(TunedeskError):
+    """A precedent index is missing, unreadable, or not the one a run was trained and evaluated with."""
+
+
+@dataclass(frozen=True)
+class PastTicket:
+    """One resolved training ticket as a precedent: what the customer wrote and what the agent replied."""
+
+    id: str
+    ticket_id: str
+    cluster: str
+    category: str
+    kind: str
+    customer: str
+    reply: str
+
+
+class PastTickets:
+    """The precedent index: TF-IDF over the customers' words of the training tickets."""
+
+    def __init__(self, tickets: list[PastTicket], sha256: str | None = None) -> None:
+        self.tickets, self.sha256 = tickets, sha256
+        """The SHA-256 of the file the index was read from (None: built in memory)."""
+        self._index = TfidfIndex([t.customer for t in tickets])
+
+    def nearest(self, customer: str, k: int, min_similarity: float = 0.0,
+                exclude_cluster: str | None = None) -> list[PastTicket]:
+        """The k most similar tickets (best first), one per cluster, none of `exclude_cluster`."""
+        chosen: list[PastTicket] = []
+        clusters = {exclude_cluster}
+        for index, score in self._index.nearest(customer, k * 4 + 8):
+            ticket = self.tickets[index]
+            if score < min_similarity or len(chosen) == k:
+                break
+            if ticket.cluster not in clusters:
+                chosen.append(ticket)
+                clusters.add(ticket.cluster)
+        return chosen
+
+    def distractors(self, k: int, category: str, seed: str) -> list[PastTicket]:
+        """k tickets of other categories, drawn the same way for the same seed."""
+        others = [t for t in self.tickets if t.category != category]
+        return random.Random(seed).sample(others, min(k, len(others)))
+
+    def save(self, path: Path) -> str:
+        """Write the index as JSON lines; returns its SHA-256."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"".join(orjson.dumps(asdict(t)) + b"\n" for t in self.tickets))
+        return sha256_file(path)
+
+    @classmethod
+    def load(cls, path: Path) -> PastTickets:
+        """Read an index written by `save`; a damaged line is an error naming the file and line."""
+        tickets = []
+        for line_no, line in enumerate(path.read_bytes().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                tickets.append(PastTicket(**orjson.loads(line)))
+            except (orjson.JSONDecodeError, TypeError) as exc:
+                raise PrecedentIndexError(f"{path}: line {line_no}: not a precedent ({exc})") from None
+        return cls(tickets, sha256_file(path))
+
+
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256 (an index is recorded by content)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Precedents:
+    """Picks and renders the precedents of a customer's message under the dataset's precedents config."""
+
+    def __init__(self, index: PastTickets, config: PrecedentsConfig, sign_off: str = "") -> None:
+        self.index, self.config, self.sign_off = index, config, sign_off.strip()
+
+    def for_ticket(self, customer: str, exclude_cluster: str | None = None) -> list[PastTicket]:
+        """The precedents shown for this message (what eval and the server show)."""
+        cfg = self.config
+        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster) if cfg.k else []
+
+    def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int) -> list[PastTicket]:
+        """A training example's precedents: the nearest, or for a share of examples unrelated ones."""
+        cfg = self.config
+        if not cfg.k:
+            return []
+        draw = random.Random(f"{seed}:{example_id}").random()
+        if draw < cfg.distractor_share:
+            return self.index.distractors(cfg.k, category, f"{seed}:{example_id}:distractors")
+        return self.for_ticket(customer, cluster)
+
+    def section(self, chosen: list[PastTicket]) -> str:
+        """The prompt section for these precedents ('' for none)."""
+        if not chosen:
+            return ""
+        blocks = [f"[{n}] Customer: {_cut(t.customer, self.config.customer_chars)}\nAgent: {self._reply(t.reply)}"
+                  for n, t in enumerate(chosen, 1)]
+        return "\n".join([HEADING, *blocks])
+
+    def _reply(self, reply: str) -> str:
+        """The reply without its greeting line and the brand's sign-off (the model writes those itself), cut to
+        the budget; an escalation keeps its marker, so the model sees that the past ticket went to a person."""
+        text, reason = strip_marker(reply)
+        text = _GREETING.sub("", text, count=1).strip()
+        if self.sign_off and text.endswith(self.sign_off):
+            text = text[: -len(self.sign_off)].rstrip()
+        text = _cut(text, self.config.reply_chars)
+        return add_marker(text, reason) if reason else text
+
+
+def join_prompt(system: str, section: str) -> str:
+    """The system prompt with the precedents section after it."""
+    return f"{system}\n{section}" if section else system
+
+
+def split_prompt(system: str) -> tuple[str, str]:
+    """(the system prompt without precedents, the precedents section or '')."""
+    at = system.find(f"\n{HEADING}")
+    return (system, "") if at < 0 else (system[:at], system[at + 1:])
+
+
+def _cut(text: str, limit: int) -> str:
+    """Whitespace collapsed (paragraphs kept as one line break), cut at a word boundary with an ellipsis."""
+    flat = _BLANK.sub("\n", text.strip())
+    flat = re.sub(r"[ \t]+", " ", flat)
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{cut} …"
