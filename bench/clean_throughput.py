@@ -24,6 +24,7 @@ import resource
 import shutil
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,57 @@ def dedup_side_by_side(ws: Workspace, limit: int) -> dict[str, float]:
     }
 
 
+def redaction_costs(ws: Workspace, limit: int) -> dict[str, Any]:
+    """What each redaction detector costs, in microseconds a ticket and as tickets/s if it ran alone, on the stored
+    tickets (the text redact_ticket reads: every field joined). The shared work (the text's sketch, its lower-cased
+    copy and word set, which the cue-driven detectors look their words up in) is timed once as its own row, and so
+    is phonenumbers' PhoneNumberMatcher over the same texts, the library alternative to the phone detector."""
+    from tunedesk.pii import names, patterns
+    from tunedesk.pii.classes import char_classes, lowered, word_set
+    from tunedesk.pii.fields import ticket_texts
+    from tunedesk.pii.redact import Redactor
+
+    tickets = [t for t, _ in ws.store.iter_tickets_hashed()][:limit]
+    texts = [patterns.FIELD_BREAK.join(ticket_texts(t)) for t in tickets]
+    started = time.process_time()
+    names.listed_names()  # the given-name and surname lists, loaded once per process
+    costs: dict[str, float] = {"load name lists (once, s)": time.process_time() - started}
+    redactor = Redactor(ws.redaction_rules(), allowlist=[ws.policies().brand])
+    started = time.process_time()
+    for ticket in tickets:
+        redactor.redact_ticket(ticket)
+    whole = time.process_time() - started
+    spent: defaultdict[str, float] = defaultdict(float)
+    clock = time.process_time
+    for text in texts:
+        t0 = clock()
+        sketch, _, _ = char_classes(text), lowered(text), word_set(text)
+        spent["shared: sketch, lower case, word set"] += clock() - t0
+        t0 = clock()
+        patterns.scan_numbers(text, (), sketch)
+        spent["card/phone/iban/address: digit groups"] += clock() - t0
+        for d in redactor.detectors:
+            label = f"{d.kind}: {getattr(d.find, 'func', d.find).__name__}"
+            t0 = clock()
+            d.find(text, sketch) if d.sketched else d.find(text)
+            spent[label] += clock() - t0
+    spent["(alternative) phonenumbers.PhoneNumberMatcher"] = _phonenumbers_cost(texts)
+    rows = {k: {"us_per_ticket": v / len(texts) * 1e6, "tickets_per_s_alone": len(texts) / v if v else None}
+            for k, v in spent.items() if v >= 0}
+    return {"tickets": len(texts), "redact_ticket_tickets_per_s": len(tickets) / whole, **costs, "detectors": rows}
+
+
+def _phonenumbers_cost(texts: list[str]) -> float:
+    try:
+        import phonenumbers
+    except ImportError:
+        return -1.0  # not installed: left out of the table
+    started = time.process_time()
+    for text in texts:
+        list(phonenumbers.PhoneNumberMatcher(text, "US"))
+    return time.process_time() - started
+
+
 def _jaccard(a: set[bytes], b: set[bytes]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
@@ -156,6 +208,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=HERE / ".work" / "clean")
     parser.add_argument("--dedup-sample", type=int, default=20_000)
+    parser.add_argument("--redaction-sample", type=int, default=20_000, help="tickets the per-detector costs use")
+    parser.add_argument("--redaction-only", action="store_true", help="only the per-detector redaction costs "
+                        "(ingest, no clean), written to bench/results/redaction_costs.json")
     parser.add_argument("--gc", choices=["tuned", "default"], default="tuned",
                         help="tuned: the stages' own setting (tunedesk.gc_tuning); default: CPython's, for comparison")
     args = parser.parse_args()
@@ -164,6 +219,9 @@ def main() -> int:
     console = Console()
     args.workdir.mkdir(parents=True, exist_ok=True)
     ws = prepare(args.workdir, args.tickets, args.seed, console)
+    if args.redaction_only:
+        ingest.run(ws)
+        return write_redaction_costs(console, redaction_costs(ws, args.redaction_sample))
     console.print(f"ingest + clean of {args.tickets:,} tickets in one process …")
     timed = run_pipeline(ws)
     result: dict[str, object] = {**timed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -171,6 +229,10 @@ def main() -> int:
                                  "ratio_vs_target": timed["tickets_per_s"] / TARGET}
     console.print("dedup side by side with datasketch …")
     result["dedup"] = dedup_side_by_side(ws, args.dedup_sample)
+    console.print("redaction cost per detector …")
+    redaction = redaction_costs(ws, args.redaction_sample)
+    result["redaction"] = redaction
+    print_redaction(console, redaction)
     console.print("storage floor: ingest + a pass-through clean with no text work …")
     result["floor"] = storage_floor(ws, timed["ingest_s"])
     result["machine"] = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": _cpus()}
@@ -207,6 +269,28 @@ def print_table(console: Console, r: dict) -> None:
     table.add_row("dedup: duplicates, datasketch LSH (true / all)",
                   f"{d['datasketch_true_duplicates']:,} / {d['datasketch_duplicates']:,}")
     table.add_row("dedup: agreement with datasketch's true ones", f"{d['agreement_with_verified']:.3f}")
+    console.print(table)
+
+
+def write_redaction_costs(console: Console, costs: dict[str, Any]) -> int:
+    """Print the per-detector table and write bench/results/redaction_costs.json."""
+    print_redaction(console, costs)
+    out = HERE / "results" / "redaction_costs.json"
+    out.write_text(json.dumps({**costs, "machine": {"python": sys.version.split()[0], "cpus": _cpus()}}, indent=2)
+                   + "\n")
+    console.print(f"wrote {out}")
+    return 0
+
+
+def print_redaction(console: Console, costs: dict[str, Any]) -> None:
+    """Microseconds a ticket and tickets/s alone, per detector (CPU time of this process)."""
+    table = Table(title=f"redaction cost per detector, {costs['tickets']:,} stored tickets (CPU time)")
+    for column in ("detector", "µs / ticket", "tickets/s alone"):
+        table.add_column(column, justify="left" if column == "detector" else "right")
+    for label, row in costs["detectors"].items():
+        alone = row["tickets_per_s_alone"]
+        table.add_row(label, f"{row['us_per_ticket']:,.1f}", f"{alone:,.0f}" if alone else "-")
+    table.add_row("redact_ticket, all detectors", "", f"{costs['redact_ticket_tickets_per_s']:,.0f}")
     console.print(table)
 
 

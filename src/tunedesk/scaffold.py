@@ -112,7 +112,9 @@ def _example_files() -> dict[str, str]:
                               options={"category_field": example.CATEGORY_FIELD_ID})],
     )
     config.escalation.categories = list(example.ESCALATION)
-    allow = [example.BRAND, example.SUPPORT_EMAIL, example.SITE_URL, example.STORE_PHONE, example.STORE_ADDRESS]
+    # The brand's own contacts, and its product names and colours: "Sierra Loft fleece" is not a person.
+    allow = [example.BRAND, example.SUPPORT_EMAIL, example.SITE_URL, example.STORE_PHONE, example.STORE_ADDRESS,
+             *(p.name for p in example.catalog.PRODUCTS), *example.catalog.COLOURS]
     return {
         CONFIG_NAME: render_config(config),
         "policies.yaml": example.policies_yaml(),

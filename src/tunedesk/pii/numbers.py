@@ -181,6 +181,8 @@ def _phone_shaped(text: str, lead: int, start: int, end: int, shape: tuple[int, 
         return _PHONE_KEYWORD.search(text, window, lead) is not None
     if shape in _DATE_SHAPES or (len(shape) == 2 and shape != (3, 4) and "." in text[start:end]):  # 12.5 kg
         return False
+    if text.startswith("00", start):  # an international prefix: 0044 20 7946 0958
+        return digits >= 10
     return (text[start] == "0" and 9 <= digits <= 12) or shape in _PHONE_SHAPES
 
 

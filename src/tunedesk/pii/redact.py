@@ -11,14 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from pathlib import Path
-from typing import Annotated, Literal, Protocol
+from typing import Protocol
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from tunedesk.config.policies import format_validation_errors
 from tunedesk.errors import ConfigError
+from tunedesk.pii import addresses, identifiers, names
 from tunedesk.pii import patterns as pii
 from tunedesk.pii.classes import CLASS_TABLE
 from tunedesk.pii.fields import (
@@ -29,173 +25,33 @@ from tunedesk.pii.fields import (
     split_by_field,
     ticket_texts,
 )
+from tunedesk.pii.rules import BUILTIN_KINDS as BUILTIN_KINDS
+from tunedesk.pii.rules import DEFAULT_ORDER_PATTERN as DEFAULT_ORDER_PATTERN
+from tunedesk.pii.rules import DEFAULT_RULES_PATH as DEFAULT_RULES_PATH
+from tunedesk.pii.rules import DetectorRule, PresidioRule, RedactionRules
+from tunedesk.pii.rules import load_redaction_rules as load_redaction_rules
 from tunedesk.pii.scan import Allowlist, Candidate, Detector, NumberKind, detect, resolve
 from tunedesk.records import Ticket
 
-DEFAULT_RULES_PATH = Path(__file__).with_name("redaction_default.yaml")
-# Verbose regex (spaces ignored, # starts a comment). It starts with literal alternatives ('-', 'rder', 'hase',
-# '#') so the regex engine can jump straight to possible starts; lookbehinds check the text before. Only the digits
-# are replaced: "TH-<ORDER_1>", "order #<ORDER_2>".
-DEFAULT_ORDER_PATTERN = r"""(?x)
-(?: - | rder | hase | \# )
-(?: (?<=[A-Z][A-Z]-) ([0-9]{5,10}) (?![A-Za-z0-9-])                                  # TH-104233
-  | (?: (?<=[Oo]rder) (?<![A-Za-z0-9][Oo]rder) | (?<=[Pp]urchase) (?<![A-Za-z0-9][Pp]urchase) )
-    (?:[ ](?:no\.?|number|num\.?|id|ID))? [ \t]* [:\#]? [ \t]* \#? ([0-9]{5,12}) \b  # order 12345678, purchase 12345678
-  | (?<![A-Za-z0-9&]\#) (?<=\#) ([0-9]{5,12}) \b                                  # #12345678
-)
-"""
 _BEFORE_ORDER_DIGITS = re.compile(rb"(?:[ ][a-z\x01\x02]+\.?)?[ \t]*[?\#]?[ \t]*\#?0{5}")
 DEFAULT_ORDER_TRIGGERS = ((b"-00000", None), (b"#00000", None), (b"rder", _BEFORE_ORDER_DIGITS),
                           (b"hase", _BEFORE_ORDER_DIGITS))
 """Where a match of the default order pattern can begin, in the text's sketch (`pii.classes`): at each of its
 literal starts, followed by what the pattern allows before the digits, in sketch classes or looser ("0" a digit,
 "\\x01"/"\\x02" a capital, "?" a colon); see `pii.patterns.find_pattern_at`."""
-BUILTIN_KINDS = ("email", "phone", "card", "iban", "address", "name", "order_number")
 PLACEHOLDER_TYPES = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS",
-                     "name": "NAME", "order_number": "ORDER"}
+                     "name": "NAME", "order_number": "ORDER", "national_id": "NATIONAL_ID", "date_of_birth": "DOB",
+                     "ip_address": "IP", "username": "USERNAME", "account_number": "ACCOUNT"}
 PRESIDIO_TYPES = {"PERSON": "name", "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "card",
                   "IBAN_CODE": "iban"}
 # Overlapping detections of the same length: the more specific detector wins.
-PRIORITY = {"custom": 0, "card": 1, "iban": 2, "email": 3, "phone": 4, "order_number": 5, "address": 6, "name": 7,
+PRIORITY = {"custom": 0, "card": 1, "iban": 2, "email": 3, "national_id": 3, "ip_address": 4, "phone": 4,
+            "date_of_birth": 5, "order_number": 5, "account_number": 5, "username": 6, "address": 6, "name": 7,
             "presidio": 8}
 CONTEXT_CHARS = 40
 _BREAK = len(pii.FIELD_BREAK)
 _NAME_PRIORITY = PRIORITY["name"]
 
-
-def _compiles(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
-    return pattern
-
-
-RegexText = Annotated[str, AfterValidator(_compiles)]
-Action = Literal["mask", "keep"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-
-class DetectorRule(_Strict):
-    """A built-in detector: whether it runs and what happens to what it finds."""
-
-    enabled: bool = True
-    """Run this detector at all."""
-    action: Action = "mask"
-    """mask: replace with a placeholder. keep: leave the text as it is (and let no other detector mask it)."""
-
-
-class NameRule(DetectorRule):
-    """Person names, found where names stand and from the ticket's own participants."""
-
-    greetings: bool = True
-    """Names after a greeting: "Hi Maria,", "Dear Mr. Lopez", "Hello Anna Schmidt"."""
-    signoffs: bool = True
-    """A short name line after "Thanks,", "Best,", "Cheers," … at the end of a message."""
-    self_intro: bool = True
-    """Names people give themselves: "my name is …", "this is … from"."""
-    known: bool = True
-    """The names of the ticket's participants and message authors, wherever they occur (case-sensitive)."""
-    ambiguous_names: list[str] = Field(default_factory=list)
-    """More names that are also ordinary words; like the built-in May, Will, Bill they count only in name positions."""
-
-
-class OrderNumberRule(DetectorRule):
-    """Order numbers: they identify a customer's purchase, so they are masked by default (privacy by default)."""
-
-    pattern: RegexText = DEFAULT_ORDER_PATTERN
-    """Regular expression; when it has groups, only the first group that matched is replaced ("order #<ORDER_1>")."""
-
-
-class CustomRule(_Strict):
-    """A company-specific identifier: member ids, RMA numbers, licence keys."""
-
-    name: str = Field(min_length=1)
-    """Short name of the rule, shown as the kind in the review page."""
-    pattern: RegexText
-    """Regular expression; when it has groups, only the first group that matched is replaced."""
-    placeholder_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
-    """Upper-case type in the placeholder: MEMBER gives <MEMBER_1>."""
-    action: Action = "mask"
-    """mask or keep, as for the built-in detectors."""
-
-
-class PresidioRule(_Strict):
-    """Microsoft Presidio as an extra detector (slow, about 60 ms a ticket; needs `tunedesk[presidio]`)."""
-
-    enabled: bool = False
-    """Run Presidio's analyzer as well as the built-in detectors."""
-    entities: list[str] = Field(default_factory=lambda: ["PERSON", "LOCATION"])
-    """Presidio entity types to mask; PERSON counts as a name, EMAIL_ADDRESS as an email, and so on."""
-    score_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    """Presidio results scoring below this are ignored."""
-    language: str = "en"
-    """Language of the tickets, as Presidio names it."""
-
-
-class RedactionRules(_Strict):
-    """The whole redaction.yaml."""
-
-    placeholder: str = "<{type}_{n}>"
-    """Format of a placeholder: {type} is EMAIL, PHONE, …; {n} numbers values from 1 per type and ticket."""
-    email: DetectorRule = Field(default_factory=DetectorRule)
-    """Email addresses."""
-    phone: DetectorRule = Field(default_factory=DetectorRule)
-    """Phone numbers: +CC international, (area code), and common national shapes."""
-    card: DetectorRule = Field(default_factory=DetectorRule)
-    """Payment card numbers (13–19 digits that pass the Luhn check)."""
-    iban: DetectorRule = Field(default_factory=DetectorRule)
-    """IBANs that pass the mod-97 check."""
-    address: DetectorRule = Field(default_factory=DetectorRule)
-    """Postal addresses: US street lines (unit, city, state, ZIP), "City, ST 12345", UK postcodes."""
-    name: NameRule = Field(default_factory=NameRule)
-    """Person names."""
-    order_number: OrderNumberRule = Field(default_factory=OrderNumberRule)
-    """Order numbers (TH-104233, order #12345678)."""
-    custom: list[CustomRule] = Field(default_factory=list)
-    """Company-specific identifiers, each with its own pattern and placeholder type."""
-    allowlist: list[str] = Field(default_factory=list)
-    """Exact strings (compared ignoring case) never replaced: the brand's support address, URLs, phone, address."""
-    allowlist_patterns: list[RegexText] = Field(default_factory=list)
-    """Regular expressions whose matches are never replaced, e.g. any address at the brand's domain."""
-    presidio: PresidioRule = Field(default_factory=PresidioRule)
-    """Optional extra detector."""
-
-    @field_validator("placeholder")
-    @classmethod
-    def _placeholder_formats(cls, value: str) -> str:
-        try:
-            sample = value.format(type="EMAIL", n=1)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"placeholder may use only {{type}} and {{n}} ({exc})") from None
-        if not sample.strip():
-            raise ValueError("placeholder must not be empty")
-        return value
-
-    @field_validator("custom")
-    @classmethod
-    def _custom_names_unique(cls, rules: list[CustomRule]) -> list[CustomRule]:
-        seen: set[str] = set()
-        for rule in rules:
-            if rule.name in seen or rule.name in BUILTIN_KINDS:
-                raise ValueError(f"custom rule name {rule.name!r} is used twice or by a built-in detector")
-            seen.add(rule.name)
-        return rules
-
-
-def load_redaction_rules(path: Path) -> RedactionRules:
-    """Read and validate redaction.yaml, reporting every problem at once."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), [f"cannot read: {exc}"]) from None
-    try:
-        return RedactionRules.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(str(path), format_validation_errors(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -266,12 +122,29 @@ class Redactor:
         self._ambiguous = pii.AMBIGUOUS_NAMES | frozenset(name.ambiguous_names)
         self._presidio = _load_presidio() if rules.presidio.enabled else None
 
+    @property
+    def detectors(self) -> list[Detector]:
+        """The detectors run besides the one pass over digit groups, in order (what a benchmark times one by one)."""
+        return list(self._detectors)
+
     def redact_text(self, text: str, state: TicketState | None = None) -> tuple[str, list[tuple[str, str, str]]]:
         """Redact one text; returns the new text and (kind, placeholder, original) for each replacement."""
         state = state or TicketState()
         replacements = self._replacements(text, state)
         found = [(kind, placeholder, text[start:end]) for start, end, kind, placeholder in replacements]
         return apply_replacements(text, replacements), found
+
+    def redact_texts(self, texts: Sequence[str]) -> list[str]:
+        """The texts of one conversation redacted together (the server's reply log): a name found in one ("my
+        husband Oluwaseun Adebayo") is masked wherever it recurs in the others ("thanks Oluwaseun"), and the same
+        value gets the same placeholder in all of them."""
+        names: list[str] = []
+        first = TicketState()
+        for text in texts:
+            names += [original for kind, _, original in self.redact_text(text, first)[1] if kind == "name"]
+        people = [*names, *(n.title() for n in names if not n.istitle())] if self._known else []
+        state = TicketState(people)
+        return [self.redact_text(text, state)[0] for text in texts]
 
     def redact_ticket(self, ticket: Ticket) -> tuple[Ticket, list[Redaction]]:
         """A copy of the ticket with subject, messages, authors and metadata strings redacted, participants dropped."""
@@ -346,11 +219,29 @@ def _builtin_detectors(rules: RedactionRules) -> list[Detector]:
                                       (name.self_intro, pii.find_self_intro_names, False)):
         if enabled:
             finders.append(("name", name, finder, sketched))
+    finders += [(kind, rule, finder, sketched) for kind, rule, finder, sketched, on in _more_finders(rules) if on]
     return [
         Detector(finder, PRIORITY[kind], kind, PLACEHOLDER_TYPES[kind], rule.action == "mask", sketched)
         for kind, rule, finder, sketched in finders
         if rule.enabled
     ]
+
+
+def _more_finders(rules: RedactionRules) -> list[tuple[str, DetectorRule, Finder, bool, bool]]:
+    """The detectors of `pii.identifiers`, `pii.addresses` and `pii.names`: (kind, rule, finder, whether the finder
+    takes the text's sketch, whether it is switched on)."""
+    name = rules.name
+    dob = partial(identifiers.find_dates_of_birth, latest_year=rules.date_of_birth.latest_year)
+    return [("order_number", rules.order_number, identifiers.find_order_numbers, False, True),
+            ("national_id", rules.national_id, identifiers.find_national_ids, True, True),
+            ("date_of_birth", rules.date_of_birth, dob, True, True),
+            ("ip_address", rules.ip_address, identifiers.find_ip_addresses, False, True),
+            ("username", rules.username, identifiers.find_usernames, False, True),
+            ("account_number", rules.account_number, identifiers.find_account_numbers, False, True),
+            ("address", rules.address, addresses.find_street_addresses, True, True),
+            ("address", rules.address, addresses.find_postcodes, True, True),
+            ("name", name, names.find_cued_names, False, name.context),
+            ("name", name, names.find_listed_names, False, name.name_list)]
 
 
 def _custom_detectors(rules: RedactionRules) -> list[Detector]:
