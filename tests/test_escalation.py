@@ -12,6 +12,7 @@ import pytest
 from tunedesk.checks.escalation import EscalationHit, EscalationMatcher, could_be_negative, sentiment
 from tunedesk.config import EscalationConfig, EscalationRule
 from tunedesk.example import generate_tickets
+from tunedesk.text.anger import anger_signals
 from tunedesk.text.prefilter import word_runs
 
 CASES = [
@@ -128,7 +129,7 @@ def _reference_match_history(m: EscalationMatcher, texts: list[str], category: s
         if threshold is None:
             break
         score = _vader().polarity_scores(text)["compound"] if _reference_could_be_negative(text, threshold) else 0.0
-        if score < threshold:
+        if score < threshold and (score < m.config.sentiment_calm_threshold or anger_signals(text)):
             return EscalationHit("furious_customer", f"sentiment {score:.2f} < {threshold}")
     for tag in tags:
         if tag.lower() in m.tags:

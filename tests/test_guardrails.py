@@ -182,9 +182,9 @@ def test_corpus_is_embedded_once_and_each_message_once(workspace_root: Path) -> 
     embedder = CountingEmbedder()
     rails = Guardrails.from_workspace(Workspace.open(workspace_root), corpus_texts=CORPUS + CORPUS, embedder=embedder)
     assert len(embedder.calls) == 1 and len(embedder.calls[0]) == len(CORPUS) + 2  # duplicates dropped, + 2 KB passages
-    rails.before(ticket("Can you write me a poem about the sea?"))
+    rails.before(ticket("Do you think the football final will be exciting?"))
     rails.before(ticket("Where is my order?"))  # a domain keyword: no embedding needed
-    assert embedder.calls[1:] == [["Can you write me a poem about the sea?"]]
+    assert embedder.calls[1:] == [["Do you think the football final will be exciting?"]]
 
 
 # --- after generation ----------------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_a_failing_guard_holds_the_ticket_for_review_instead_of_crashing(workspa
         return bag_of_words(texts)
 
     rails = Guardrails.from_workspace(Workspace.open(workspace_root), corpus_texts=CORPUS, embedder=broken)
-    verdict = by_guard(rails.before(ticket("Can you write me a poem about the sea?")))["off_topic"]
+    verdict = by_guard(rails.before(ticket("Do you think the football final will be exciting?")))["off_topic"]
     assert (verdict.action, verdict.reason) == ("review", "guard_error")
 
 
@@ -351,7 +351,7 @@ def test_without_training_file_or_kb_off_topic_passes_and_says_why(tmp_path: Pat
     root = tmp_path / "ws"
     init_workspace(root)
     rails = Guardrails.from_workspace(Workspace.open(root), embedder=bag_of_words)
-    assert rails.before(ticket("Can you write me a poem about the sea?")) == []
+    assert rails.before(ticket("Do you think the football final will be exciting?")) == []
     assert any("off_topic" in w for w in rails.warnings)
 
 

@@ -21,8 +21,10 @@ from tunedesk.answer.guards import (
     TopicIndex,
     configured_guards,
     fit_declined_share,
+    holding_reply,
 )
 from tunedesk.answer.types import Context, GuardVerdict
+from tunedesk.answer.vocabulary import SupportVocabulary
 from tunedesk.checks.escalation import EscalationMatcher
 from tunedesk.config.guardrails import GuardrailsConfig
 from tunedesk.errors import ConfigError
@@ -44,6 +46,8 @@ class Guardrails:
         # Problems found at start that weaken a guard without stopping the server: the server prints them.
         self.warnings = warnings or []
         self._local = threading.local()
+        # Replaced by the redactor's own in `from_workspace`: it masks a name found in one message in all of them.
+        self.mask_thread: Callable[[list[str]], list[str]] = lambda texts: [kit.mask(text) for text in texts]
 
     @classmethod
     def from_workspace(cls, ws: Workspace, *, corpus_texts: list[str] | None = None,
@@ -56,19 +60,31 @@ class Guardrails:
         policies = ws.policies()
         redactor = Redactor(ws.redaction_rules(), allowlist=[policies.brand])
         warnings: list[str] = []
-        topics = None
+        topics, vocabulary = None, None
         if "off_topic" in config.before:
             texts = corpus_texts if corpus_texts is not None else training_customer_texts(ws.path("data/train.jsonl"))
             texts = spread(texts, config.off_topic_corpus_limit)
             texts += kb_passages(ws.store.iter_articles())
             topics = _topic_index(texts, embedder, warnings)
+            vocabulary = SupportVocabulary.from_texts(texts, [*config.domain_keywords, policies.brand,
+                                                              *(f.text for f in policies.facts.values()),
+                                                              *policies.sections.values()])
         past = _precedent_index(ws, config, precedents, embedder)
         kit = GuardKit(config=config, escalation=EscalationMatcher(ws.config.escalation),
                        injection=compile_ci(config.injection_patterns),
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
                        topics=topics, mask=lambda text: redactor.redact_text(text)[0], precedents=past,
-                       precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k))
-        return cls(kit, warnings)
+                       precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k),
+                       vocabulary=vocabulary, brand=policies.brand,
+                       intents=tuple((name, compile_ci([p])) for name, p in config.off_topic_intents.items()))
+        guardrails = cls(kit, warnings)
+        guardrails.mask_thread = redactor.redact_texts
+        return guardrails
+
+    def holding_reply(self, reasons: list[str]) -> str:
+        """What the customer is told while a person takes over, for these escalation reasons: the workspace's
+        template (serve.guardrails.holding_replies) in the brand's voice, never model text."""
+        return holding_reply(reasons, self.kit)
 
     def mask(self, text: str) -> str:
         """The text with PII masked by the workspace's redaction rules: what may be logged."""
@@ -152,7 +168,8 @@ def _precedent_index(ws: Workspace, config: GuardrailsConfig, precedents: list[t
 def _topic_index(texts: list[str], embedder: Embedder | None, warnings: list[str]) -> TopicIndex | None:
     if not texts:
         warnings.append("off_topic: no training file (data/train.jsonl) and no KB articles to compare with; "
-                        "the guard passes every message until `tunedesk build` has run")
+                        "the guard passes every message but requests of its off_topic_intents until `tunedesk build` "
+                        "has run")
         return None
     return TopicIndex(embedder or _loaded_minilm("before", "off_topic"), texts)
 

@@ -16,20 +16,21 @@ from functools import lru_cache
 import numpy as np
 
 from tunedesk.answer.types import Context, GuardVerdict
-from tunedesk.build.targets import EMPATHY, frame, pick
+from tunedesk.answer.vocabulary import SupportVocabulary
+from tunedesk.build.targets import frame
 from tunedesk.checks.conduct import refuses
 from tunedesk.checks.escalation import EscalationMatcher, sentiment
 from tunedesk.checks.grounding import Claim, Sources, extract_claims
 from tunedesk.checks.marker import strip_marker
-from tunedesk.config.guardrails import GuardrailsConfig
+from tunedesk.config.guardrails import DEFAULT_HOLDING_REPLIES, GuardrailsConfig
 from tunedesk.config.policies import Voice
 from tunedesk.errors import ConfigError
 from tunedesk.models.embed import Embedder
 from tunedesk.plugins import Builtins, Registry
 from tunedesk.records import TicketIn
+from tunedesk.text.anger import anger_signals, furious
 from tunedesk.text.patterns import CaseInsensitive
 
-HOLDING_LINE = "A member of our team will pick this up personally and get back to you as soon as possible."
 MIN_TOPIC_WORDS = 3
 """Shorter messages ("hi", "ok thanks") say too little to be judged off topic: they pass."""
 _WORD = re.compile(r"\w+")
@@ -111,6 +112,11 @@ class GuardKit:
     precedent_share: float = 1.0
     """The declined share at which the precedent guard holds an answer (configured, or fitted by
     fit_declined_share)."""
+    vocabulary: SupportVocabulary | None = None
+    """The content words of the policies, KB and training customers' messages; None when off_topic is off."""
+    intents: tuple[tuple[str, CaseInsensitive], ...] = ()
+    """serve.guardrails.off_topic_intents, compiled."""
+    brand: str = ""
 
 
 @dataclass
@@ -156,19 +162,25 @@ def escalation_rules(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
 
 @register_before("sentiment")
 def negative_sentiment(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
-    """A furious latest message goes to a person, with an empathetic holding reply to send meanwhile."""
-    threshold = kit.config.sentiment_threshold
-    score = sentiment(ticket.last_customer_text, threshold)
-    if score >= threshold:
+    """A furious latest message (negative with a sign of anger, or very negative) goes to a person, with the
+    holding reply for negative_sentiment meanwhile."""
+    threshold, calm = kit.config.sentiment_threshold, kit.config.sentiment_calm_threshold
+    text = ticket.last_customer_text
+    score = sentiment(text, threshold)
+    if not furious(score, text, threshold, calm):
         return None
-    return GuardVerdict("sentiment", "escalate", "negative_sentiment", f"sentiment {score:.2f} < {threshold}",
-                        holding_reply=holding_reply(ticket, kit.voice))
+    signals = ", ".join(anger_signals(text)) or "none"
+    return GuardVerdict("sentiment", "escalate", "negative_sentiment", f"sentiment {score:.2f} < {threshold}; "
+                        f"signs of anger: {signals}", holding_reply=holding_reply(["negative_sentiment"], kit))
 
 
-def holding_reply(ticket: TicketIn, voice: Voice) -> str:
-    """Greeting, an acknowledgement, the promise that a person takes over, and the sign-off, in the brand's voice."""
-    body = f"{pick(EMPATHY['furious_customer'], ticket.id)} {HOLDING_LINE}"
-    return frame(voice, None, body, sign_off=True)
+def holding_reply(reasons: list[str], kit: GuardKit) -> str:
+    """The workspace's holding reply for the first escalation reason that has one (else `default`), between the
+    voice's greeting and sign-off: a template, never model text."""
+    templates = kit.config.holding_replies
+    reason = next((r for r in reasons if r in templates), "default")
+    template = templates.get(reason) or DEFAULT_HOLDING_REPLIES["default"]
+    return frame(kit.voice, None, template.format(brand=kit.brand), sign_off=True)
 
 
 @register_before("prompt_injection")
@@ -183,15 +195,41 @@ def prompt_injection(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
 
 @register_before("off_topic")
 def off_topic(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
-    """A message unlike anything customers ask here, with no word of the business in it, gets the refusal."""
+    """A request no support team answers (the weather, a poem, homework, ...) that shares little of the business's
+    wording, or a message unlike anything customers ask here with no word of the business in it, gets the
+    refusal."""
     text = ticket.last_customer_text
-    if kit.topics is None or len(_WORD.findall(text)) < MIN_TOPIC_WORDS or kit.domain.search(text):
+    if len(_WORD.findall(text)) < MIN_TOPIC_WORDS:
+        return None
+    share = kit.vocabulary.share(text)[0] if kit.vocabulary is not None else 1.0
+    intent, rest = _off_topic_intent(text, kit)
+    if intent is not None:
+        # What the message says besides the request decides: "a joke" alone is off topic, a joke card that came
+        # with a chipped mug is not. The request's own words are no evidence either way.
+        rest_share, words = kit.vocabulary.share(rest) if kit.vocabulary is not None else (1.0, 1)
+        rest_share = rest_share if words else 0.0
+        if rest_share >= kit.config.off_topic_intent_share:
+            return None
+        return GuardVerdict("off_topic", "refuse", "off_topic", f"asks for {intent}; support words besides it "
+                            f"{rest_share:.2f} < {kit.config.off_topic_intent_share}")
+    if kit.topics is None or kit.domain.search(text) or share >= kit.config.off_topic_share:
         return None
     score = kit.topics.nearest(text)
     threshold = kit.config.off_topic_similarity
     if score >= threshold:
         return None
-    return GuardVerdict("off_topic", "refuse", "off_topic", f"nearest similarity {score:.2f} < {threshold}")
+    return GuardVerdict("off_topic", "refuse", "off_topic", f"nearest similarity {score:.2f} < {threshold}; support "
+                        f"words {share:.2f} < {kit.config.off_topic_share}")
+
+
+def _off_topic_intent(text: str, kit: GuardKit) -> tuple[str | None, str]:
+    """The first off-topic request the text makes, by name, and the text without it."""
+    lowered = text.lower()
+    for name, pattern in kit.intents:
+        found = pattern.search(text, lowered)
+        if found is not None:
+            return name, lowered[: found.start()] + " " + lowered[found.end():]
+    return None, text
 
 
 @register_after("model_escalated")

@@ -215,16 +215,11 @@ class Responder:
     def _reply_text(self, decision: Decision, generated: str, verdicts: list[GuardVerdict]) -> str:
         if decision.decision == "refuse":
             return self.policies.voice.refusal
-        if decision.decision == "escalate" and not generated:
-            holding = next((v.holding_reply for v in verdicts if v.holding_reply), None)
-            return holding or self._handover()
+        if decision.decision == "escalate":
+            # The workspace's template, never the model's text: a model's hand-over can promise a refund or name a
+            # team that does not exist.
+            return self.guardrails.holding_reply([v.reason for v in verdicts if v.action == "escalate"])
         return generated
-
-    def _handover(self) -> str:
-        voice = self.policies.voice
-        greeting = voice.greeting.replace("{name}", "there").replace(" there there", " there")
-        return (f"{greeting}\n\nThank you for your message. I've passed it to a member of our team, who will get "
-                f"back to you as soon as possible.\n\n{voice.sign_off}")
 
     def _log(self, prepared: Prepared, decision: Decision, reply: str, generated: bool) -> ReplyResult:
         latency = round((time.perf_counter() - prepared.started) * 1000, 2)
@@ -241,14 +236,16 @@ class Responder:
         return result
 
     def _log_row(self, prepared: Prepared, r: ReplyResult) -> dict[str, Any]:
-        mask = self.guardrails.mask
+        # One conversation masked together: a name the customer gives is masked in the reply that repeats it too.
+        *thread, reply = self.guardrails.mask_thread([*(m["content"] for m in prepared.ticket.messages), r.reply])
         status = {"auto_send": "sent", "escalate": "escalated", "refuse": "sent"}.get(r.decision, "pending")
         return {"id": r.id, "ticket_id": r.ticket_id, "category": r.category, "mode": r.mode,
                 "decision": r.decision, "reasons": r.reasons, "confidence": r.confidence,
                 "confidence_score": r.confidence_score, "model_version": r.model_version,
                 "rollout_bucket": r.rollout_bucket, "in_rollout": "not_in_rollout" not in r.reasons,
-                "latency_ms": r.latency_ms, "reply": mask(r.reply), "sources": r.sources,
-                "thread": [{"role": m["role"], "content": mask(m["content"])} for m in prepared.ticket.messages],
+                "latency_ms": r.latency_ms, "reply": reply, "sources": r.sources,
+                "thread": [{"role": m["role"], "content": text} for m, text in zip(prepared.ticket.messages, thread,
+                                                                                    strict=True)],
                 "status": "logged" if r.mode == "shadow" else status}
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from typing import Final
 
 from tunedesk.config import EscalationConfig
 from tunedesk.text import vader_bound
+from tunedesk.text.anger import furious
 from tunedesk.text.patterns import compile_ci
 from tunedesk.text.prefilter import WordGate, word_runs
 
@@ -118,7 +119,9 @@ class EscalationMatcher:
             return None  # VADER's score is at or above the threshold: no hit, as with `sentiment`
         else:
             score = vader_bound.compound(text)
-        return EscalationHit(FURIOUS, f"sentiment {score:.2f} < {threshold}") if score < threshold else None
+        if not furious(score, text, threshold, self.config.sentiment_calm_threshold):
+            return None
+        return EscalationHit(FURIOUS, f"sentiment {score:.2f} < {threshold}")
 
 
 def sentiment(text: str, threshold: float = -0.5) -> float:
