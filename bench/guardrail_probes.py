@@ -21,9 +21,8 @@ import argparse
 import json
 import re
 import tempfile
-import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +35,6 @@ _WORDS = re.compile(r"[a-z]+")
 def read_rows(name: str) -> list[dict[str, str]]:
     """The rows of a probe file."""
     return [json.loads(line) for line in (PROBES / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def bag_of_words(texts: list[str]) -> Sequence[Sequence[float]]:
-    """A stand-in for MiniLM: hashed words, so texts sharing words are similar."""
-    out = []
-    for text in texts:
-        vector = [0.0] * 256
-        for word in _WORDS.findall(text.lower()):
-            vector[zlib.crc32(word.encode()) % 256] += 1.0
-        out.append(vector)
-    return out
 
 
 def example_workspace(root: Path, tickets: int) -> Path:
@@ -163,15 +151,16 @@ def sentiment_report(config: Any) -> dict[str, Any]:
 
 
 def guardrails(root: Path, embedder: str) -> Any:
-    """The workspace's guardrails as the server builds them."""
+    """The workspace's guardrails as the server builds them, with the embedder serve.embedder names."""
+    from tunedesk.answer.corpus import customer_messages
     from tunedesk.answer.guardrails import Guardrails
-    from tunedesk.answer.setup import caching
-    from tunedesk.models.embed import minilm_embedder
+    from tunedesk.answer.setup import choose_embedder
     from tunedesk.workspace import Workspace
 
-    ws = Workspace.open(root)
+    ws = Workspace.open(root, [f"serve.embedder={embedder}"])
+    corpus = [m.text for m in customer_messages(ws.output_dir("data") / "train.jsonl")]
     # Cached as the server caches it: the fit routes each dev message once per threshold pair.
-    return Guardrails.from_workspace(ws, embedder=caching(bag_of_words if embedder == "bow" else minilm_embedder()))
+    return Guardrails.from_workspace(ws, embedder=choose_embedder(ws, corpus))
 
 
 def main() -> None:
@@ -179,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspace", type=Path, help="a built workspace (default: a fresh example one)")
     parser.add_argument("--tickets", type=int, default=1500)
-    parser.add_argument("--embedder", choices=("minilm", "bow"), default="minilm")
+    parser.add_argument("--embedder", choices=("minilm", "static"), default="minilm")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "guardrail_probes.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -160,3 +160,21 @@ def test_a_name_or_order_number_copied_from_a_precedent_is_an_invention(built: W
                       ["I can't see live order details from here; the tracking link for <ORDER_1> is in your "
                        "shipping email."])[0]
     assert own.score == 3, own.reasons
+
+
+def test_a_run_built_without_precedents_is_served_without_them(built: Workspace, tmp_path: Path) -> None:
+    import shutil
+
+    from tunedesk.train import stage as train_stage
+
+    root = tmp_path / "ws"
+    shutil.copytree(built.root, root)
+    plain = Workspace.open(root, ["dataset.precedents.k=0"])
+    build_stage.run(plain)
+    assert HEADING not in (plain.output_dir("data") / "holdout.jsonl").read_text()
+    ws = Workspace.open(root, tiny_overrides("train.method=full", "train.max_steps=1", "train.eval_every=50",
+                                             "train.batch_tokens=512", "train.micro_batch_tokens=512"))
+    run = train_stage.run(ws).run  # today's config says k=2; the training file was built with k=0
+    assert run.record["precedents"]["config"]["k"] == 0
+    assert precedents_for(ws, run.id) is None
+    assert precedents_for(ws, "base") is not None  # the base is served with today's settings

@@ -164,7 +164,17 @@ def _keep_precedents(target: Run, ws: Workspace, train: EncodedFile) -> None:
                          f"the index and the training file come from different builds: run `tunedesk build` again")
     shutil.copyfile(source, target.path / PRECEDENTS)
     target.update(precedents={"sha256": sha256_file(target.path / PRECEDENTS), "tickets": len(index.tickets),
-                              "config": ws.config.dataset.precedents.model_dump(mode="json")})
+                              "config": _built_with(ws)})
+
+
+def _built_with(ws: Workspace) -> dict[str, Any]:
+    """The precedents settings the training file was built with (the dataset card's), else today's config."""
+    import json
+
+    card = ws.output_dir("data") / "card.json"
+    built = json.loads(card.read_text(encoding="utf-8")).get("config", {}) if card.is_file() else {}
+    found = built.get("precedents") if isinstance(built, dict) else None
+    return found if isinstance(found, dict) else ws.config.dataset.precedents.model_dump(mode="json")
 
 
 def policies_record(ws: Workspace) -> dict[str, Any]:
