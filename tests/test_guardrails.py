@@ -122,7 +122,7 @@ def test_furious_customer_escalates_with_a_holding_reply_in_the_brand_voice(rail
     angry = "This is the WORST service ever!!! I am absolutely furious, it arrived ripped. Disgusting and useless."
     verdict = by_guard(rails.before(ticket(angry)))["sentiment"]
     assert (verdict.action, verdict.reason) == ("escalate", "negative_sentiment")
-    reply = verdict.holding_reply or ""
+    reply = rails.holding_reply([verdict.reason])
     assert reply.startswith("Hi there,")
     assert "a member of our team will pick this up" in reply.lower()
     assert reply.rstrip().endswith("The My Company support team")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tunedesk.answer.backends.fit import KB_HEADER
 from tunedesk.answer.corpus import kb_passages
 from tunedesk.answer.types import Context
 from tunedesk.models.embed import Embedder
@@ -57,7 +58,7 @@ class ContextBuilder:
         chosen = self.retrieve(ticket.last_customer_text)
         if chosen:
             articles = "\n".join(f"- {a.title}: {a.body[:KB_CHARS].strip()}" for a, _ in chosen)
-            system = f"{system}\nHelp-centre articles:\n{articles}"
+            system = f"{system}{KB_HEADER}{articles}"
         sources = [{"id": a.id, "title": a.title, "url": a.url, "score": round(s, 4)} for a, s in chosen]
         texts = [system, *(a.body for a, _ in chosen), *(m["content"] for m in ticket.messages)]
         return Context(system_prompt=system, sources=sources, texts=texts)

@@ -46,8 +46,6 @@ class Guardrails:
         # Problems found at start that weaken a guard without stopping the server: the server prints them.
         self.warnings = warnings or []
         self._local = threading.local()
-        # Replaced by the redactor's own in `from_workspace`: it masks a name found in one message in all of them.
-        self.mask_thread: Callable[[list[str]], list[str]] = lambda texts: [kit.mask(text) for text in texts]
 
     @classmethod
     def from_workspace(cls, ws: Workspace, *, corpus_texts: list[str] | None = None,
@@ -73,18 +71,23 @@ class Guardrails:
         kit = GuardKit(config=config, escalation=EscalationMatcher(ws.config.escalation),
                        injection=compile_ci(config.injection_patterns),
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
-                       topics=topics, mask=lambda text: redactor.redact_text(text)[0], precedents=past,
+                       topics=topics, mask=lambda text: redactor.redact_text(text)[0],
+                       mask_thread=redactor.redact_texts, precedents=past,
                        precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k),
                        vocabulary=vocabulary, brand=policies.brand,
                        intents=tuple((name, compile_ci([p])) for name, p in config.off_topic_intents.items()))
-        guardrails = cls(kit, warnings)
-        guardrails.mask_thread = redactor.redact_texts
-        return guardrails
+        return cls(kit, warnings)
 
     def holding_reply(self, reasons: list[str]) -> str:
         """What the customer is told while a person takes over, for these escalation reasons: the workspace's
         template (serve.guardrails.holding_replies) in the brand's voice, never model text."""
         return holding_reply(reasons, self.kit)
+
+    def mask_thread(self, texts: list[str]) -> list[str]:
+        """A conversation's texts masked together: a name the customer gives is masked where a reply repeats it."""
+        if self.kit.mask_thread is not None:
+            return self.kit.mask_thread(texts)
+        return [self.kit.mask(text) for text in texts]
 
     def mask(self, text: str) -> str:
         """The text with PII masked by the workspace's redaction rules: what may be logged."""

@@ -106,6 +106,9 @@ class GuardKit:
     """None when the off_topic guard is switched off or has nothing to compare with."""
     mask: Callable[[str], str]
     """PII masking with the workspace's redaction rules, for anything quoted from the customer in a detail."""
+    mask_thread: Callable[[list[str]], list[str]] | None = None
+    """The same rules over a whole conversation at once (a name found in one message is masked in all); None:
+    each text is masked on its own."""
     precedents: TopicIndex | None = None
     """The training customers' turns labelled with the kind of reply each got (answer, refusal, ...); None when the
     precedent guard is switched off or there is no training file."""
@@ -171,7 +174,7 @@ def negative_sentiment(ticket: TicketIn, kit: GuardKit) -> GuardVerdict | None:
         return None
     signals = ", ".join(anger_signals(text)) or "none"
     return GuardVerdict("sentiment", "escalate", "negative_sentiment", f"sentiment {score:.2f} < {threshold}; "
-                        f"signs of anger: {signals}", holding_reply=holding_reply(["negative_sentiment"], kit))
+                        f"signs of anger: {signals}")
 
 
 def holding_reply(reasons: list[str], kit: GuardKit) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunedesk.config import DatasetConfig
 from tunedesk.config.data import PrecedentsConfig
 from tunedesk.prompt.precedents import FILE_NAME, PastTickets, PrecedentIndexError, Precedents
 from tunedesk.store.runs import RunError, find_run
@@ -48,7 +47,7 @@ def _index_of(ws: Workspace, version: str) -> tuple[Path | None, str | None, Pre
     record = run.record.get("precedents")
     if not isinstance(record, dict):  # trained before precedents, or without an index
         return None, None, workspace
-    trained = DatasetConfig.model_validate({"precedents": record.get("config") or {}}).precedents
+    trained = PrecedentsConfig.model_validate(record.get("config") or {})
     return run.path / FILE_NAME, str(record.get("sha256") or ""), trained
 
 

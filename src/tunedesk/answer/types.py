@@ -20,8 +20,6 @@ class GuardVerdict:
     reason: str
     """A stable code: refund_exception, negative_sentiment, prompt_injection, off_topic, ungrounded_fact, ..."""
     detail: str = ""
-    holding_reply: str | None = None
-    """A reply to draft instead of generating (e.g. an empathetic holding reply for a furious customer)."""
     confidence_penalty: float = 0.0
     """Subtracted from the calibrated confidence score (0–1) by soft findings."""
 

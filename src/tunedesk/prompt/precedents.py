@@ -75,27 +75,24 @@ class PastTickets:
 
     def save(self, path: Path) -> str:
         """Write the index as JSON lines; returns its SHA-256."""
+        data = b"".join(orjson.dumps(asdict(t)) + b"\n" for t in self.tickets)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join(orjson.dumps(asdict(t)) + b"\n" for t in self.tickets))
-        return sha256_file(path)
+        path.write_bytes(data)
+        return hashlib.sha256(data).hexdigest()
 
     @classmethod
     def load(cls, path: Path) -> PastTickets:
         """Read an index written by `save`; a damaged line is an error naming the file and line."""
+        data = path.read_bytes()
         tickets = []
-        for line_no, line in enumerate(path.read_bytes().splitlines(), start=1):
+        for line_no, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 tickets.append(PastTicket(**orjson.loads(line)))
             except (orjson.JSONDecodeError, TypeError) as exc:
                 raise PrecedentIndexError(f"{path}: line {line_no}: not a precedent ({exc})") from None
-        return cls(tickets, sha256_file(path))
-
-
-def sha256_file(path: Path) -> str:
-    """The file's SHA-256 (an index is recorded by content)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        return cls(tickets, hashlib.sha256(data).hexdigest())
 
 
 class Precedents:

@@ -22,7 +22,7 @@ from tunedesk.errors import ConfigError
 from tunedesk.models.base import file_hash, model_folder
 from tunedesk.models.template import ChatTemplate, load_template
 from tunedesk.progress import Reporter, SilentReporter
-from tunedesk.prompt.precedents import FILE_NAME, PastTickets, sha256_file
+from tunedesk.prompt.precedents import FILE_NAME, PastTickets
 from tunedesk.store.runs import Run, find_run, is_main_process, new_run
 from tunedesk.train import session
 from tunedesk.train.data import EncodedFile, encode_file
@@ -163,7 +163,7 @@ def _keep_precedents(target: Run, ws: Workspace, train: EncodedFile) -> None:
         raise TrainError(f"{source}: {len(strangers)} precedents are not in {train.path} (first: {strangers[0]}); "
                          f"the index and the training file come from different builds: run `tunedesk build` again")
     shutil.copyfile(source, target.path / PRECEDENTS)
-    target.update(precedents={"sha256": sha256_file(target.path / PRECEDENTS), "tickets": len(index.tickets),
+    target.update(precedents={"sha256": index.sha256, "tickets": len(index.tickets),
                               "config": _built_with(ws)})
 
 

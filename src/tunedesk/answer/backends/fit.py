@@ -24,6 +24,8 @@ TokenCount = Callable[[Messages], int]
 
 KB_HEADER = "\nHelp-centre articles:\n"
 """Where the system prompt's retrieved articles begin (`answer.context`); the policy part is everything before."""
+PER_MESSAGE = 16
+"""Template tokens allowed per message (role markers, separators) in the no-tokenizing bound."""
 GAP = " […] "
 MIN_CHARS = 40
 log = logging.getLogger("tunedesk.prompt")
@@ -47,6 +49,12 @@ class PromptCut:
                 f"article(s) dropped, {self.chars_cut} characters cut from the longest message(s)")
 
 
+def _most_tokens(messages: Messages) -> int:
+    """An upper bound of the tokens a chat renders to: a token covers at least one byte of text (byte-level BPE,
+    SentencePiece), plus a generous allowance per message for the template's role markers and separators."""
+    return sum(len(m["content"].encode("utf-8")) + PER_MESSAGE for m in messages) + PER_MESSAGE
+
+
 def fit_request(request: GenerationRequest, count: TokenCount, context_tokens: int | None) -> GenerationRequest:
     """The request with its messages cut to `context_tokens - max_new_tokens` (unchanged when it fits or the
     context is unknown)."""
@@ -58,6 +66,8 @@ def fit_request(request: GenerationRequest, count: TokenCount, context_tokens: i
 
 def fit_prompt(messages: Messages, count: TokenCount, limit: int) -> tuple[Messages, PromptCut | None]:
     """The messages cut to at most `limit` tokens, and how (None when nothing was cut)."""
+    if _most_tokens(messages) <= limit:  # almost every request: no need to render and tokenize it to count
+        return messages, None
     before = count(messages)
     if before <= limit:
         return messages, None
