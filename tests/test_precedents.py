@@ -14,6 +14,7 @@ from tunedesk.answer.context import ContextBuilder
 from tunedesk.answer.precedents import precedents_for
 from tunedesk.answer.setup import build_responder
 from tunedesk.build import stage as build_stage
+from tunedesk.build.precedents import retriever
 from tunedesk.clean import stage as clean_stage
 from tunedesk.config.data import PrecedentsConfig
 from tunedesk.ingest import stage as ingest
@@ -60,6 +61,38 @@ def test_a_precedent_is_cut_to_its_budget_without_greeting_or_sign_off_and_keeps
     assert split_prompt("policies\n" + section) == ("policies", section)
 
 
+def _concepts(texts: list[str]) -> list[list[float]]:
+    """A stand-in sentence embedder: one axis per concept, whatever the words."""
+    axes = {"parcel": 0, "package": 0, "delivery": 0, "arrived": 0, "refund": 1, "money": 1, "back": 1}
+    out = []
+    for text in texts:
+        vector = [0.0, 0.0, 0.01]
+        for word in text.lower().split():
+            if word in axes:
+                vector[axes[word]] += 1.0
+        out.append(vector)
+    return out
+
+
+def test_embedding_and_hybrid_retrieval_find_a_precedent_in_other_words() -> None:
+    index = PastTickets([
+        _ticket(1, "a", "my package never arrived", "Let me check the delivery.", category="shipping"),
+        _ticket(2, "b", "can I get my money back", "Refunds take 5 days.", category="refunds"),
+        _ticket(3, "c", "where is my order", "Tracking is in your email.", category="shipping"),
+    ])
+    query = "the parcel is missing, no delivery yet"
+    assert [t.id for t in index.nearest(query, 1)] == []  # no shared word: TF-IDF finds nothing
+    with pytest.raises(PrecedentIndexError, match="needs a sentence embedder"):
+        index.nearest(query, 1, retrieval="embedding")
+    index.with_embedder(_concepts)
+    assert [t.id for t in index.nearest(query, 1, retrieval="embedding")] == ["t1#1"]
+    assert [t.id for t in index.nearest("where is my refund money", 2, retrieval="hybrid")] == ["t2#1", "t3#1"]
+    picker = Precedents(index, PrecedentsConfig(k=1, retrieval="embedding"))
+    assert [t.id for t in picker.for_ticket(query)] == ["t1#1"]
+    with pytest.raises(ValueError, match="retrieval"):
+        PrecedentsConfig.model_validate({"retrieval": "bm42"})
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("precedents") / "ws"
@@ -93,7 +126,7 @@ def test_a_training_example_never_sees_itself_or_its_cluster(built: Workspace) -
     assert all(p.ticket_id != r["ticket_id"] and p.cluster != cluster[r["ticket_id"]] for r, p in shown)
     shared = [c for c in cluster.values() if list(cluster.values()).count(c) > 1]
     assert shared, "the corpus has near-duplicate clusters, so the exclusion is exercised"
-    picker = Precedents(index, built.config.dataset.precedents)
+    picker = Precedents(retriever(index, built.config.dataset.precedents), built.config.dataset.precedents)
     customer = {r["id"]: "\n".join(m["content"] for m in r["messages"] if m["role"] == "user") for r in rows}
     replaced = [r for r in rows if r["metadata"].get("precedents", []) !=
                 [t.id for t in picker.for_ticket(customer[r["id"]], cluster[r["ticket_id"]])]]
@@ -178,3 +211,24 @@ def test_a_run_built_without_precedents_is_served_without_them(built: Workspace,
     assert run.record["precedents"]["config"]["k"] == 0
     assert precedents_for(ws, run.id) is None
     assert precedents_for(ws, "base") is not None  # the base is served with today's settings
+
+
+def test_hybrid_retrieval_build_and_the_server_agree(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    init_workspace(root, example=True, example_tickets=200)
+    overrides = ["serve.kb_top_k=0", "serve.embedder=static", "dataset.precedents.retrieval=hybrid"]  # the default
+    ws = Workspace.open(root, overrides)
+    ingest.run(ws)
+    clean_stage.run(ws)
+    build_stage.run(ws)
+    contexts = ContextBuilder(ws, top_k=0, precedents=precedents_for(ws, "base"))
+    rows = _rows(ws, "holdout")
+    for row in rows:
+        ticket = TicketIn(id=row["id"], messages=[m for m in row["messages"] if m["role"] == "user"])
+        assert contexts.build(ticket).system_prompt == row["messages"][0]["content"]
+    index = PastTickets.load(ws.output_dir("data") / "precedents.jsonl")
+    tfidf = Precedents(index, PrecedentsConfig(retrieval="tfidf"))
+    customer = {r["id"]: "\n".join(m["content"] for m in r["messages"] if m["role"] == "user") for r in rows}
+    differs = [r for r in rows if r["metadata"].get("precedents")
+               != [t.id for t in tfidf.for_ticket(customer[r["id"]])]]
+    assert differs, "hybrid retrieval picks other precedents than TF-IDF for some tickets"

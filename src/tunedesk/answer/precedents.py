@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tunedesk.build.precedents import retriever
 from tunedesk.config.data import PrecedentsConfig
 from tunedesk.prompt.precedents import FILE_NAME, PastTickets, PrecedentIndexError, Precedents
 from tunedesk.store.runs import RunError, find_run
@@ -30,7 +31,7 @@ def precedents_for(ws: Workspace, version: str, check_eval: bool = True) -> Prec
                                   f"{recorded}): restore it, or train a new run on the new build")
     if check_eval:
         _check_evaluated(ws, version, path, index.sha256)
-    return Precedents(index, config, ws.policies().voice.sign_off)
+    return Precedents(retriever(index, config), config, ws.policies().voice.sign_off)
 
 
 def _index_of(ws: Workspace, version: str) -> tuple[Path | None, str | None, PrecedentsConfig]:

