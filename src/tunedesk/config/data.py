@@ -21,7 +21,9 @@ class SourceConfig(Section):
     path: str
     """A file or folder of exports, relative to the workspace."""
     format: str | None = None
-    """Importer name (zendesk, freshdesk, intercom, csv, jsonl, email, kb); recognised from the files when omitted."""
+    """Importer name: tickets from zendesk, freshdesk, intercom, salesforce, transcripts (recorded calls), csv, jsonl
+    or email; knowledge-base articles from kb, confluence, notion, sharepoint or docs (product documentation, PDF
+    with the `docs` extra). Recognised from the files when omitted (name it for folders of mixed files)."""
     options: dict[str, Any] = Field(default_factory=dict)
     """Importer options, e.g. `{category_field: 360001234567}` for Zendesk or a column mapping for csv."""
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from tunedesk.ingest.importers.base import Importer, read_head
 from tunedesk.plugins import Builtins, Registry
 
-BUILTIN_MODULES = ("zendesk", "freshdesk", "intercom", "csvfile", "chatjsonl", "email", "kb")
+BUILTIN_MODULES = ("zendesk", "freshdesk", "intercom", "csvfile", "chatjsonl", "email", "kb", "salesforce",
+                   "transcripts", "confluence", "notion", "sharepoint", "docs")
 
 IMPORTERS: Registry[type[Importer]] = Registry("format", "format", Builtins(
     "tunedesk.ingest.importers", BUILTIN_MODULES, group="tunedesk.importers"))
@@ -40,5 +41,6 @@ def detect_format(path: Path) -> str | None:
 def _sniff_order() -> list[str]:
     # Specific formats first: a Zendesk JSON file is also JSON, a chat JSONL file is also JSONL.
     known = IMPORTERS.names()
-    first = [n for n in ("zendesk", "freshdesk", "intercom", "email", "jsonl", "csv", "kb") if n in known]
+    first = [n for n in ("zendesk", "freshdesk", "intercom", "salesforce", "transcripts", "email",
+                         "confluence", "notion", "sharepoint", "docs", "jsonl", "csv", "kb") if n in known]
     return first + [n for n in sorted(known) if n not in first]
