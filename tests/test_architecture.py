@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 SHARED = ["errors", "records", "plugins", "progress", "gc_tuning", "text", "example", "config", "store", "checks",
           "prompt", "pii", "trainfile", "workspace", "scaffold", "models"]
 """The shared primitives, lowest first: each imports only those before it."""
-STAGES = ["ingest", "clean", "build", "validate", "train", "export", "answer", "eval", "serve", "learn", "cli"]
+STAGES = ["ingest", "clean", "build", "validate", "train", "export", "answer", "eval", "serve", "learn", "brief",
+          "runbook", "cli"]
 """The stages in pipeline order: each imports the shared primitives and the stages before it, never one after."""
 MAX_LINES = 400
 

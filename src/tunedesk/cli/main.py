@@ -8,10 +8,12 @@ import sys
 # Each module registers its commands on `app`; `--help` lists them in this (alphabetical) import order.
 from tunedesk.cli import (  # noqa: F401
     data,  # init, ingest, clean, build, validate, status, config, version
+    engagement,  # brief
     learn,  # drift, retrain, feedback export
     lifecycle,  # models, promote, rollback
     models,  # train, runs, export, eval, report
     review,  # review export / import / agreement
+    runbook,  # runbook, backup, restore
     serve,  # serve
 )
 from tunedesk.cli.app import app, err, privacy_defaults

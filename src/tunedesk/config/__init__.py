@@ -27,6 +27,7 @@ from tunedesk.config.data import (
     SourceConfig,
     StoreConfig,
 )
+from tunedesk.config.deployment import DeploymentConfig
 from tunedesk.config.policies import format_validation_errors
 from tunedesk.config.serve import ServeConfig
 from tunedesk.config.stages import DriftConfig, EvalConfig, GateConfig, TrainConfig
@@ -74,6 +75,8 @@ class Config(Section):
     """When `tunedesk drift` says to retrain."""
     serve: ServeConfig = Field(default_factory=ServeConfig)
     """The API server: guardrails, routing, rollout, backends, limits."""
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
+    """Where the model will be served and its latency budget (read by `tunedesk brief`)."""
 
 
 def parse_overrides(overrides: list[str]) -> dict[str, Any]:

@@ -1,0 +1,131 @@
+"""Time and cost per phase of the engagement: ingest/clean/build, the calibration runs, the full run and the eval,
+from the corpus's tokens and a training throughput (measured in this workspace's runs when one matches, else the
+catalogue's estimate for the target), each labelled with where its number comes from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tunedesk.brief.catalogue import TARGETS, by_name, reply_seconds
+from tunedesk.brief.selection import Deployment
+from tunedesk.config import Config
+from tunedesk.store.runs import list_runs
+from tunedesk.validate.estimate import CPU_LORA_TOKENS_PER_S, FLOPS_PER_TOKEN, MFU, REFERENCE_PARAMS
+
+DATA_RATES = {"ingest": 6880.0, "clean": 1950.0, "build": 990.0}
+"""Tickets per second measured by bench/clean_throughput.py and bench/build_throughput.py on 2 CPU cores."""
+DEFAULT_CALIBRATION_SHARES = (0.1, 0.2, 0.4)
+QLORA_SLOWDOWN = 1.3
+"""QLoRA computes like LoRA plus dequantising the 4-bit base on every pass."""
+
+
+def measured_throughput(root: Path, model: str, method: str) -> dict[str, Any] | None:
+    """The newest completed run in the workspace with this base model and method, and its training tokens/s."""
+    for run in reversed(list_runs(root)):
+        record = run.record
+        base = (record.get("base") or {}).get("name") or ""
+        final = record.get("final") or {}
+        entry = by_name(str(base)) or by_name(Path(str(base)).name)
+        if entry and entry.name == model and record.get("method") == method and final.get("tokens_per_s"):
+            return {"tokens_per_s": float(final["tokens_per_s"]), "source": f"measured: runs/{run.id}"}
+    return None
+
+
+def estimated_throughput(params: float, method: str, dep: Deployment) -> dict[str, Any]:
+    """Training tokens/s on the target from its peak FLOPs (GPU) or the measured CPU rate scaled by size (cpu)."""
+    k = FLOPS_PER_TOKEN["full" if method == "full" else "lora"]
+    slow = QLORA_SLOWDOWN if method == "qlora" else 1.0
+    if dep.target.name == "cpu":
+        rate = CPU_LORA_TOKENS_PER_S * REFERENCE_PARAMS / params * FLOPS_PER_TOKEN["lora"] / k
+        basis = (f"estimate: {CPU_LORA_TOKENS_PER_S:g} tokens/s measured for LoRA of the 135M default on 2 CPU "
+                 f"cores, scaled by 135M/N and by {k}/4 FLOPs")
+    else:
+        gpus = dep.gpus if dep.target.name == "multi-gpu" else 1
+        rate = dep.target.tflops * 1e12 * MFU * gpus / (k * params) / slow
+        basis = (f"estimate: {dep.target.tflops:g} TFLOPs × {gpus} GPU(s) at {MFU:.0%} utilisation, {k}·N FLOPs per "
+                 "token" + (f", QLoRA ×{QLORA_SLOWDOWN} slower" if slow > 1 else ""))
+    return {"tokens_per_s": round(rate, 1), "source": basis}
+
+
+def run_tokens(config: Config, train_tokens: int) -> int:
+    """Tokens a full run trains on: max_steps × batch_tokens when set, else epochs × the training split."""
+    if config.train.max_steps:
+        return config.train.max_steps * config.train.batch_tokens
+    return round(config.train.epochs * train_tokens)
+
+
+def calibration_shares(config: Config) -> tuple[float, ...]:
+    """The calibration runs' shares of the full run (train.calibration.shares when configured)."""
+    calibration = getattr(config.train, "calibration", None)
+    shares = getattr(calibration, "shares", None)
+    return tuple(shares) if shares else DEFAULT_CALIBRATION_SHARES
+
+
+def phase_estimates(ws_root: Path, config: Config, inv: dict[str, Any], dep: Deployment, model: str,
+                    method: str) -> dict[str, Any]:
+    """Hours (and cost, when a GPU-hour price is configured) of every phase, with the basis of each figure."""
+    entry = by_name(model)
+    params = entry.params if entry else REFERENCE_PARAMS
+    train_method = "lora" if method in ("distill", "none") else method
+    speed = measured_throughput(ws_root, model, method) or estimated_throughput(params, train_method, dep)
+    tokens = _train_tokens(inv)
+    phases = [_data_phase(inv)]
+    if tokens is None:
+        phases += [_unknown("calibration runs"), _unknown("full run")]
+    else:
+        full = run_tokens(config, tokens)
+        shares = calibration_shares(config)
+        phases.append(_phase("calibration runs", sum(shares) * full / speed["tokens_per_s"], speed["source"],
+                             f"{len(shares)} runs on {', '.join(f'{s:.0%}' for s in shares)} of {full:,} tokens"))
+        phases.append(_phase("full run", full / speed["tokens_per_s"], speed["source"], f"{full:,} tokens"))
+    phases.append(_eval_phase(inv, config, dep, params))
+    cost = config.deployment.cost_per_gpu_hour
+    for p in phases:
+        units = max(1, dep.gpus)
+        p["cost"] = round(p["hours"] * units * cost, 2) if cost is not None and p["hours"] is not None else None
+    return {"throughput": speed, "phases": phases, "cost_per_gpu_hour": cost,
+            "total_hours": round(sum(p["hours"] or 0 for p in phases), 2)}
+
+
+def _train_tokens(inv: dict[str, Any]) -> int | None:
+    stats = ((inv.get("card") or {}).get("tokens") or {}).get("train") or {}
+    return stats.get("tokens")
+
+
+def _phase(name: str, seconds: float, basis: str, detail: str) -> dict[str, Any]:
+    return {"phase": name, "hours": round(seconds / 3600, 5), "basis": basis, "detail": detail}
+
+
+def _unknown(name: str) -> dict[str, Any]:
+    return {"phase": name, "hours": None, "basis": "needs the dataset card's token counts: run `tunedesk build`",
+            "detail": ""}
+
+
+def _data_phase(inv: dict[str, Any]) -> dict[str, Any]:
+    store = inv.get("store") or {}
+    measured = store.get("stage_seconds") or {}
+    if all(s in measured for s in ("ingest", "clean", "build")):
+        seconds = sum(measured[s] for s in ("ingest", "clean", "build"))
+        return _phase("ingest, clean, build", seconds, "measured: the stages' last runs in this workspace",
+                      f"{store.get('tickets', 0):,} tickets")
+    tickets = store.get("tickets") or 0
+    if not tickets:
+        return _unknown("ingest, clean, build") | {"basis": "needs tickets in the store: run `tunedesk ingest`"}
+    seconds = sum(tickets / rate for rate in DATA_RATES.values())
+    return _phase("ingest, clean, build", seconds, "estimate: the bench rates on 2 CPU cores (tickets/s: "
+                  + ", ".join(f"{k} {v:,.0f}" for k, v in DATA_RATES.items()) + ")", f"{tickets:,} tickets")
+
+
+def _eval_phase(inv: dict[str, Any], config: Config, dep: Deployment, params: float) -> dict[str, Any]:
+    """The candidate and the untuned base answer every held-out ticket, one at a time (an upper bound)."""
+    examples = (inv.get("card") or {}).get("examples") or {}
+    holdout = examples.get("holdout")
+    if not holdout:
+        return _unknown("eval")
+    items = min(holdout, config.eval.limit) if config.eval.limit else holdout
+    val = examples.get("val", 0)
+    per_reply = reply_seconds(params, dep.prompt_tokens, dep.reply_tokens, TARGETS[dep.target.name], dep.gpus)
+    seconds = per_reply * (2 * items + val)
+    return _phase("eval", seconds, f"estimate: {per_reply:g} s per reply on {dep.target.name}, one at a time",
+                  f"{items} held-out tickets × 2 models + {val} validation tickets for calibration")
