@@ -46,6 +46,10 @@ demo: install
 	-$(TD) promote latest -w $(DEMO)
 	$(TD) models -w $(DEMO)
 	$(TD) drift -w $(DEMO)
+	@# What a training engagement hands over besides the model: the brief (corpus, base-model candidates, method,
+	@# time and cost, risks, a phased plan) and the runbook (retrain, evaluate, promote, roll back, back up, restore).
+	$(TD) brief -w $(DEMO)
+	$(TD) runbook -w $(DEMO)
 	@echo
 	@echo "Done. Look at:"
 	@echo "  $(DEMO)/reports/clean_funnel.md        the clean funnel, per category"
@@ -55,6 +59,8 @@ demo: install
 	@echo "  $(DEMO)/quarantine/ingest.jsonl        records that could not be read, with reasons"
 	@echo "  $(DEMO)/runs/<run>/loss.png            the loss curve; run.json, metrics.jsonl and model/ beside it"
 	@echo "  $(DEMO)/reports/eval_report.html       the run beside retrieval and base on held-out tickets: scores, categories, worst replies"
+	@echo "  $(DEMO)/reports/brief.md               the training brief: corpus, base-model candidates, method, time and cost, risks, plan"
+	@echo "  $(DEMO)/reports/runbook.md             how to retrain, evaluate, promote, roll back, back up and restore this workspace"
 	@echo "  $(TD) runs -w $(DEMO)                     every run: base, method, data hash, losses, speed"
 	@echo "  $(TD) export latest --format merged -w $(DEMO)   merged safetensors (gguf/ollama after make gguf-tools)"
 	@echo "  $(TD) status -w $(DEMO)"

@@ -25,8 +25,9 @@ class BackendConfig(Section):
     """A reply not finished in this many seconds is escalated as model_unavailable."""
     max_new_tokens: int = Field(256, ge=1)
     """Longest generated reply in tokens."""
-    temperature: float = Field(0.3, ge=0, le=2)
-    """Sampling temperature (0.3 is what support deployments report working; 0 = greedy)."""
+    temperature: float = Field(0.0, ge=0, le=2)
+    """Sampling temperature: 0 = greedy (the default: the example's 90-step precedent run scored 25 of 39 validation
+    replies 3 greedy against 21 of 39 at 0.3); above 0 each ticket is sampled with its own seed."""
 
 
 class ServeConfig(Section):
