@@ -18,7 +18,8 @@ from tunedesk.config import Config, merge, parse_overrides
 
 ROOT = Path(__file__).parents[1]
 DOCS = [ROOT / "docs" / "guide.md", ROOT / "README.md", ROOT / "docs" / "serving.md", ROOT / "docs" / "training.md",
-        ROOT / "docs" / "quality.md"]
+        ROOT / "docs" / "quality.md", ROOT / "docs" / "brief.md", ROOT / "docs" / "runbook.md",
+        ROOT / "docs" / "calibration.md"]
 FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 

@@ -31,9 +31,9 @@ def served_version(ws: Workspace) -> tuple[str, str]:
     production = ModelRegistry(ws.store).production()
     if production is not None:
         return production.id, "the registry's production version"
-    from tunedesk.store.runs import list_runs
+    from tunedesk.store.runs import is_calibration, list_runs
 
-    runs = [r for r in list_runs(ws.root) if r.record.get("status") == "completed"]
+    runs = [r for r in list_runs(ws.root) if r.record.get("status") == "completed" and not is_calibration(r)]
     if runs:
         return runs[-1].id, "the newest completed run (nothing promoted yet)"
     return "base", "the untuned base model (no run yet)"

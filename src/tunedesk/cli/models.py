@@ -24,6 +24,9 @@ def train(
                                                "from its last checkpoint.")] = None,
     replay: Annotated[str | None, typer.Option("--replay", help="A new run with this run's settings on today's "
                                                "data; overrides apply on top (e.g. model.base=...).")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Short runs on growing slices of the training set, "
+                                            "scored on validation, forecast the full run (reports/calibration.*)."
+                                            )] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -33,11 +36,27 @@ def train(
     from tunedesk.workspace import Workspace
 
     overrides = overrides_only(args)
+    if calibrate:
+        _calibrate(workspace, overrides, bool(resume or replay), as_json, quiet)
+        return
     ws = Workspace.open(workspace, [] if replay or resume else overrides)
     on_eval = None if quiet or as_json else partial(print_eval_step, out)
     summary = run(ws, overrides=overrides, resume=resume, replay=replay, reporter=reporter(quiet, as_json),
                   on_eval=on_eval)
     show(summary, as_json, print_train)
+
+
+def _calibrate(workspace: Path, overrides: list[str], other_mode: bool, as_json: bool, quiet: bool) -> None:
+    from tunedesk.errors import TunedeskError
+    from tunedesk.eval.calibrate import run as calibration_runs
+    from tunedesk.eval.calibrate_report import print_calibration
+    from tunedesk.workspace import Workspace
+
+    if other_mode:
+        raise TunedeskError("--calibrate makes new runs: it cannot be combined with --resume or --replay")
+    ws = Workspace.open(workspace, overrides)
+    summary = calibration_runs(ws, overrides=overrides, reporter=reporter(quiet, as_json))
+    show(summary, as_json, print_calibration)
 
 
 @app.command()

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tunedesk.config.base import Section
 
@@ -41,6 +42,25 @@ class TeacherConfig(Section):
     """Seconds to wait for one endpoint reply."""
     concurrency: int = Field(4, ge=1, le=64)
     """Endpoint requests in flight at once."""
+
+
+class CalibrationConfig(Section):
+    shares: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.4], min_length=2)
+    """`tunedesk train --calibrate`: the shares of the training set (and of the full run's training tokens) each
+    calibration run trains on, growing, each above 0 and below 1."""
+    val_limit: int | None = Field(40, ge=1)
+    """Validation tickets each calibration run is answered and scored on (null: all of data/val.jsonl)."""
+    bootstrap: int = Field(1000, ge=100, le=100_000)
+    """Resamples of the validation items for the forecast's 95 % interval."""
+
+    @field_validator("shares")
+    @classmethod
+    def _growing_shares(cls, shares: list[float]) -> list[float]:
+        if any(not 0 < s < 1 for s in shares):
+            raise ValueError(f"every share must be above 0 and below 1, got {shares}")
+        if any(b <= a for a, b in pairwise(shares)):
+            raise ValueError(f"shares must grow, got {shares}")
+        return shares
 
 
 class TrainConfig(Section):
@@ -85,6 +105,8 @@ class TrainConfig(Section):
     """LoRA settings (lora, qlora, distill)."""
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     """The teacher for method=distill."""
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    """Calibration runs (`tunedesk train --calibrate`): short runs on growing slices that forecast the full run."""
 
 
 class LlmJudgeConfig(Section):

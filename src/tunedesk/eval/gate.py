@@ -74,6 +74,7 @@ def check(ws: Workspace, version: str, production: str | None) -> GateResult:
 
 def promote(ws: Workspace, version: str, actor: str | None = None) -> GateResult:
     """Check the gate; promote when it passes, record the refusal when it does not."""
+    _refuse_calibration_run(ws, version)
     registry = ModelRegistry(ws.store)
     _ensure_registered(ws, registry, version)
     current = registry.production()
@@ -85,6 +86,16 @@ def promote(ws: Workspace, version: str, actor: str | None = None) -> GateResult
     archived = registry.promote(version, detail, actor)
     result.promoted, result.archived = True, archived.id if archived else None
     return result
+
+
+def _refuse_calibration_run(ws: Workspace, version: str) -> None:
+    """A calibration run trained on a slice of the data to forecast the full run: it is never a candidate."""
+    from tunedesk.store.runs import is_calibration, list_runs
+
+    if any(r.id == version and is_calibration(r) for r in list_runs(ws.root)):
+        raise GateError(f"{version} is a calibration run (`tunedesk train --calibrate`, trained on a slice of the "
+                        f"training set to forecast the full run): it cannot be promoted; train the full run with "
+                        f"`tunedesk train -w {ws.root}`, evaluate it and promote that")
 
 
 def _ensure_registered(ws: Workspace, registry: ModelRegistry, version: str) -> ModelVersion:

@@ -115,9 +115,10 @@ def find_run(workspace_root: Path, name: str) -> Run:
     """A run by id, unique id prefix, folder path, or `latest`."""
     runs = list_runs(workspace_root)
     if name == "latest":
-        if not runs:
+        candidates = [r for r in runs if not is_calibration(r)]  # calibration runs forecast, they are not candidates
+        if not candidates:
             raise RunError(f"no runs yet in {runs_dir(workspace_root)}: start one with `tunedesk train`")
-        return runs[-1]
+        return candidates[-1]
     path = Path(name)
     if (path / "run.json").is_file():
         return Run(path, json.loads((path / "run.json").read_text(encoding="utf-8")))
@@ -128,3 +129,9 @@ def find_run(workspace_root: Path, name: str) -> Run:
         known = ", ".join(r.id for r in runs[-5:]) or "none yet"
         raise RunError(f"no run {name!r} in {runs_dir(workspace_root)} (recent: {known})")
     raise RunError(f"{name!r} matches several runs: {', '.join(r.id for r in matches)}")
+
+
+def is_calibration(run: Run) -> bool:
+    """True for a calibration run (`tunedesk train --calibrate`): it forecasts the full run and is never a candidate
+    for evaluation, promotion or serving."""
+    return bool(run.record.get("calibration"))

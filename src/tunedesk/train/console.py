@@ -53,7 +53,8 @@ def print_runs(console: Console, runs: list[Run]) -> None:
         r = run.record
         final = r.get("final", {})
         best = final.get("val_loss_best")
-        table.add_row(run.id, r.get("status", "?"), r.get("base", {}).get("name", "?"), r.get("method", "?"),
+        status = r.get("status", "?") + (" (calibration)" if r.get("calibration") else "")
+        table.add_row(run.id, status, r.get("base", {}).get("name", "?"), r.get("method", "?"),
                       r.get("data", {}).get("train", {}).get("sha256", "?")[:12], str(r.get("steps") or "-"),
                       f"{best:.3f}" if best is not None else "-",
                       f"{final['tokens_per_s']:,.0f}" if final.get("tokens_per_s") else "-")

@@ -51,8 +51,10 @@ class TrainSummary:
 
 
 def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None = None, replay: str | None = None,
-        reporter: Reporter | None = None, on_eval: Callable[[dict[str, Any]], None] | None = None) -> TrainSummary:
-    """Train a new run (or resume one) and return its summary."""
+        reporter: Reporter | None = None, on_eval: Callable[[dict[str, Any]], None] | None = None,
+        train_file: Path | None = None, marks: dict[str, Any] | None = None) -> TrainSummary:
+    """Train a new run (or resume one) and return its summary; `train_file` replaces data/train.jsonl and `marks`
+    are added to the record (a calibration run trains on a slice and says so)."""
     reporter = reporter or SilentReporter()
     if resume:
         target = find_run(ws.root, resume)
@@ -68,8 +70,11 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, resume: str | None
         files = _encode(ws, config, template, target.record["data"], reporter)
         target.update(status="running")
     else:
-        files = _encode(ws, config, template, _data_paths(ws, config, template, reporter), reporter)
-        record = {**_record(config, dtype, files, replay), "policies": policies_record(ws)}
+        paths = _data_paths(ws, config, template, reporter)
+        if train_file is not None:
+            paths["train"]["path"] = str(train_file)
+        files = _encode(ws, config, template, paths, reporter)
+        record = {**_record(config, dtype, files, replay), "policies": policies_record(ws), **(marks or {})}
         target = new_run(ws.root, config.train.method, record)
         if is_main_process():
             (target.path / "config.yaml").write_text(dump_config(config), encoding="utf-8")
