@@ -10,7 +10,6 @@ sections add `#<n>`). Images, style sheets, scripts and fonts are skipped; any o
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from tunedesk.ingest.importers.base import Importer, reject
 from tunedesk.ingest.importers.chatjsonl import Encoding
 from tunedesk.ingest.importers.docs_pages import content_text, parse_html
 from tunedesk.ingest.importers.docs_pdf import pdf_articles, require_pypdf
-from tunedesk.ingest.importers.kb import KbImporter
+from tunedesk.ingest.importers.kb import KbImporter, common_root, relative_id
 from tunedesk.records import Article, ImportedRecord
 
 _TEXT = (".md", ".markdown", ".txt")
@@ -68,7 +67,7 @@ class DocsImporter(Importer):
     def read_files(self, paths: Iterable[Path]) -> Iterator[ImportedRecord]:
         """Articles from files and folders; ids are paths relative to `root` (see the options)."""
         paths = list(paths)
-        root = Path(self.options.root) if self.options.root else _common_root(paths)
+        root = Path(self.options.root) if self.options.root else common_root(paths)
         files = [f for p in paths for f in (_doc_files(p) if p.is_dir() else [p]) if not _generated(f, root)]
         if any(f.suffix.lower() == ".pdf" for f in files):
             require_pypdf()  # before reading anything: a missing extra is a setup error, not bad data
@@ -85,7 +84,7 @@ class DocsImporter(Importer):
                              ".html or .pdf")
 
     def _read_guarded(self, file: Path, root: Path) -> Iterator[ImportedRecord]:
-        external_id = _relative_id(file, root)
+        external_id = relative_id(file, root)
         source = self.options.source_name
         try:
             if file.suffix.lower() == ".pdf":
@@ -121,18 +120,3 @@ def _generated(file: Path, root: Path) -> bool:
     except ValueError:
         parts = (file.name,)
     return any(part.startswith((".", "_")) for part in parts)
-
-
-def _common_root(paths: list[Path]) -> Path:
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0]
-    folders = [str((p if p.is_dir() else p.parent).resolve()) for p in paths]
-    return Path(os.path.commonpath(folders)) if folders else Path(".")
-
-
-def _relative_id(path: Path, root: Path) -> str:
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        relative = Path(path.name)
-    return relative.with_suffix("").as_posix()

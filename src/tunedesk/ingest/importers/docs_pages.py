@@ -4,7 +4,6 @@ with the site's chrome (navigation, breadcrumbs, footer) taken out."""
 
 from __future__ import annotations
 
-import os
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +16,7 @@ from bs4 import BeautifulSoup, Tag
 
 from tunedesk.errors import RecordError
 from tunedesk.ingest.importers.base import reject
+from tunedesk.ingest.importers.kb import common_root
 from tunedesk.records import ImportedRecord, Rejected
 from tunedesk.text.html import html_to_text
 
@@ -85,7 +85,7 @@ def read_exports(paths: Iterable[Path]) -> tuple[list[Export], list[Rejected]]:
         except (OSError, zipfile.BadZipFile) as exc:
             rejected.append(reject(path, "file", f"unreadable zip: {exc}"))
     if loose:
-        root = _common_root(paths)
+        root = common_root(paths).resolve()
         exports.append(Export(root, [_file_member(f, root) for f in loose]))
     return exports, rejected
 
@@ -93,11 +93,6 @@ def read_exports(paths: Iterable[Path]) -> tuple[list[Export], list[Rejected]]:
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-
-
-def _common_root(paths: list[Path]) -> Path:
-    folders = [str((p if p.is_dir() else p.parent).resolve()) for p in paths]
-    return Path(os.path.commonpath(folders)) if folders else Path(".")
 
 
 def _file_member(path: Path, root: Path) -> Member:

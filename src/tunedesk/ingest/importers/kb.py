@@ -75,7 +75,7 @@ class KbImporter(Importer):
         """Articles from files and folders; ids are paths relative to `root` (see the options)."""
         paths = list(paths)
         files = [f for p in paths for f in (_kb_files(p) if p.is_dir() else [p])]
-        root = Path(self.options.root) if self.options.root else _common_root(paths)
+        root = Path(self.options.root) if self.options.root else common_root(paths)
         for file in files:
             try:
                 data = file.read_bytes()
@@ -103,7 +103,7 @@ class KbImporter(Importer):
             yield from _freshdesk_articles(path, text, self.options.source_name or "freshdesk")
             return
         source = self.options.source_name or self.name
-        external_id = _relative_id(path, root)
+        external_id = relative_id(path, root)
         try:
             yield (_html_article if suffix in _HTML else _markdown_article)(path, text, source, external_id)
         except RecordError as exc:
@@ -115,14 +115,16 @@ def _kb_files(folder: Path) -> list[Path]:
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _common_root(paths: list[Path]) -> Path:
+def common_root(paths: list[Path]) -> Path:
+    """The folder ids are relative to: the one folder given, else the deepest folder holding every path."""
     if len(paths) == 1 and paths[0].is_dir():
         return paths[0]
     folders = [str((p if p.is_dir() else p.parent).resolve()) for p in paths]
     return Path(os.path.commonpath(folders)) if folders else Path(".")
 
 
-def _relative_id(path: Path, root: Path) -> str:
+def relative_id(path: Path, root: Path) -> str:
+    """A file's id: its path below root without the suffix (its name when it is not below root)."""
     try:
         relative = path.resolve().relative_to(root.resolve())
     except ValueError:
