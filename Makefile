@@ -77,6 +77,7 @@ bench: install
 	$(BIN)/python bench/clean_throughput.py
 	$(BIN)/python bench/build_throughput.py
 	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/epoch_cost.py
 	$(BIN)/python bench/eval_throughput.py
 	$(BIN)/python bench/serve_latency.py
 	$(BIN)/python bench/real_data.py
