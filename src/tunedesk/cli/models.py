@@ -115,16 +115,27 @@ def evaluate(
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N held-out items.")] = None,
     args: Annotated[list[str] | None, typer.Argument(
         help="key=value overrides, e.g. serve.backend.temperature=0.")] = None,
+    task: Annotated[str, typer.Option("--task", help="replies (answer held-out tickets) or summaries (summarise "
+                                      "held-out multi-turn threads beside the extractive baseline).")] = "replies",
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Answer the held-out tickets as the server would and score them 3/2/1, beside the baselines (nearest past reply,
     untuned base): shares with intervals, policy, escalation, hallucination, what mode auto would send."""
+    from tunedesk.errors import TunedeskError
     from tunedesk.eval.console import print_eval
     from tunedesk.eval.stage import run
     from tunedesk.workspace import Workspace
 
+    if task not in ("replies", "summaries"):
+        raise TunedeskError(f"--task {task!r}: choose replies or summaries")
     ws = Workspace.open(workspace, overrides_only(args))
+    if task == "summaries":
+        from tunedesk.eval.summaries import print_summaries
+        from tunedesk.eval.summaries import run as run_summaries
+
+        show(run_summaries(ws, model, limit=limit, reporter=reporter(quiet, as_json)), as_json, print_summaries)
+        return
     summary = run(ws, model, limit=limit, reporter=reporter(quiet, as_json))
     show(summary, as_json, print_eval)
 

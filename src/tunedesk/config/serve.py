@@ -30,6 +30,19 @@ class BackendConfig(Section):
     replies 3 greedy against 21 of 39 at 0.3); above 0 each ticket is sampled with its own seed."""
 
 
+class SummariesConfig(Section):
+    mode: Literal["model", "extractive"] = "model"
+    """model: the served model writes the handover summary (wants, tried, promised, open question), each sentence
+    checked against the thread, and the extractive summary is served instead when one is unsupported; extractive:
+    the thread's own sentences, no model (docs/summaries.md)."""
+    min_support: float = Field(0.7, ge=0, le=1)
+    """A model-written sentence is supported when at least this share of its content words occur in the thread
+    (and every number, name and promise in it does); 0.7 is the value fitted on the example's training threads
+    (`tunedesk eval --task summaries` fits and reports it for a workspace's own; docs/summaries.md)."""
+    max_new_tokens: int = Field(160, ge=16, le=2048)
+    """Longest model-written summary in tokens (the word budget is serve.summary_words)."""
+
+
 class ServeConfig(Section):
     host: str = "127.0.0.1"
     """Interface to listen on (loopback by default: put a reverse proxy with TLS in front for anything else)."""
@@ -61,3 +74,5 @@ class ServeConfig(Section):
     """Requests waiting for a slot; past this the server answers 503."""
     summary_words: int = Field(100, ge=10)
     """Longest thread summary from /v1/summaries, in words."""
+    summaries: SummariesConfig = Field(default_factory=SummariesConfig)
+    """How /v1/summaries writes a thread summary: by the served model, checked for faithfulness, or extractive."""

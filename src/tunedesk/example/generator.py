@@ -26,6 +26,7 @@ from tunedesk.example.intents import BY_CATEGORY, kind_of
 from tunedesk.example.noise import plain_html
 from tunedesk.example.people import AGENTS, Customer, customer_for
 from tunedesk.example.phrases import GENERIC_SUBJECTS
+from tunedesk.example.summaries import reference_points
 from tunedesk.example.zendesk_format import ticket_dict, users_for
 
 START = datetime(2025, 1, 1, 7, 0, tzinfo=UTC)
@@ -55,6 +56,8 @@ class TicketTruth:
     pii: tuple[tuple[str, str], ...]
     """(type, value) planted in customer-visible text: name, email, phone, address, card, order."""
     duplicate_of: str | None = None
+    summary: tuple[tuple[str, str], ...] = ()
+    """The reference summary's points (example.summaries.POINTS), written from the thread without random draws."""
 
 
 class Deck(Generic[T]):
@@ -122,7 +125,8 @@ class TicketStream:
         noise = noise_of(thread, style, meta)
         if customer_pii(thread):
             noise.add("pii")
-        truth = TicketTruth(str(ticket_id), kind, intent.category, intent.key, frozenset(noise), planted_pii(thread))
+        truth = TicketTruth(str(ticket_id), kind, intent.category, intent.key, frozenset(noise), planted_pii(thread),
+                            summary=reference_points(thread, intent))
         return ticket, truth
 
     def pick_customer(self, rng: random.Random, created: datetime) -> Customer:

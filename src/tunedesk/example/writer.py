@@ -11,6 +11,7 @@ from pathlib import Path
 from tunedesk.example.generator import TicketStream, generate_tickets
 from tunedesk.example.kb_data import kb_articles
 from tunedesk.example.policies_data import policies_yaml
+from tunedesk.example.summaries import REFERENCES_FILE, references_jsonl
 
 PROGRESS_EVERY = 1000
 
@@ -43,6 +44,8 @@ def write_example(workspace: Path, *, n_tickets: int = 1500, seed: int = 7) -> E
     paths.append(_write(workspace / "exports" / "zendesk_tickets.jsonl", lines))
     users_text = json.dumps({"users": users}, ensure_ascii=False, indent=2) + "\n"
     paths.append(_write(workspace / "exports" / "zendesk_users.json", users_text))
+    references = references_jsonl((truth.external_id, truth.summary) for truth in truths)
+    paths.append(_write(workspace / REFERENCES_FILE, references))
     counts = Counter(truth.category for truth in truths)
     return ExampleSummary(len(tickets), len(articles), paths, dict(sorted(counts.items())))
 

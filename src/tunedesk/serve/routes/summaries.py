@@ -1,19 +1,48 @@
-"""/v1/summaries: a thread summarised for the agent who takes it over."""
+"""/v1/summaries: a thread summarised for the agent who takes it over — by the served model, every sentence checked
+against the thread, or the extractive summary when a sentence is unsupported (the response says which)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Any
 
-from tunedesk.serve.deps import ServeConfigDep
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from tunedesk.serve.deps import ServerDep
+from tunedesk.serve.replying import admit
 from tunedesk.serve.schemas import SummaryRequest
-from tunedesk.serve.summaries import summarise
+from tunedesk.serve.settings import ServerState
+from tunedesk.serve.summaries import ServedSummary, summarise, summarise_with_model
 
 router = APIRouter()
 
 
 @router.post("/v1/summaries")
-async def summaries(body: SummaryRequest, serve: ServeConfigDep) -> dict[str, str | int]:
-    """The thread's most telling sentences, within `max_words` (default `serve.summary_words`)."""
+async def summaries(body: SummaryRequest, server: ServerDep) -> dict[str, Any]:
+    """The summary (`method` model or extractive, `fallback` and the unsupported sentences when the model's was not
+    served), within `max_words` (default `serve.summary_words`)."""
+    serve = server.settings.serve
     thread = [m for m in (x.chat() for x in body.messages) if m]
-    found = summarise(thread, body.max_words or serve.summary_words)
-    return {"summary": found.text, "words": found.words, "method": "extractive"}
+    words = body.max_words or serve.summary_words
+    if serve.summaries.mode == "extractive":
+        found = summarise(thread, words)
+        return ServedSummary(found.text, found.words, "extractive").as_dict()
+    try:
+        served = await asyncio.wait_for(run_in_threadpool(_generate, server, thread, words),
+                                        timeout=serve.backend.timeout_s)
+    except TimeoutError:
+        found = summarise(thread, words)
+        served = ServedSummary(found.text, found.words, "extractive", True, "model failed: timeout")
+    return served.as_dict()
+
+
+def _generate(server: ServerState, thread: list[dict[str, str]], words: int) -> ServedSummary:
+    """The model's summary through the server's limiter (a worker thread)."""
+    admit(server.limiter)
+    try:
+        with server.limiter.slot():
+            return summarise_with_model(server.settings.responder.backend, thread, words,
+                                        server.settings.serve.summaries)
+    finally:
+        server.limiter.leave()
