@@ -7,7 +7,7 @@ import resource
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRL_DISABLE_TELEMETRY", "1")
@@ -44,8 +44,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     folder.mkdir(parents=True)
     run = Run(folder, {"method": spec["method"], "base": {"name": MODEL}})
     trainer = session.build_trainer(run, config, dtype, template, files, spec["steps"])
-    params = sum(p.numel() for p in trainer.model.parameters())
-    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    weights = list(cast("torch.nn.Module", trainer.model).parameters())
+    params: int = sum(w.numel() for w in weights)
+    trainable: int = sum(w.numel() for w in weights if w.requires_grad)
     clock = StepClock(trainer, spec["budget_s"])
     cpu = _cpu_clock(trainer)
     clock.begin()

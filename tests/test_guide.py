@@ -21,6 +21,7 @@ DOCS = [ROOT / "docs" / "guide.md", ROOT / "README.md", ROOT / "docs" / "serving
         ROOT / "docs" / "quality.md", ROOT / "docs" / "brief.md", ROOT / "docs" / "runbook.md",
         ROOT / "docs" / "calibration.md"]
 FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+COMMAND = re.compile(r"^\s*(?:[A-Z_]+=\S*\s+)*tunedesk\s")
 
 
 def guide_commands() -> list[tuple[str, str]]:
@@ -29,7 +30,9 @@ def guide_commands() -> list[tuple[str, str]]:
     for path in DOCS:
         for block in FENCE.findall(path.read_text(encoding="utf-8")):
             for line in block.splitlines():
-                words = shlex.split(line, comments=True) if line.strip() else []
+                if not COMMAND.match(line):  # printed output (a table, a report excerpt) need not parse as shell
+                    continue
+                words = shlex.split(line, comments=True)
                 while words and re.match(r"^[A-Z_]+=", words[0]):
                     words = words[1:]
                 if words and words[0] == "tunedesk":

@@ -242,9 +242,10 @@ class PrecedentsConfig(Section):
     retrieval: Literal["tfidf", "embedding", "hybrid"] = "hybrid"
     """How similar past tickets are found: tfidf (cosine of the customers' words), embedding (cosine of static
     MiniLM sentence embeddings, fitted to the training tickets) or hybrid (the mean of both; the default: on the
-    example, a precedent of the ticket's own category for 90 % of validation tickets against 80 % with tfidf, and 30
-    of 39 validation replies scored 3 after the demo's training against 25). embedding and hybrid need the packaged
-    MiniLM (installed by default); min_similarity applies to the score the method computes."""
+    example the first precedent is of the ticket's own category for 90 % of validation tickets against 80 % with
+    tfidf, 85 % against 80 % of training tickets with their own cluster left out; the replies of a 90-step run
+    scored 3 on 24 of 40 validation tickets against 26 with tfidf, within noise). embedding and hybrid need the
+    packaged MiniLM (installed by default); min_similarity applies to the score the method computes."""
     distractor_share: float = Field(0.15, ge=0, le=1)
     """Share of training examples (never validation or held-out ones) whose precedents are unrelated tickets of
     other categories, so the model learns to answer from the policies when no precedent fits instead of copying."""

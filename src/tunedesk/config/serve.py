@@ -26,8 +26,9 @@ class BackendConfig(Section):
     max_new_tokens: int = Field(256, ge=1)
     """Longest generated reply in tokens."""
     temperature: float = Field(0.0, ge=0, le=2)
-    """Sampling temperature: 0 = greedy (the default: the example's 90-step precedent run scored 25 of 39 validation
-    replies 3 greedy against 21 of 39 at 0.3); above 0 each ticket is sampled with its own seed."""
+    """Sampling temperature: 0 = greedy (the default: deterministic, and on the example's validation split as good
+    as 0.3: 26 and 27 of 40 replies scored 3 for the same 90-step run); above 0 each ticket is sampled with its own
+    seed."""
 
 
 class SummariesConfig(Section):
