@@ -3,21 +3,18 @@ configured model folder, or the local Hugging Face cache. Nothing here contacts 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 from pathlib import Path
 
 from tunedesk.brief.catalogue import Candidate, by_name
-from tunedesk.models.base import EMBEDDED
+from tunedesk.models.base import EMBEDDED, ModelError, resolve_base
 
 
 def hub_cache_dir() -> Path:
-    """The Hugging Face hub cache folder as the hub library finds it (HF_HUB_CACHE, HF_HOME, else ~/.cache)."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"])
-    home = Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
-    return home / "hub"
+    """The Hugging Face hub cache folder, as the hub library itself resolves it (HF_HUB_CACHE, HF_HOME, ~/.cache)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return Path(HF_HUB_CACHE)
 
 
 def in_hub_cache(hf_id: str, cache: Path | None = None) -> bool:
@@ -28,13 +25,13 @@ def in_hub_cache(hf_id: str, cache: Path | None = None) -> bool:
 
 def embedded_present(name: str) -> bool:
     """True when the Python package that ships the embedded model is installed with its GGUF file."""
-    model = EMBEDDED.get(name)
-    if model is None:
+    if name not in EMBEDDED:
         return False
-    spec = importlib.util.find_spec(model.package)
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        resolve_base(name)
+    except ModelError:
         return False
-    return (Path(next(iter(spec.submodule_search_locations))) / model.gguf).is_file()
+    return True
 
 
 def folder_model(base: str, root: Path) -> Candidate | None:

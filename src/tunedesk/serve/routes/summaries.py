@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
+from tunedesk.answer.extractive_summary import summarise
+from tunedesk.answer.summaries import ServedSummary, summarise_with_model
 from tunedesk.serve.deps import ServerDep
 from tunedesk.serve.replying import admit
 from tunedesk.serve.schemas import SummaryRequest
 from tunedesk.serve.settings import ServerState
-from tunedesk.serve.summaries import ServedSummary, summarise, summarise_with_model
 
 router = APIRouter()
 
