@@ -1,8 +1,11 @@
-"""The graded set: replies of several models to held-out tickets, each graded 3/2/1 by a person against the rubric
-with a reason, and how far the configured judge agrees with the person.
+"""The graded set: replies of several models to held-out and validation tickets, each graded 3/2/1 by a person
+against the rubric with a reason, how far the configured judge agrees with the person, and how far two people agree.
 
 Two parts, each judged with its own workspace (its policies and KB are what the judge checks against):
-- bench/graded/example_replies.jsonl: the example corpus (`make demo`'s workspace), whole rows;
+- bench/graded/example_replies.jsonl: the example corpus (`make demo`'s workspace), whole rows, in sets: `dev`
+  (read while the judge's rules were written), `validation` (graded blind, then read) and `blind-val` (replies to
+  the validation split, graded blind by a second grader who saw neither the judge's score nor the model);
+- bench/graded/second_grades.jsonl: the second grader's blind grades of 80 rows of the dev and validation sets;
 - bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace). Bitext's texts stay in ../shared: a
   row keeps the held-out item's id, the model's reply (a model's output) or, for the retrieval baseline whose reply
   is a Bitext training reply, only its sha256, and the grade; `agreement` puts the conversation, reference and
@@ -10,7 +13,8 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
 
     python bench/graded_set.py sheet -w demo-workspace --models base retrieval RUN ... --out sheet.jsonl
         writes the rows to grade: conversation, reference, reply, category, kind — no judge score, so the
-        person grading is not led by it
+        person grading is not led by it; --split val answers the validation tickets through eval's path instead
+        of reading the held-out evaluations (the blind-val set: `--split val serve.backend.max_new_tokens=160`)
     python bench/graded_set.py keep --bitext GRADED_SHEET.jsonl
         keeps graded Bitext rows in bench/graded/bitext_replies.jsonl without Bitext's texts
     python bench/graded_set.py agreement -w demo-workspace [--bitext-workspace bench/.work/real_data/bitext]
@@ -37,6 +41,7 @@ from tunedesk.eval.human import cohen_kappa
 HERE = Path(__file__).resolve().parent
 GRADED = HERE / "graded" / "example_replies.jsonl"
 BITEXT_GRADED = HERE / "graded" / "bitext_replies.jsonl"
+SECOND = HERE / "graded" / "second_grades.jsonl"
 BITEXT_WS = HERE / ".work" / "real_data" / "bitext"
 RESULTS = HERE / "results" / "judge_agreement.json"
 KEPT = ("id", "model", "category", "kind", "grade", "reason", "graded_by")
@@ -50,8 +55,12 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def sheet(workspace: Path, models: list[str], out: Path, limit: int | None) -> int:
-    """Rows to grade for every model's evaluation of the held-out set (the same items for each model)."""
+def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, split: str = "holdout",
+          overrides: list[str] | None = None) -> int:
+    """Rows to grade for every model's evaluation of the held-out set (the same items for each model), or its
+    replies to the validation split answered now through eval's path."""
+    if split == "val":
+        return _val_sheet(workspace, models, out, limit, overrides or [])
     held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
     rows = []
     for model in models:
@@ -60,6 +69,22 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None) -> i
             rows.append({"id": f"{model}:{reply['id']}", "item": reply["id"], "model": model,
                          "category": reply["category"], "kind": reply["kind"], "messages": item["messages"][:-1],
                          "reference": reply["reference"], "reply": reply["reply"]})
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
+def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str]) -> int:
+    from tunedesk.eval.answering import answer_items, eval_responder, split_items
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace, overrides)
+    items = split_items(ws, "val", limit)
+    rows = []
+    for model in models:
+        answers = answer_items(eval_responder(ws, model), items, batch_size=ws.config.eval.batch_size)
+        rows += [{"id": f"val:{model}:{item.id}", "item": item.id, "model": model, "category": item.category,
+                  "kind": item.kind, "messages": item.messages, "reference": item.reference, "reply": answer.text,
+                  "split": "val"} for item, answer in zip(items, answers, strict=True)]
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
 
@@ -134,6 +159,22 @@ def pooled(parts: list[dict[str, Any]]) -> dict[str, Any]:
             "disagreements": [d for p in parts for d in p.get("disagreements", [])]}
 
 
+def between_graders(first: Path = GRADED, second: Path = SECOND) -> dict[str, Any] | None:
+    """How far two people agree on the rubric: the second grader's blind grades of a sample of the graded rows
+    against the first grades (rows: second grader 1, 2, 3; columns: first grader)."""
+    if not second.is_file():
+        return None
+    firsts = {r["id"]: int(r["grade"]) for r in _jsonl(first)}
+    matrix = [[0] * 3 for _ in range(3)]
+    for row in _jsonl(second):
+        if row["id"] in firsts:
+            matrix[int(row["grade"]) - 1][firsts[row["id"]] - 1] += 1
+    total = sum(map(sum, matrix))
+    kappa = cohen_kappa(matrix) if total else None
+    return {"graded": total, "agreement": round(sum(matrix[i][i] for i in range(3)) / total, 4) if total else None,
+            "kappa": None if kappa is None else round(kappa, 4), "confusion": matrix}
+
+
 def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, Any]:
     parts: dict[str, dict[str, Any]] = {"example": judged(workspace, GRADED)}
     if not BITEXT_GRADED.is_file():
@@ -148,7 +189,8 @@ def agreement(workspace: Path, bitext_workspace: Path) -> dict[str, Any]:
                 print(f"bitext: {len(missing)} graded rows no longer match the workspace, left out: {missing[:5]}")
             parts["bitext"] = judged(bitext_workspace, rows) | {"left_out": missing}
     whole = pooled(list(parts.values()))
-    result = {"parts": parts, "pooled": {k: whole[k] for k in ("graded", "agreement", "kappa", "confusion")}}
+    result = {"parts": parts, "pooled": {k: whole[k] for k in ("graded", "agreement", "kappa", "confusion")},
+              "between_graders": between_graders()}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
@@ -162,6 +204,8 @@ def main() -> None:
     make.add_argument("--models", nargs="+", required=True)
     make.add_argument("--out", type=Path, required=True)
     make.add_argument("--limit", type=int, default=None)
+    make.add_argument("--split", choices=("holdout", "val"), default="holdout")
+    make.add_argument("overrides", nargs="*", help="config overrides for --split val")
     keep = sub.add_parser("keep", help="keep graded Bitext rows without Bitext's texts")
     keep.add_argument("--bitext", type=Path, required=True)
     check = sub.add_parser("agreement", help="the judge against the graded set")
@@ -169,7 +213,8 @@ def main() -> None:
     check.add_argument("--bitext-workspace", type=Path, default=BITEXT_WS)
     args = parser.parse_args()
     if args.command == "sheet":
-        print(f"{sheet(args.workspace, args.models, args.out, args.limit)} rows in {args.out}")
+        written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides)
+        print(f"{written} rows in {args.out}")
     elif args.command == "keep":
         print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")
     else:
@@ -180,6 +225,10 @@ def main() -> None:
         for name, part in [*shown, ("pooled", found["pooled"])]:
             print(f"{name}: judge vs person on {part['graded']} replies: agreement {part['agreement']}, "
                   f"kappa {part['kappa']}; confusion (rows judge 1, 2, 3; columns person 1, 2, 3) {part['confusion']}")
+        graders = found["between_graders"]
+        if graders:
+            print(f"second grader vs first on {graders['graded']} replies: agreement {graders['agreement']}, "
+                  f"kappa {graders['kappa']}; confusion (rows second 1, 2, 3; columns first) {graders['confusion']}")
         print(f"written: {RESULTS}")
 
 

@@ -454,3 +454,17 @@ def test_a_configured_precedent_share_is_kept(workspace_root: Path) -> None:
     assert rails.kit.precedent_share == 0.8
     found = by_guard(rails.after(ticket("Will it snow in the mountains tomorrow night?"), STOCK_REPLY, context(), 0.99))
     assert "precedent" not in found  # 3 of 5 declined is below 0.8
+
+
+@pytest.mark.parametrize("marker", ["[[escalate: up: 1]]", "[[escalate: 20% off]]", "[[ escalate ]]",
+                                    "[[escalate: x y"])
+def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails: Guardrails, marker: str) -> None:
+    from tunedesk.checks.marker import readable, strip_marker
+
+    reply = f"Hi there,\n\nYou can unsubscribe with the link at the bottom of any newsletter.\n\nBest\n{marker}"
+    text, reason = strip_marker(reply)
+    assert reason == "handover" and "[[" not in text and text.endswith("Best")
+    assert not readable(reply)
+    found = by_guard(rails.after(ticket("Stop the emails"), reply, context(), 0.9))
+    assert found["model_escalated"].action == "escalate"
+    assert strip_marker("Please don't escalate this, [[just]] answer.")[1] is None

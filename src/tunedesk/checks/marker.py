@@ -7,7 +7,10 @@ it from the text and acts on it. Format (one line, at the very end of the reply)
 
 `<reason>` is a short snake_case reason code (`refund_exception`, `chargeback`, `legal_threat`, `gdpr_deletion`,
 `furious_customer`, `bug_report`, `cancellation`, `handover`, …). Reading is lenient (case, spaces, a missing
-closing bracket at the end of a truncated generation); writing is always exact.
+closing bracket at the end of a truncated generation); writing is always exact. A marker whose reason cannot be
+read at all (`[[escalate: up: 1]]`, a small model's slip) still hands over, as `handover`: a reply that started to
+hand over is never sent, and a customer never sees half a marker. Validation asks for the exact form
+(`readable`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 _FORMAT = "[[escalate: {reason}]]"
 _READ = re.compile(r"\[\[\s*escalate\s*:\s*([A-Za-z0-9_\-]{1,64})\s*(?:\]\]?)?\s*$", re.IGNORECASE)
 _ANYWHERE = re.compile(r"\[\[\s*escalate\s*:\s*([A-Za-z0-9_\-]{1,64})\s*\]\]", re.IGNORECASE)
+_GARBLED = re.compile(r"\[\[\s*escalate\b[^\[\]\n]{0,80}(?:\]\]?|$)", re.IGNORECASE)
 _REASON = re.compile(r"[^a-z0-9_]+")
 
 
@@ -33,10 +37,17 @@ def add_marker(text: str, reason: str) -> str:
 def strip_marker(text: str) -> tuple[str, str | None]:
     """(reply without the marker, the reason) — the reason is None when the reply does not escalate."""
     found = _READ.search(text) or _ANYWHERE.search(text)
-    if not found:
-        return text, None
-    cleaned = (text[: found.start()] + text[found.end() :]).rstrip()
-    return cleaned, reason_code(found.group(1))
+    if found:
+        return (text[: found.start()] + text[found.end() :]).rstrip(), reason_code(found.group(1))
+    garbled = _GARBLED.search(text)
+    if garbled:
+        return (text[: garbled.start()] + text[garbled.end() :]).rstrip(), "handover"
+    return text, None
+
+
+def readable(text: str) -> bool:
+    """True when the text's escalation marker is written as `[[escalate: <reason>]]` with a readable reason."""
+    return bool(_READ.search(text) or _ANYWHERE.search(text))
 
 
 def escalates(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tunedesk.checks.marker import escalates, strip_marker
+from tunedesk.checks.marker import escalates, readable
 from tunedesk.models.template import ChatTemplate, Layout
 from tunedesk.trainfile.chat import ChatRow
 from tunedesk.trainfile.issues import Issue, issue
@@ -61,7 +61,7 @@ def marker_issues(row: ChatRow) -> list[Issue]:
 
 
 def _marker_problem(content: str) -> str | None:
-    if strip_marker(content)[1] is None:
+    if not readable(content):
         return "an escalation marker that cannot be read"
     if len(_MARKER_HINT.findall(content)) > 1:
         return "more than one escalation marker"
