@@ -232,3 +232,28 @@ def test_hybrid_retrieval_build_and_the_server_agree(tmp_path: Path) -> None:
     differs = [r for r in rows if r["metadata"].get("precedents")
                != [t.id for t in tfidf.for_ticket(customer[r["id"]])]]
     assert differs, "hybrid retrieval picks other precedents than TF-IDF for some tickets"
+
+
+def test_a_run_is_served_with_the_training_file_it_learnt_from(built: Workspace, tmp_path: Path) -> None:
+    """The guards, the category guesser and the confidence's precedents compare with the run's own copy of its
+    training file, so a later build does not change what an evaluated run is served with; the base model uses
+    today's build."""
+    import shutil
+
+    from tunedesk.train import stage as train_stage
+
+    root = tmp_path / "ws"
+    shutil.copytree(built.root, root)
+    ws = Workspace.open(root, tiny_overrides("train.method=full", "train.max_steps=1", "train.eval_every=50",
+                                             "train.batch_tokens=512", "train.micro_batch_tokens=512",
+                                             "serve.kb_top_k=0", "serve.embedder=static"))
+    run = train_stage.run(ws).run
+    learnt = len((run.path / "data" / "train.jsonl").read_text().splitlines())
+    today = ws.output_dir("data") / "train.jsonl"
+    today.write_text("".join(today.read_text().splitlines(keepends=True)[:5]))  # a later build, much smaller
+
+    served = build_responder(ws, version=run.id)
+    assert served.precedents is not None and len(served.precedents.precedents) == learnt > 5
+    assert served.guardrails.kit.precedents is not None and served.guardrails.kit.precedents.size > 5
+    base = build_responder(ws, version="base")
+    assert base.precedents is not None and len(base.precedents.precedents) == 5

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunedesk.answer.confidence import Calibrator
@@ -118,7 +119,8 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
 
     version = version or served_version(ws)[0]
     shown = precedents_for(ws, version, check_index)
-    corpus = customer_messages(ws.output_dir("data") / "train.jsonl")
+    learnt_from = training_file(ws, version)
+    corpus = customer_messages(learnt_from)
     texts = [m.text for m in corpus]
     embed = embedder if embedder is not None else choose_embedder(ws, texts)
     if backend is None:
@@ -128,12 +130,28 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
         guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed,
                                                precedents=[(m.text, m.kind) for m in corpus])
     categorise = Categoriser(embed, texts, [m.category for m in corpus]) if embed is not None and texts else None
-    past = precedents(ws.output_dir("data") / "train.jsonl")
+    past = precedents(learnt_from)
     return Responder(backend=backend, guardrails=guardrails, contexts=ContextBuilder(ws, ws.config.serve.kb_top_k,
                      embed, shown), settings=ws.config.serve, policies=ws.policies(),
                      calibration=calibration_for(ws, version), log=ReplyLog(ws.store), categorize=categorise,
                      model_version=getattr(backend, "model_version", None) or version,
                      precedents=PrecedentIndex(past) if past else None, calibrator=calibrator_for(ws, version))
+
+
+def training_file(ws: Workspace, version: str) -> Path:
+    """The training file the guards, the category guesser and the confidence's precedents compare with: a run's own
+    copy (runs/<id>/data/train.jsonl, the exact file it learnt from), so that a later build does not change what an
+    evaluated run is served with; the workspace's build for the base model, the retrieval baseline and exports."""
+    from tunedesk.store.runs import RunError, find_run
+
+    if version not in ("base", "retrieval"):
+        try:
+            own = find_run(ws.root, version).path / "data" / "train.jsonl"
+        except RunError:
+            own = None
+        if own is not None and own.is_file():
+            return own
+    return ws.output_dir("data") / "train.jsonl"
 
 
 def _backend(ws: Workspace, version: str) -> Backend:
