@@ -90,8 +90,10 @@ def prepare_bitext(work: Path, limit: int | None) -> tuple[Path, dict[str, int]]
     return out, counts
 
 
-def workspace(root: Path, policies: dict[str, Any], escalate: list[str], **clean: Any) -> Any:
-    """A fresh workspace with these policies, escalation categories and clean settings."""
+def workspace(root: Path, policies: dict[str, Any], escalate: list[str], allowlist: list[str] | None = None,
+              **clean: Any) -> Any:
+    """A fresh workspace with these policies, escalation categories, clean settings and the shop's own contacts
+    on the redaction allowlist (a shop's phone in a reply is not a customer's)."""
     import shutil
 
     from tunedesk.scaffold import init_workspace
@@ -100,6 +102,12 @@ def workspace(root: Path, policies: dict[str, Any], escalate: list[str], **clean
     shutil.rmtree(root, ignore_errors=True)
     init_workspace(root, example=False)
     (root / "policies.yaml").write_text(yaml.safe_dump(policies, sort_keys=False), encoding="utf-8")
+    if allowlist:
+        rules = root / "redaction.yaml"
+        text = rules.read_text(encoding="utf-8")
+        if "\nallowlist: []\n" not in text:
+            raise SystemExit(f"{rules}: no `allowlist: []` line to fill in; the default redaction.yaml changed")
+        rules.write_text(text.replace("\nallowlist: []\n", f"\nallowlist: {json.dumps(allowlist)}\n"), encoding="utf-8")
     config = yaml.safe_load((root / "tunedesk.yaml").read_text(encoding="utf-8"))
     # the default cancellation rule is for shops where cancelling needs a person; Bitext answers cancellations
     config["escalation"]["rules"] = [r for r in config["escalation"]["rules"] if r["name"] != "cancellation"]
@@ -124,7 +132,7 @@ def run_bitext(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     timings: dict[str, float] = {}
     filled, placeholders = prepare_bitext(work, args.tickets)
     kept_runs = _set_aside_runs(work / "bitext", args.reuse_run)
-    ws = workspace(work / "bitext", bitext_policies(), ESCALATE)
+    ws = workspace(work / "bitext", bitext_policies(), ESCALATE, [SHOP["phone"], SHOP["email"], SHOP["url"]])
     if kept_runs:
         kept_runs.rename(ws.root / "runs")
     mapping = {"columns": {"customer": "instruction", "agent": "response", "category": "intent"}}

@@ -127,3 +127,25 @@ def test_calibration_bins_ece_and_thresholds() -> None:
     assert all_right["high"] == pytest.approx(high, abs=1e-3) and level(high, all_right) == "high"
     assert thresholds([0.9] * 6, [False] * 6) == {"high": None, "medium": None}
 
+
+
+def test_needless_escalations_are_split_by_whether_an_escalated_precedent_was_shown() -> None:
+    from tunedesk.eval.judges.base import Item
+    from tunedesk.eval.metrics import needless_escalation
+    from tunedesk.prompt.precedents import HEADING
+
+    def item(precedent_reply: str) -> Item:
+        system = f"You are the support assistant.\n{HEADING}\n[1] Customer: a question\nAgent: {precedent_reply}"
+        return Item("x", "returns", "answer", [{"role": "system", "content": system},
+                                              {"role": "user", "content": "Can I return boots?"}], "Yes.")
+
+    pulled, plain = item("Passed to our team.\n[[escalate: legal_threat]]"), item("Yes, within 30 days.")
+    items = [pulled, pulled, plain, plain, plain, plain, pulled]
+    verdicts = [Verdict(1, checks={"escalation_expected": False, "escalation_predicted": True}),
+                Verdict(3, checks={"escalation_expected": False, "escalation_predicted": False}),
+                Verdict(1, checks={"escalation_expected": False, "escalation_predicted": True}),
+                *[Verdict(3, checks={"escalation_expected": False, "escalation_predicted": False})] * 3,
+                Verdict(3, checks={"escalation_expected": True, "escalation_predicted": True})]  # not counted
+    found = needless_escalation(items, verdicts)
+    assert found == {"needless_escalation_escalated_precedent": 0.5, "needless_escalation_other": 0.25,
+                     "needless_escalation_escalated_precedent_n": 2, "needless_escalation_other_n": 4}

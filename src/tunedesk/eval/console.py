@@ -33,7 +33,10 @@ def _ece(calibration: dict[str, Any]) -> str:
 
 MEASURES = (("score 3 (correct)", "score_3"), ("score 2 (partial)", "score_2"), ("score 1 (wrong)", "score_1"),
             ("policy accuracy", "policy_accuracy"), ("escalation precision", "escalation_precision"),
-            ("escalation recall", "escalation_recall"), ("hallucination rate", "hallucination_rate"),
+            ("escalation recall", "escalation_recall"),
+            ("handed over needlessly: an escalated precedent shown", "needless_escalation_escalated_precedent"),
+            ("handed over needlessly: none shown", "needless_escalation_other"),
+            ("hallucination rate", "hallucination_rate"),
             ("refusal accuracy", "refusal_accuracy"), ("would be auto-sent (mode auto)", "auto_sent_share"),
             ("auto-sent replies that are wrong", "auto_sent_wrong_share"))
 

@@ -12,8 +12,10 @@ from tunedesk.answer.calibration import (
     expected_calibration_error,
     reliability,
 )
+from tunedesk.checks.marker import escalates
 from tunedesk.eval.compare import upper_bound, wilson
 from tunedesk.eval.judges.base import Item, Verdict
+from tunedesk.prompt.precedents import split_prompt
 
 if TYPE_CHECKING:
     from tunedesk.eval.answering import Answer
@@ -42,6 +44,24 @@ def escalation(verdicts: list[Verdict]) -> dict[str, Any]:
                                      "not_expected_escalated": fp, "not_expected_not_escalated": tn}}
 
 
+def needless_escalation(items: list[Item], verdicts: list[Verdict]) -> dict[str, Any]:
+    """Of the tickets that should not reach a person, the share handed over anyway, for those whose prompt showed a
+    past ticket that went to a person and for the others: whether an escalated precedent pulls an answerable ticket
+    to a person."""
+    counts = {True: [0, 0], False: [0, 0]}
+    for item, verdict in zip(items, verdicts, strict=True):
+        if verdict.checks.get("escalation_expected"):
+            continue
+        system = "\n".join(m["content"] for m in item.messages if m["role"] == "system")
+        seen = counts[escalates(split_prompt(system)[1])]
+        seen[0] += 1
+        seen[1] += bool(verdict.checks.get("escalation_predicted"))
+    return {f"needless_escalation_{name}": share(counts[key][1], counts[key][0])
+            for key, name in ((True, "escalated_precedent"), (False, "other"))} | {
+            f"needless_escalation_{name}_n": counts[key][0] for key, name in ((True, "escalated_precedent"),
+                                                                              (False, "other"))}
+
+
 def policy_accuracy(verdicts: list[Verdict]) -> float | None:
     """Among replies that carry policy (the reference states a fact, or the reply claims one): no contradiction and
     every expected fact present."""
@@ -61,6 +81,7 @@ def summarise(items: list[Item], answers: list[Answer], verdicts: list[Verdict],
     return {
         "n": len(items), **score_shares(verdicts),
         **{f"score_{s}_ci": wilson(counts[s], len(verdicts)) for s in (3, 1)}, **escalation(verdicts),
+        **needless_escalation(items, verdicts),
         "hallucination_rate": share(sum(bool(v.checks.get("hallucinations")) for v in verdicts), len(verdicts)),
         "policy_accuracy": policy_accuracy(verdicts),
         "refusal_accuracy": share(sum(v.checks.get("refused") is True for v in refusals), len(refusals)),
