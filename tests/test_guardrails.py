@@ -467,4 +467,5 @@ def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails:
     assert not readable(reply)
     found = by_guard(rails.after(ticket("Stop the emails"), reply, context(), 0.9))
     assert found["model_escalated"].action == "escalate"
+    assert strip_marker("Hi\n[[escalate: x y\nBest") == ("Hi\n\nBest", "handover")
     assert strip_marker("Please don't escalate this, [[just]] answer.")[1] is None

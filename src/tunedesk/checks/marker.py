@@ -20,7 +20,7 @@ import re
 _FORMAT = "[[escalate: {reason}]]"
 _READ = re.compile(r"\[\[\s*escalate\s*:\s*([A-Za-z0-9_\-]{1,64})\s*(?:\]\]?)?\s*$", re.IGNORECASE)
 _ANYWHERE = re.compile(r"\[\[\s*escalate\s*:\s*([A-Za-z0-9_\-]{1,64})\s*\]\]", re.IGNORECASE)
-_GARBLED = re.compile(r"\[\[\s*escalate\b[^\[\]\n]{0,80}(?:\]\]?|$)", re.IGNORECASE)
+_GARBLED = re.compile(r"\[\[\s*escalate\b[^\[\]\n]{0,80}(?:\]\]?|(?=\n)|$)", re.IGNORECASE)
 _REASON = re.compile(r"[^a-z0-9_]+")
 
 
