@@ -6,10 +6,13 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
   (read while the judge's rules were written), `validation` (graded blind, then read) and `blind-val` (replies to
   the validation split, graded blind by a second grader who saw neither the judge's score nor the model);
 - bench/graded/second_grades.jsonl: the second grader's blind grades of 80 rows of the dev and validation sets;
-- bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace). Bitext's texts stay in ../shared: a
-  row keeps the held-out item's id, the model's reply (a model's output) or, for the retrieval baseline whose reply
-  is a Bitext training reply, only its sha256, and the grade; `agreement` puts the conversation, reference and
-  retrieved reply back from the bench workspace and skips with a message when that workspace is absent.
+- bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace), replies to its validation tickets
+  graded blind. Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a model's output)
+  or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the grade;
+  `agreement` puts the conversation, reference and retrieved reply back from the bench workspace and skips with a
+  message when that workspace is absent. bench/graded/bitext_replies_v1.jsonl keeps the first 45 Bitext grades,
+  made on the build before the shop's own phone was allowlisted (it was `<PHONE_1>` then); they no longer match
+  today's build and are not judged.
 
     python bench/graded_set.py sheet -w demo-workspace --models base retrieval RUN ... --out sheet.jsonl
         writes the rows to grade: conversation, reference, reply, category, kind — no judge score, so the
@@ -44,7 +47,7 @@ BITEXT_GRADED = HERE / "graded" / "bitext_replies.jsonl"
 SECOND = HERE / "graded" / "second_grades.jsonl"
 BITEXT_WS = HERE / ".work" / "real_data" / "bitext"
 RESULTS = HERE / "results" / "judge_agreement.json"
-KEPT = ("id", "model", "category", "kind", "grade", "reason", "graded_by")
+KEPT = ("id", "model", "category", "kind", "grade", "reason", "graded_by", "set", "split")
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -104,14 +107,20 @@ def keep_bitext(graded_sheet: Path) -> int:
 
 
 def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[str]]:
-    """The graded Bitext rows with their conversation, reference and (retrieval) reply from the bench workspace;
-    rows whose retrieved reply no longer hashes the same are left out and named."""
-    held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
+    """The graded Bitext rows with their conversation, reference and (retrieval) reply from the bench workspace
+    (held-out and validation tickets; a retrieved reply to a validation ticket is retrieved again, which needs no
+    model); rows whose retrieved reply no longer hashes the same are left out and named."""
+    data = workspace / "data"
+    tickets = {r["id"]: r for name in ("holdout", "val") for r in _jsonl(data / f"{name}.jsonl")}
     retrieved_path = workspace / "reports" / "eval" / "retrieval" / "replies.jsonl"
     retrieved = {r["id"]: r["reply"] for r in _jsonl(retrieved_path)} if retrieved_path.is_file() else {}
+    graded_rows = _jsonl(graded)
+    again = sorted({r["item"] for r in graded_rows if "reply_sha256" in r and r["item"] not in retrieved
+                    and r["item"] in tickets})
+    retrieved |= _retrieved(workspace, again)
     rows, missing = [], []
-    for row in _jsonl(graded):
-        item = held.get(row["item"])
+    for row in graded_rows:
+        item = tickets.get(row["item"])
         reply = row.get("reply") or retrieved.get(row["item"])
         if item is None or reply is None or ("reply_sha256" in row and _sha(str(reply)) != row["reply_sha256"]):
             missing.append(str(row["id"]))
@@ -120,6 +129,20 @@ def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[
         rows.append(row | {"messages": messages[:-1], "reference": messages[-1]["content"], "reply": reply})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows), missing
+
+
+def _retrieved(workspace: Path, ids: list[str]) -> dict[str, str]:
+    """The retrieval baseline's replies to these validation tickets, through eval's path."""
+    if not ids:
+        return {}
+    from tunedesk.eval.answering import answer_items, eval_responder, split_items
+    from tunedesk.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    wanted = set(ids)
+    items = [item for item in split_items(ws, "val") if item.id in wanted]
+    return {item.id: answer.text for item, answer in zip(items, answer_items(eval_responder(ws, "retrieval"), items),
+                                                           strict=True)}
 
 
 def judged(workspace: Path, graded: Path) -> dict[str, Any]:

@@ -483,3 +483,6 @@ def test_quoted_labels_and_feel_free_are_no_inventions() -> None:
     assert v.score == 3, v.reasons
     # the same label outside quotes reads as a name nobody mentioned
     assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "Northpeak Returns")).score == 1
+    # single quotes mark a label too (Bitext's replies write 'Contact Us'); an apostrophe in a word opens none
+    assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "'Start a Return'")).score == 3
+    assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "you'll see Northpeak Returns' page")).score == 1

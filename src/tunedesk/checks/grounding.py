@@ -96,12 +96,12 @@ def hallucinations(reply: str, sources: Sources) -> list[Claim]:
     return out
 
 
-_QUOTED = re.compile(r"\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”")
+_QUOTED = re.compile(r"\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”|‘[^’\n]{1,40}’|(?<!\w)'[A-Z][^'\n]{0,39}'(?!\w)")
 
 
 def quoted_labels(text: str) -> list[range]:
-    """Where `text` has a short quoted label: "Contact Us", “Order History” — the name of a page, section or
-    button the reply points to, not a product it claims."""
+    """Where `text` has a short quoted label: "Contact Us", “Order History”, 'Support' — the name of a page,
+    section or button the reply points to, not a product it claims (an apostrophe inside a word opens none)."""
     return [range(m.start() + 1, m.end()) for m in _QUOTED.finditer(text)]
 
 
