@@ -469,3 +469,18 @@ def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails:
     assert found["model_escalated"].action == "escalate"
     assert strip_marker("Hi\n[[escalate: x y\nBest") == ("Hi\n\nBest", "handover")
     assert strip_marker("Please don't escalate this, [[just]] answer.")[1] is None
+
+
+@pytest.mark.parametrize(("reply", "handed_over"), [
+    ("I'm handing this over to a member of our team so they can take care of it; they'll be in touch soon.", True),
+    ("I've passed your message to our billing team, who will get back to you shortly.", True),
+    ("A member of our team will pick this up personally and get back to you.", True),
+    ("If you reply with your order number, a member of our team will check it for you.", False),
+    ("Once your return reaches our warehouse team, the refund goes back to your card.", False),
+    ("You can exchange it in store within 30 days; bring the receipt.", False),
+])
+def test_a_reply_that_promises_a_person_is_handed_over_even_without_the_marker(
+        rails: Guardrails, reply: str, handed_over: bool) -> None:
+    found = by_guard(rails.after(ticket("I want to speak to a person"), f"Hi there,\n\n{reply}\n\nBest", context(), 0.9))
+    verdict = found.get("model_escalated")
+    assert (verdict is not None and verdict.action == "escalate" and verdict.reason == "handover") is handed_over

@@ -70,6 +70,7 @@ class Guardrails:
         past = _precedent_index(ws, config, precedents, embedder)
         kit = GuardKit(config=config, escalation=EscalationMatcher(ws.config.escalation),
                        injection=compile_ci(config.injection_patterns),
+                       handover=compile_ci(config.handover_patterns),
                        domain=domain_pattern([*config.domain_keywords, policies.brand]), voice=policies.voice,
                        topics=topics, mask=lambda text: redactor.redact_text(text)[0],
                        mask_thread=redactor.redact_texts, precedents=past,

@@ -119,6 +119,8 @@ class GuardKit:
     """The content words of the policies, KB and training customers' messages; None when off_topic is off."""
     intents: tuple[tuple[str, CaseInsensitive], ...] = ()
     """serve.guardrails.off_topic_intents, compiled."""
+    handover: CaseInsensitive | None = None
+    """serve.guardrails.handover_patterns, compiled (None: a hand-over counts only with the marker)."""
     brand: str = ""
 
 
@@ -237,11 +239,31 @@ def _off_topic_intent(text: str, kit: GuardKit) -> tuple[str | None, str]:
 
 @register_after("model_escalated")
 def model_escalated(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
-    """The model's own escalation marker hands the ticket to a person, with the model's reason."""
+    """The model's own escalation marker hands the ticket to a person, with the model's reason; so does a reply that
+    tells the customer a person takes over without the marker (reason handover), so the promise is kept."""
     reason = strip_marker(draft.text)[1]
-    if reason is None:
+    if reason is not None:
+        return GuardVerdict("model_escalated", "escalate", reason, "the reply carries the escalation marker")
+    promise = promised_handover(draft.text, kit.handover)
+    if promise is None:
         return None
-    return GuardVerdict("model_escalated", "escalate", reason, "the reply carries the escalation marker")
+    return GuardVerdict("model_escalated", "escalate", "handover",
+                        f"the reply says a person takes over ({_quote(promise)}) but carries no escalation marker")
+
+
+_CONDITIONAL = re.compile(r"\b(?:if|once|unless|when you|after you)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def promised_handover(text: str, patterns: CaseInsensitive | None) -> str | None:
+    """The first sentence of the reply that tells the customer a person takes over, unless it is conditional."""
+    if patterns is None:
+        return None
+    for sentence in _SENTENCES.split(text):
+        found = patterns.search(sentence)
+        if found and not _CONDITIONAL.search(sentence):
+            return found.group(0)
+    return None
 
 
 @register_after("grounding")
