@@ -481,6 +481,7 @@ def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails:
 ])
 def test_a_reply_that_promises_a_person_is_handed_over_even_without_the_marker(
         rails: Guardrails, reply: str, handed_over: bool) -> None:
-    found = by_guard(rails.after(ticket("I want to speak to a person"), f"Hi there,\n\n{reply}\n\nBest", context(), 0.9))
+    draft = f"Hi there,\n\n{reply}\n\nBest"
+    found = by_guard(rails.after(ticket("I want to speak to a person"), draft, context(), 0.9))
     verdict = found.get("model_escalated")
     assert (verdict is not None and verdict.action == "escalate" and verdict.reason == "handover") is handed_over
