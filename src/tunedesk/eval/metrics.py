@@ -56,10 +56,12 @@ def needless_escalation(items: list[Item], verdicts: list[Verdict]) -> dict[str,
         seen = counts[escalates(split_prompt(system)[1])]
         seen[0] += 1
         seen[1] += bool(verdict.checks.get("escalation_predicted"))
-    return {f"needless_escalation_{name}": share(counts[key][1], counts[key][0])
-            for key, name in ((True, "escalated_precedent"), (False, "other"))} | {
-            f"needless_escalation_{name}_n": counts[key][0] for key, name in ((True, "escalated_precedent"),
-                                                                              (False, "other"))}
+    found: dict[str, Any] = {}
+    for key, name in ((True, "escalated_precedent"), (False, "other")):
+        total, escalated = counts[key]
+        found[f"needless_escalation_{name}"] = share(escalated, total)
+        found[f"needless_escalation_{name}_n"] = total
+    return found
 
 
 def policy_accuracy(verdicts: list[Verdict]) -> float | None:
