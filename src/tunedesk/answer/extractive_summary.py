@@ -41,9 +41,13 @@ def summarise(messages: list[dict[str, str]], max_words: int = 100) -> Summary:
     return Summary(text, len(text.split()))
 
 
+def split_sentences(text: str) -> list[str]:
+    """The text's sentences (and lines), stripped, none empty."""
+    return [p.strip() for p in _SENTENCE.split(text or "") if p and p.strip()]
+
+
 def _sentences(text: str) -> list[str]:
-    parts = [p.strip() for p in _SENTENCE.split(text or "") if p and p.strip()]
-    return [p for p in parts if not _FILLER.match(p) and not p.startswith(">")]
+    return [p for p in split_sentences(text) if not _FILLER.match(p) and not p.startswith(">")]
 
 
 def _pick(labelled: list[tuple[str, str]]) -> dict[int, int]:

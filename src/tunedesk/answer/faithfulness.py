@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+from tunedesk.answer.extractive_summary import split_sentences
+
 _LABEL = re.compile(r"^\s*(?:[-*•]\s*)?(?:\d\.\s*)?(?:customer|agent|wants?|tried|promised|open(?: question)?|"
                     r"summary)\s*:\s*", re.IGNORECASE)
 _TOKEN = re.compile(r"<[A-Z][A-Z0-9_]*>|[A-Za-z][A-Za-z'’]*|\d+")
@@ -89,7 +90,7 @@ def stem(word: str) -> str:
 
 def sentences_of(summary: str) -> list[str]:
     """The summary's sentences, each without a leading "Wants:" / "Customer:" style label."""
-    found = [_LABEL.sub("", part).strip() for part in _SENTENCE.split(summary or "")]
+    found = [_LABEL.sub("", part).strip() for part in split_sentences(summary)]
     return [s for s in found if s]
 
 

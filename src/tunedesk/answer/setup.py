@@ -124,7 +124,7 @@ def build_responder(ws: Workspace, *, backend: Backend | None = None, guardrails
     texts = [m.text for m in corpus]
     embed = embedder if embedder is not None else choose_embedder(ws, texts)
     if backend is None:
-        backend = _backend(ws, version)
+        backend = version_backend(ws, version)
     if guardrails is None:  # refusal examples are off-topic questions: they must not make similar ones on-topic
         on_topic = [m.text for m in corpus if m.kind != "refusal"]
         guardrails = Guardrails.from_workspace(ws, corpus_texts=on_topic or None, embedder=embed,
@@ -154,7 +154,7 @@ def training_file(ws: Workspace, version: str) -> Path:
     return ws.output_dir("data") / "train.jsonl"
 
 
-def _backend(ws: Workspace, version: str) -> Backend:
+def version_backend(ws: Workspace, version: str) -> Backend:
     """The configured backend for the version; the `retrieval` baseline is a backend of its own, whatever is
     configured."""
     from tunedesk.answer.backends import get_backend

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunedesk.answer.backends.base import Backend
-from tunedesk.answer.extractive_summary import Summary, summarise
+from tunedesk.answer.extractive_summary import summarise
 from tunedesk.answer.faithfulness import SentenceCheck, check_summary
 from tunedesk.answer.types import GenerationRequest
 from tunedesk.config.serve import SummariesConfig
 
-__all__ = ["ServedSummary", "Summary", "served_summary", "summarise", "summarise_with_model", "summary_request",
-           "thread_text"]
+__all__ = ["ServedSummary", "served_summary", "summarise_with_model", "summary_request", "thread_text"]
 
 INSTRUCTIONS = (
     "You write a handover note for the support agent who takes this ticket over. Use only what the conversation "
@@ -39,6 +38,13 @@ class ServedSummary:
     reason: str | None = None
     model_text: str | None = None
     checks: list[SentenceCheck] = field(default_factory=list)
+
+    @classmethod
+    def extractive(cls, thread: list[dict[str, str]], max_words: int, reason: str | None = None,
+                   model_text: str | None = None, checks: list[SentenceCheck] | None = None) -> ServedSummary:
+        """The extractive summary served: as configured (no reason), or as the fallback of the model's (a reason)."""
+        found = summarise(thread, max_words)
+        return cls(found.text, found.words, "extractive", reason is not None, reason, model_text, checks or [])
 
     def unsupported(self) -> list[SentenceCheck]:
         """The model's sentences the thread does not support."""
@@ -71,17 +77,16 @@ def served_summary(model_text: str | None, thread: list[dict[str, str]], max_wor
                    failure: str | None = None) -> ServedSummary:
     """The model's summary when the thread supports every sentence of it (cut to `max_words`), else the extractive
     one with the reason and the failing sentences."""
-    fallback = summarise(thread, max_words)
     if failure is not None or model_text is None:
-        return ServedSummary(fallback.text, fallback.words, "extractive", True, f"model failed: {failure}")
+        return ServedSummary.extractive(thread, max_words, f"model failed: {failure}")
     text = within_words(model_text, max_words)
     checks = check_summary(text, [m.get("content", "") for m in thread], min_support)
     if not checks:
-        return ServedSummary(fallback.text, fallback.words, "extractive", True, "the model wrote nothing", text)
+        return ServedSummary.extractive(thread, max_words, "the model wrote nothing", text)
     failed = [c for c in checks if not c.supported]
     if failed:
         reason = f"{len(failed)} of {len(checks)} sentences not supported by the thread"
-        return ServedSummary(fallback.text, fallback.words, "extractive", True, reason, text, checks)
+        return ServedSummary.extractive(thread, max_words, reason, text, checks)
     return ServedSummary(text, len(text.split()), "model", checks=checks)
 
 
@@ -89,8 +94,7 @@ def summarise_with_model(backend: Backend, thread: list[dict[str, str]], max_wor
                          config: SummariesConfig) -> ServedSummary:
     """Generate, check and serve one thread's summary (the extractive one when the mode is extractive)."""
     if config.mode == "extractive":
-        found = summarise(thread, max_words)
-        return ServedSummary(found.text, found.words, "extractive")
+        return ServedSummary.extractive(thread, max_words)
     try:
         completion = backend.generate(summary_request(thread, max_words, config))
     except Exception as exc:  # any backend failure: the agent still gets the extractive summary

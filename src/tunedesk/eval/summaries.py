@@ -12,43 +12,32 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from tunedesk.answer.backends import get_backend
-from tunedesk.answer.backends.base import Backend, generate_all
+from tunedesk.answer.backends.base import generate_all
+from tunedesk.answer.extractive_summary import summarise
 from tunedesk.answer.faithfulness import check_summary
-from tunedesk.answer.summaries import ServedSummary, served_summary, summarise, summary_request
+from tunedesk.answer.setup import version_backend
+from tunedesk.answer.summaries import ServedSummary, served_summary, summary_request
 from tunedesk.answer.types import Completion
+from tunedesk.eval.stage import EvalSummary
 from tunedesk.eval.summary_scores import COVERED, column_figures, coverage
 from tunedesk.eval.summary_threads import SummaryEvalError, Thread, fitted_min_support, load_threads, read_references
 from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.workspace import Workspace
 
-__all__ = ["COLUMNS", "SummaryEval", "SummaryEvalError", "print_summaries", "run"]
+__all__ = ["COLUMNS", "SummaryEvalError", "print_summaries", "run"]
 
 COLUMNS = ("model", "model_raw", "extractive")
 """model: what the server serves (the model's summary, or the extractive one when the check fails); model_raw:
 the model's own text, checked but never replaced; extractive: the baseline, no model."""
 
 
-@dataclass
-class SummaryEval:
-    """What the summaries evaluation measured, and where it wrote."""
-
-    summary: dict[str, Any]
-    paths: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON `eval --task summaries --json` prints."""
-        return {**self.summary, "paths": self.paths}
-
-
 def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
-        reporter: Reporter | None = None) -> SummaryEval:
+        reporter: Reporter | None = None) -> EvalSummary:
     """Summarise the held-out multi-turn threads with `model` and with the extractive baseline, and score both."""
     reporter = reporter or SilentReporter()
     held_out, fitting = load_threads(ws, read_references(ws))
@@ -68,7 +57,7 @@ def run(ws: Workspace, model: str = "base", *, limit: int | None = None,
                "min_support": {"fitted": min_support, "configured": ws.config.serve.summaries.min_support,
                                "fitted_on": {"train_threads": len(fitting), **fit_counts}},
                "columns": {column: column_figures(rows, column, seed) for column in COLUMNS}}
-    return SummaryEval(summary, _write(ws, name, summary, rows))
+    return EvalSummary(summary, _write(ws, name, summary, rows))
 
 
 def _model_summaries(ws: Workspace, model: str, threads: list[Thread], words: int,
@@ -76,7 +65,7 @@ def _model_summaries(ws: Workspace, model: str, threads: list[Thread], words: in
     """(the model's version name, its raw summary of each thread; None where generation failed)."""
     if model == "retrieval":
         raise SummaryEvalError("--model retrieval has no model to write summaries: use base, a run or latest")
-    backend = _backend(ws, model)
+    backend = version_backend(ws, model)
     try:
         config = ws.config.serve.summaries.model_copy(update={"mode": "model"})
         requests = [summary_request(t.messages, words, config) for t in threads]
@@ -86,12 +75,6 @@ def _model_summaries(ws: Workspace, model: str, threads: list[Thread], words: in
     finally:
         backend.close()
     return name, [d.text if isinstance(d, Completion) else None for d in done]
-
-
-def _backend(ws: Workspace, model: str) -> Backend:
-    template = ws.config.model.chat_template
-    return get_backend(ws.config.serve.backend, workspace_root=ws.root, model_spec=model, base=ws.config.model.base,
-                       chat_template=ws.path(template) if template else None)
 
 
 def _row(thread: Thread, text: str | None, words: int, min_support: float) -> dict[str, Any]:
@@ -123,7 +106,7 @@ def _write(ws: Workspace, name: str, summary: dict[str, Any], rows: list[dict[st
     return {"json": str(path)}
 
 
-def print_summaries(console: Console, result: SummaryEval) -> None:
+def print_summaries(console: Console, result: EvalSummary) -> None:
     """The three columns side by side, with 95 % intervals, and the path written."""
     s = result.summary
     table = Table(title=f"summaries of {s['threads']} held-out multi-turn threads ({s['model']})")

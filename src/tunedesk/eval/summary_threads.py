@@ -13,16 +13,13 @@ from dataclasses import dataclass
 
 from tunedesk.answer.faithfulness import ThreadFacts, check_sentence, fit_min_support, sentences_of
 from tunedesk.errors import TunedeskError
+from tunedesk.example.summaries import POINTS, REFERENCES_FILE
 from tunedesk.records import Role, Ticket
 from tunedesk.workspace import Workspace
 
-REFERENCES = "references/summaries.jsonl"
-"""The reference points file, relative to the workspace: one JSON object a line, {"ticket_id", "want", "tried",
-"promised", "open"} (the example corpus writes it; bring your own for your threads)."""
 FIT_THREADS = 300
 """At most this many training threads fit the faithfulness threshold."""
 _DUPLICATES = {"duplicate", "near_duplicate"}
-POINTS = ("want", "tried", "promised", "open")
 
 
 class SummaryEvalError(TunedeskError):
@@ -41,7 +38,7 @@ class Thread:
 
 def read_references(ws: Workspace) -> dict[str, dict[str, str]]:
     """ticket id → reference points, from references/summaries.jsonl."""
-    path = ws.root / REFERENCES
+    path = ws.root / REFERENCES_FILE
     if not path.is_file():
         raise SummaryEvalError(f"{path} is missing: the summaries task needs reference points per thread "
                                "(`tunedesk init --example` writes them; see docs/summaries.md for the format)")
@@ -60,7 +57,7 @@ def read_references(ws: Workspace) -> dict[str, dict[str, str]]:
 
 def split_ids(ws: Workspace, split: str) -> set[str]:
     """The ticket ids of a built split (data/<split>.jsonl); empty when the file is missing."""
-    path = ws.root / "data" / f"{split}.jsonl"
+    path = ws.output_dir("data") / f"{split}.jsonl"
     if not path.is_file():
         return set()
     ids = set()
@@ -85,7 +82,8 @@ def is_multi_turn(messages: list[dict[str, str]]) -> bool:
 
 def load_threads(ws: Workspace, references: dict[str, dict[str, str]]) -> tuple[list[Thread], list[Thread]]:
     """(held-out multi-turn threads, training threads for fitting), both in ticket-id order."""
-    train, seen = split_ids(ws, "train"), split_ids(ws, "train") | split_ids(ws, "val")
+    train = split_ids(ws, "train")
+    seen = train | split_ids(ws, "val")
     held_out: list[Thread] = []
     fitting: list[Thread] = []
     for ticket, info in ws.store.iter_clean(None):

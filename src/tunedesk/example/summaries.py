@@ -19,7 +19,9 @@ from tunedesk.example.phrases import CLARIFY_ORDER, FOLLOWUP_LEADS, GREETING, VA
 POINTS = ("want", "tried", "promised", "open")
 """The reference points, in the order a summary gives them."""
 REFERENCES_FILE = "references/summaries.jsonl"
-"""Where the example workspace keeps the reference summaries (relative to the workspace)."""
+"""Where a workspace keeps its reference summaries, relative to it: one JSON object a line, {"ticket_id", "want",
+"tried", "promised", "open"} (the example corpus writes it; `eval --task summaries` reads it; bring your own for
+your threads)."""
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _PROMISE = re.compile(r"\b(?:we'll|we will|i'll|i will|will be|within|free of charge)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from tunedesk.answer.extractive_summary import summarise
 from tunedesk.answer.summaries import ServedSummary, summarise_with_model
 from tunedesk.serve.deps import ServerDep
 from tunedesk.serve.replying import admit
@@ -26,15 +25,13 @@ async def summaries(body: SummaryRequest, server: ServerDep) -> dict[str, Any]:
     serve = server.settings.serve
     thread = [m for m in (x.chat() for x in body.messages) if m]
     words = body.max_words or serve.summary_words
-    if serve.summaries.mode == "extractive":
-        found = summarise(thread, words)
-        return ServedSummary(found.text, found.words, "extractive").as_dict()
+    if serve.summaries.mode == "extractive":  # no model, so no slot of the limiter
+        return ServedSummary.extractive(thread, words).as_dict()
     try:
         served = await asyncio.wait_for(run_in_threadpool(_generate, server, thread, words),
                                         timeout=serve.backend.timeout_s)
     except TimeoutError:
-        found = summarise(thread, words)
-        served = ServedSummary(found.text, found.words, "extractive", True, "model failed: timeout")
+        served = ServedSummary.extractive(thread, words, "model failed: timeout")
     return served.as_dict()
 
 
