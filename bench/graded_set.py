@@ -59,11 +59,12 @@ def _sha(text: str) -> str:
 
 
 def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, split: str = "holdout",
-          overrides: list[str] | None = None) -> int:
+          overrides: list[str] | None = None, skip: int = 0) -> int:
     """Rows to grade for every model's evaluation of the held-out set (the same items for each model), or its
-    replies to the validation split answered now through eval's path."""
+    replies to the validation split answered now through eval's path (after the first `skip` tickets, so a new
+    blind set can take tickets no earlier set graded)."""
     if split == "val":
-        return _val_sheet(workspace, models, out, limit, overrides or [])
+        return _val_sheet(workspace, models, out, limit, overrides or [], skip)
     held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
     rows = []
     for model in models:
@@ -76,12 +77,13 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, spli
     return len(rows)
 
 
-def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str]) -> int:
+def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str],
+               skip: int = 0) -> int:
     from tunedesk.eval.answering import answer_items, eval_responder, split_items
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace, overrides)
-    items = split_items(ws, "val", limit)
+    items = split_items(ws, "val")[skip:][:limit]
     rows = []
     for model in models:
         answers = answer_items(eval_responder(ws, model), items, batch_size=ws.config.eval.batch_size)
@@ -227,6 +229,7 @@ def main() -> None:
     make.add_argument("--models", nargs="+", required=True)
     make.add_argument("--out", type=Path, required=True)
     make.add_argument("--limit", type=int, default=None)
+    make.add_argument("--skip", type=int, default=0, help="--split val: leave out the first SKIP tickets")
     make.add_argument("--split", choices=("holdout", "val"), default="holdout")
     make.add_argument("overrides", nargs="*", help="config overrides for --split val")
     keep = sub.add_parser("keep", help="keep graded Bitext rows without Bitext's texts")
@@ -236,7 +239,7 @@ def main() -> None:
     check.add_argument("--bitext-workspace", type=Path, default=BITEXT_WS)
     args = parser.parse_args()
     if args.command == "sheet":
-        written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides)
+        written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides, args.skip)
         print(f"{written} rows in {args.out}")
     elif args.command == "keep":
         print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")

@@ -61,6 +61,28 @@ def test_a_precedent_is_cut_to_its_budget_without_greeting_or_sign_off_and_keeps
     assert split_prompt("policies\n" + section) == ("policies", section)
 
 
+def test_contrary_precedents_show_an_escalation_beside_an_answer_and_none_beside_an_escalation() -> None:
+    escalated = _ticket(1, "a", "I want my money back for the boots or I sue", "Passed on. [[escalate: legal_threat]]",
+                        kind="escalation")
+    tickets = [escalated, _ticket(2, "b", "can I return my boots", "Yes, within 30 days."),
+               _ticket(3, "c", "return boots after a month", "Returns are free within 30 days."),
+               _ticket(4, "d", "money back for boots, I will sue", "Sorry. [[escalate: legal_threat]]",
+                       kind="escalation")]
+    every = PrecedentsConfig(k=2, distractor_share=0.0, contrary_share=1.0, retrieval="tfidf")
+    picker = Precedents(PastTickets(tickets), every)
+    answer = picker.for_training("x#1", "can I return my boots", "returns", "x", 0, kind="answer")
+    assert "t2#1" in [t.id for t in answer] and sum(t.kind == "escalation" for t in answer) == 1
+    escalation = picker.for_training("y#1", "I sue unless I get money back for my boots", "returns", "y", 0,
+                                     kind="escalation")
+    assert escalation and all(t.kind != "escalation" for t in escalation)
+    refusal = picker.for_training("z#1", "can I return my boots", "returns", "z", 0, kind="refusal")
+    assert refusal == picker.for_ticket("can I return my boots", "z")
+    # the share draws its own examples: at 0 every example keeps its nearest tickets
+    none = Precedents(PastTickets(tickets), every.model_copy(update={"contrary_share": 0.0}))
+    assert none.for_training("x#1", "can I return my boots", "returns", "x", 0) == none.for_ticket(
+        "can I return my boots", "x")
+
+
 def _concepts(texts: list[str]) -> list[list[float]]:
     """A stand-in sentence embedder: one axis per concept, whatever the words."""
     axes = {"parcel": 0, "package": 0, "delivery": 0, "arrived": 0, "refund": 1, "money": 1, "back": 1}

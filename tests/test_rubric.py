@@ -486,3 +486,45 @@ def test_quoted_labels_and_feel_free_are_no_inventions() -> None:
     # single quotes mark a label too (Bitext's replies write 'Contact Us'); an apostrophe in a word opens none
     assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "'Start a Return'")).score == 3
     assert verdict(RETURN_ITEM, reply.replace('"Start a Return"', "you'll see Northpeak Returns' page")).score == 1
+
+
+def test_a_claimed_act_is_a_promise_but_sending_the_message_to_a_team_is_a_hand_over() -> None:
+    # "I've sent you the information" claims an act nobody did; "sent" was missed as the past of "send"
+    sent = ("Hi there,\n\nYou have 30 days from delivery to return unused items, and refunds go back within 5 "
+            "business days. I've sent you the necessary information." + SIGN)
+    v = verdict(RETURN_ITEM, sent)
+    assert v.checks["commitments"] and v.score == 1, v.reasons
+    handed = ("Hi there,\n\nThanks for explaining, and I'm sorry for the hassle. I've sent them your message and "
+              "they will get back to you shortly." + SIGN + "\n[[escalate: refund_exception]]")
+    v = verdict(ESCALATION_ITEM, handed)
+    assert not v.checks["commitments"] and v.score == 3, v.reasons
+    # a toll-free number is a phone line, not something given away
+    toll = RETURN_PARAPHRASE.replace(" days.", " days. Our toll-free line helps with anything else.")
+    assert not verdict(RETURN_ITEM, toll).checks["commitments"]
+
+
+def test_asking_for_details_instead_of_answering_is_a_detail_missing_unless_the_reference_asks_too() -> None:
+    asks = ("Hi there,\n\nI understand that you would like to know about returning your boots. To assist you, "
+            "could you please provide me with your order details? This will enable me to give you accurate "
+            "information." + SIGN)
+    v = verdict(RETURN_ITEM, asks)
+    assert v.score <= 2 and any("instead of answering" in r for r in v.reasons), v.reasons
+    asking_reference = item("answer", "can I return my boots?", "Hi there,\n\nCould you please provide your order "
+                            "number so I can check the return window?" + SIGN)
+    assert not any("instead of answering" in r for r in verdict(asking_reference, asks).reasons)
+    # answering and asking for something more is an answer
+    both = RETURN_PARAPHRASE.replace(" days.", " days. Could you please provide your order number?")
+    assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, both).reasons)
+
+
+def test_a_cut_off_reply_an_echo_and_the_prompt_written_out_are_marked_down() -> None:
+    cut = RETURN_PARAPHRASE.split(" once the parcel")[0] + " once the parcel reaches our"
+    v = verdict(RETURN_ITEM, cut)
+    assert v.score == 2 and "cut off mid-sentence" in v.reasons, v.reasons
+    assert "cut off mid-sentence" not in verdict(RETURN_ITEM, RETURN_PARAPHRASE).reasons  # ends with the sign-off
+    assert "cut off mid-sentence" not in verdict(RETURN_ITEM, RETURN_PARAPHRASE.split("\n\nHappy")[0]).reasons
+    echo = item("answer", "return my boots", RETURN_REFERENCE)
+    assert verdict(echo, "Return my boots.").score == 1
+    leaked = "[1] Customer: can I return boots?\nAgent: " + RETURN_PARAPHRASE
+    v = verdict(RETURN_ITEM, leaked)
+    assert v.score == 1 and any("prompt" in r for r in v.reasons), v.reasons

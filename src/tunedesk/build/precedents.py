@@ -44,7 +44,7 @@ def with_precedents(examples: list[Example], cluster_of: dict[str, str], cfg: Da
     for e in examples:
         cluster = cluster_of.get(e.ticket_id, e.ticket_id)
         source = str(e.metadata.get("augmented_from") or e.id)
-        chosen = (picker.for_training(source, e.customer_text, e.category or "", cluster, cfg.seed)
+        chosen = (picker.for_training(source, e.customer_text, e.category or "", cluster, cfg.seed, e.kind)
                   if e.split == "train" else picker.for_ticket(e.customer_text))
         out.append(_placed(e, picker.section(chosen), [t.id for t in chosen]))
     return out, index

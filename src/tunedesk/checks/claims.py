@@ -22,10 +22,16 @@ _STOP = frozenset((
 
 _COMMITMENT = re.compile(
     r"\b(?:we(?:'| wi)ll|i(?:'| wi)ll|we(?:'ve| have)|i(?:'ve| have)|we can|i can)\s+(?:also\s+|gladly\s+|happily\s+)?"
-    r"(?P<verb>send|ship|email|refund|replace|credit|waive|give|cover|upgrade|issue|reimburse|compensate|extend|"
-    r"arrange|add|include|throw in|honou?r)\w*\b[^.!?\n]{0,80}", re.IGNORECASE)
+    r"(?P<verb>send|sent|ship|email|refund|replace|credit|waive|give|gave|cover|upgrade|issue|reimburse|compensate|"
+    r"extend|arrange|add|include|throw in|honou?r)\w*\b[^.!?\n]{0,80}", re.IGNORECASE)
+_HANDED_ON = re.compile(
+    r"\b(?:them|it) your\b|\byour (?:message|request|ticket|case|details|query|question|complaint|feedback|enquiry|"
+    r"inquiry|concern)s?\b|\bto (?:our|the|a)\b[^.!?\n]{0,40}\b(?:team|colleagues?|specialists?|department|manager|"
+    r"supervisor)\b", re.IGNORECASE)
+"""Sending the customer's own words on to a person: a hand-over, not something promised to the customer."""
 _GIVEAWAYS = {
-    "free": re.compile(r"\b(?:free of charge|(?<!feel )free(?! to\b)|at no (?:extra |additional )?(?:cost|charge)|"
+    "free": re.compile(r"\b(?:free of charge|(?<!feel )(?<![\w-])free(?! to\b)|"
+                       r"at no (?:extra |additional )?(?:cost|charge)|"
                        r"on (?:us|the house)|complimentary)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:full refund|refund (?:you )?in full|money back)\b", re.IGNORECASE),
     "credit": re.compile(r"\b(?:store credit|gift card|voucher)\b", re.IGNORECASE),
@@ -36,11 +42,13 @@ _GIVEAWAY_WORDS = frozenset((
     "free", "charge", "cost", "extra", "additional", "us", "house", "complimentary", "full", "refund", "money", "back",
     "store", "credit", "gift", "card", "voucher", "discount", "off", "percent"))
 _VERB_GROUPS = {
-    "send": "deliver", "ship": "deliver", "email": "deliver", "arrange": "deliver", "add": "deliver",
+    "send": "deliver", "sent": "deliver", "ship": "deliver", "email": "deliver", "arrange": "deliver", "add": "deliver",
     "include": "deliver", "throw in": "deliver", "replace": "deliver", "refund": "refund", "reimburse": "refund",
     "credit": "refund", "compensate": "refund", "waive": "waive", "cover": "waive", "give": "give",
-    "upgrade": "give", "issue": "give", "extend": "give", "honour": "give", "honor": "give"}
+    "upgrade": "give", "issue": "give", "gave": "give", "extend": "give", "honour": "give", "honor": "give"}
 """Promises of the same kind: sending a replacement and shipping one are the same promise."""
+_ANY_VERB = re.compile(r"(?:" + "|".join(_VERB_GROUPS) + r")\w*$")
+"""The promising verb itself is no common subject: "we'll send you a hat" is not grounded by "we send receipts"."""
 _GROUP_WORDS = {group: re.compile(r"\b(?:" + "|".join(v for v, g in _VERB_GROUPS.items() if g == group) + r")\w*",
                                   re.IGNORECASE) for group in set(_VERB_GROUPS.values())}
 
@@ -76,13 +84,16 @@ def _four_grams(text: str) -> Counter[tuple[str, ...]]:
 
 
 def commitments(reply: str, reference: str, company: str) -> list[str]:
-    """Promises the reply makes — sending, refunding, replacing, crediting, giving something free — that neither
-    the reference reply (what the best agent promised this customer) nor the company's own texts (policies, KB)
-    make too: a company sentence grounds a promise when it makes the same kind of promise about the same thing
-    (a content word in common)."""
+    """Promises the reply makes or acts it claims ("I've sent you the details") — sending, refunding, replacing,
+    crediting, giving something free — that neither the reference reply (what the best agent promised this
+    customer) nor the company's own texts (policies, KB) make too: a company sentence grounds a promise when it
+    makes the same kind of promise about the same thing (a content word in common other than the verb). Sending
+    the customer's message on to a team is a hand-over, not a promise."""
     found = []
     for match in _COMMITMENT.finditer(reply):
         group = _VERB_GROUPS.get(match.group("verb").lower(), "give")
+        if group == "deliver" and _HANDED_ON.search(match.group(0)):
+            continue
         if not _grounded(match.group(0), group, reference, company):
             found.append(match.group(0).strip())
     for kind in _GIVEAWAYS:
@@ -104,7 +115,7 @@ def _grounded(promise: str, group: str | None, reference: str, company: str, giv
 
     if same_kind(reference):
         return True
-    words = set(_words(promise)) - _STOP - _GIVEAWAY_WORDS
+    words = {w for w in _words(promise) if not _ANY_VERB.match(w)} - _STOP - _GIVEAWAY_WORDS
     return any(same_kind(s) and words & set(_words(s)) for s in _SENTENCE.findall(company))
 
 

@@ -47,6 +47,13 @@ _NEXT_STEP = re.compile(
     r"|you(?:'ll| will) (?:get|receive)|we(?:'ll| will)|they(?:'ll| will)|will be in touch|feel free|just|choose"
     r"|select|bring|send|drop|print|follow|check|call|email us)|https?://")
 _GREETING = re.compile(r"^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}[,!]?\s*$")
+_REQUEST = re.compile(
+    r"\b(?:please|kindly) (?:provide|share|send|tell|confirm|specify|let (?:me|us) know)\b"
+    r"|\b(?:could|can|would) you (?:please |kindly )?(?:provide|share|send|tell|confirm|specify|clarify"
+    r"|let (?:me|us) know)\b|\bprovide (?:me|us) with\b|\bmay i (?:have|ask)\b")
+_WANTS_TO_HELP = re.compile(
+    r"\b(?:assist|help|serve) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
+    r"(?:assist|help)\b|\bi(?:'m| am) here to\b")
 
 # Reason codes a model may use for each escalation the product knows, keyed by build's code (checks/marker.py).
 REASON_ALIASES: dict[str, frozenset[str]] = {
@@ -133,6 +140,51 @@ def structure(reply: str, sign_off: str = "") -> dict[str, bool]:
     solving = [s for s in lowered if not (_ACKNOWLEDGE.search(s) and len(s) < 60)]
     return {"acknowledge": acknowledged, "solve": bool(solving),
             "next_step": any(_NEXT_STEP.search(s) for s in lowered)}
+
+
+_FINISHED = re.compile(r"""(?:[.!?…:;)\]"'”’*]|https?://\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF])\s*$""")
+
+
+def cut_off(reply: str, sign_off: str = "") -> bool:
+    """A reply that stops mid-sentence (the model's token limit cut it): it ends neither with a sentence's last
+    character, nor with the brand's sign-off, nor with a short line after one ending in a comma
+    ("Best regards,\nSam")."""
+    text = reply.rstrip()
+    if not text or _FINISHED.search(text):
+        return False
+    if sign_off.strip() and " ".join(text.split()).endswith(" ".join(sign_off.split())):
+        return False
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return not (len(lines) > 1 and lines[-2].endswith(",") and len(lines[-1].split()) <= 5)
+
+
+def echoes(reply: str, customer_text: str, sign_off: str = "") -> bool:
+    """A reply whose body only says the customer's own words back ("Create a premium account." to "create premium
+    account"): one short sentence and no word of substance the customer did not write."""
+    sentences = body_sentences(reply, sign_off)
+    said = {w for w in _WORDS.findall(" ".join(sentences).lower()) if w not in _STOPWORDS and len(w) > 2}
+    asked = set(_WORDS.findall(customer_text.lower()))
+    return len(sentences) == 1 and bool(said) and said <= asked
+
+
+_SCAFFOLDING = re.compile(r"^\s*\[\d+\] (?:customer|agent):|similar past tickets \(use what fits", re.MULTILINE)
+
+
+def leaks_prompt(reply: str) -> bool:
+    """A reply that writes out the prompt's own scaffolding (a past ticket's "[1] Customer:" line, the precedents'
+    heading) instead of a reply: degenerate, however much of it reads well."""
+    return bool(_SCAFFOLDING.search(reply.lower()))
+
+
+def asks_instead(reply: str, reference: str, sign_off: str = "") -> str | None:
+    """The request of a reply that asks the customer for details and answers nothing, where the reference answers
+    without asking: every other sentence of its body acknowledges the customer or says it wants to help."""
+    if any(_REQUEST.search(s.lower()) for s in body_sentences(reference, sign_off)):
+        return None
+    sentences = [s.lower() for s in body_sentences(reply, sign_off)]
+    requests = [s for s in sentences if _REQUEST.search(s)]
+    rest = [s for s in sentences if not (_REQUEST.search(s) or _ACKNOWLEDGE.search(s) or _WANTS_TO_HELP.search(s))]
+    return requests[0] if requests and not rest else None
 
 
 _STOPWORDS = frozenset({

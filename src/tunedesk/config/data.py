@@ -249,6 +249,10 @@ class PrecedentsConfig(Section):
     distractor_share: float = Field(0.15, ge=0, le=1)
     """Share of training examples (never validation or held-out ones) whose precedents are unrelated tickets of
     other categories, so the model learns to answer from the policies when no precedent fits instead of copying."""
+    contrary_share: float = Field(0.0, ge=0, le=1)
+    """Share of the other training examples shown precedents whose decision differs from theirs: a ticket to answer
+    gets the most similar escalated ticket among its precedents, an escalation gets only tickets that were answered.
+    The model then decides to hand over from the customer's message, not from what a similar past ticket did."""
 
 
 class DatasetConfig(Section):

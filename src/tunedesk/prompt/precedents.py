@@ -4,7 +4,10 @@ one index built out of the training split alone and saved with every run (`prece
 
 A precedent is never the ticket itself or a member of its near-duplicate cluster (training examples would
 otherwise learn to copy their own answer). A share of training examples gets unrelated tickets instead, so the
-model also learns to answer from the policies when no precedent fits.
+model also learns to answer from the policies when no precedent fits, and another share gets precedents whose
+decision differs from the ticket's own (an escalated past ticket beside a ticket to answer, only answered ones
+beside an escalation), so the model takes the decision to hand over from the customer's message, not from what a
+similar past ticket did.
 """
 
 from __future__ import annotations
@@ -70,16 +73,18 @@ class PastTickets:
         self._embed, self._vectors = embed, vectors / np.where(norms > 0, norms, 1.0)
         return self
 
-    def nearest(self, customer: str, k: int, min_similarity: float = 0.0,
-                exclude_cluster: str | None = None, retrieval: str = "tfidf") -> list[PastTicket]:
-        """The k most similar tickets (best first), one per cluster, none of `exclude_cluster`."""
+    def nearest(self, customer: str, k: int, min_similarity: float = 0.0, exclude_cluster: str | None = None,
+                retrieval: str = "tfidf", keep: Callable[[PastTicket], bool] | None = None) -> list[PastTicket]:
+        """The k most similar tickets (best first), one per cluster, none of `exclude_cluster`, only those `keep`
+        accepts when given."""
         chosen: list[PastTicket] = []
         clusters = {exclude_cluster}
-        for index, score in self.ranked(customer, k * 4 + 8, retrieval):
+        limit = len(self.tickets) if keep else k * 4 + 8
+        for index, score in self.ranked(customer, limit, retrieval):
             ticket = self.tickets[index]
             if score < min_similarity or len(chosen) == k:
                 break
-            if ticket.cluster not in clusters:
+            if ticket.cluster not in clusters and (keep is None or keep(ticket)):
                 chosen.append(ticket)
                 clusters.add(ticket.cluster)
         return chosen
@@ -143,15 +148,38 @@ class Precedents:
         cfg = self.config
         return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval) if cfg.k else []
 
-    def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int) -> list[PastTicket]:
-        """A training example's precedents: the nearest, or for a share of examples unrelated ones."""
+    def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int,
+                     kind: str = "answer") -> list[PastTicket]:
+        """A training example's precedents: the nearest; for a share of examples unrelated ones
+        (`distractor_share`), for another share ones whose decision differs from the example's (`contrary_share`)."""
         cfg = self.config
         if not cfg.k:
             return []
-        draw = random.Random(f"{seed}:{example_id}").random()
-        if draw < cfg.distractor_share:
-            return self.index.distractors(cfg.k, category, f"{seed}:{example_id}:distractors")
-        return self.for_ticket(customer, cluster)
+        key = f"{seed}:{example_id}"
+        if random.Random(key).random() < cfg.distractor_share:
+            return self.index.distractors(cfg.k, category, f"{key}:distractors")
+        chosen = self.for_ticket(customer, cluster)
+        if random.Random(f"{key}:contrary").random() < cfg.contrary_share:
+            return self.contrary(chosen, customer, kind, cluster, key)
+        return chosen
+
+    def contrary(self, chosen: list[PastTicket], customer: str, kind: str, cluster: str | None,
+                 key: str) -> list[PastTicket]:
+        """Precedents whose decision differs from the ticket's, in place of `chosen`: an escalation's with no
+        escalated ticket among them; an answerable ticket's with the most similar escalated ticket in a place drawn
+        with `key` (unchanged when one is already there; refusals keep theirs)."""
+        cfg = self.config
+        if kind == "escalation":
+            return self.index.nearest(customer, cfg.k, cfg.min_similarity, cluster, cfg.retrieval,
+                                      keep=lambda t: not escalated(t))
+        if kind == "refusal" or any(escalated(t) for t in chosen):
+            return chosen
+        found = self.index.nearest(customer, 1, cfg.min_similarity, cluster, cfg.retrieval, keep=escalated)
+        if not found:
+            return chosen
+        others = [t for t in chosen if t.cluster != found[0].cluster][: cfg.k - 1]
+        others.insert(random.Random(f"{key}:place").randint(0, len(others)), found[0])
+        return others
 
     def section(self, chosen: list[PastTicket]) -> str:
         """The prompt section for these precedents ('' for none)."""
@@ -170,6 +198,11 @@ class Precedents:
             text = text[: -len(self.sign_off)].rstrip()
         text = _cut(text, self.config.reply_chars)
         return add_marker(text, reason) if reason else text
+
+
+def escalated(ticket: PastTicket) -> bool:
+    """Whether the past ticket went to a person (its reply carries the escalation marker)."""
+    return ticket.kind == "escalation" or strip_marker(ticket.reply)[1] is not None
 
 
 def join_prompt(system: str, section: str) -> str:

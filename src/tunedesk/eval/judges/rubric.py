@@ -41,9 +41,13 @@ from typing import Any
 from tunedesk.checks.claims import commitments, denials, names_elsewhere, repetition, unstated_terms
 from tunedesk.checks.conduct import (
     answers_anyway,
+    asks_instead,
     body_sentences,
+    cut_off,
+    echoes,
     greeting_line,
     known_handover,
+    leaks_prompt,
     live_data_handling,
     refuses,
     same_reason,
@@ -128,7 +132,7 @@ class RubricJudge:
         self._conduct(caps, checks, item, text, reference_text)
         if item.kind == "answer" and not expected:
             self._coverage(caps, checks, similarity)
-        self._shape(caps, checks, item.kind, text, reference_text)
+        self._shape(caps, checks, item.kind, text, reference_text, item.customer_text)
         return caps.verdict(checks)
 
     def _similarities(self, items: list[Item], replies: list[str]) -> list[float | None]:
@@ -245,12 +249,22 @@ class RubricJudge:
             # a correct paraphrase 0.89.
             caps.add(2, f"only partly matches the reference: similarity {similarity:.2f}")
 
-    def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str) -> None:
+    def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str,
+               customer_text: str) -> None:
         shape = structure(text, self.sign_off)
         checks["structure"] = shape
         checks["length"] = {"reply_chars": len(text.strip()), "reference_chars": len(reference.strip())}
+        if leaks_prompt(text):
+            caps.add(1, "degenerate: writes out the prompt's past tickets")
+        if echoes(text, customer_text, self.sign_off):
+            caps.add(1, "only says the customer's words back")
+        if cut_off(text, self.sign_off):
+            caps.add(2, "cut off mid-sentence")
         if kind == "answer" and not shape["solve"]:
             caps.add(2, "no answer in the reply, only pleasantries")
+        elif kind == "answer" and (request := asks_instead(text, reference, self.sign_off)):
+            # Nothing said is wrong, but the answer is missing: the same cap as a reply of pleasantries.
+            caps.add(2, f"asks the customer for details instead of answering: {request[:60]!r}")
         if len(text.strip()) > self.max_length_ratio * max(len(reference.strip()), 1):
             caps.add(3, f"long: {len(text.strip())} characters against {len(reference.strip())} in the reference")
         # Only parts the reference has are missed: a complete answer often needs no next step or apology.
