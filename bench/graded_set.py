@@ -7,7 +7,9 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
   the validation split, graded blind by a second grader who saw neither the judge's score nor the model);
 - bench/graded/second_grades.jsonl: the second grader's blind grades of 80 rows of the dev and validation sets;
 - bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace), replies to its validation tickets
-  graded blind. Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a model's output)
+  graded blind, in sets of 20 tickets × (run, base, retrieval): `blind-val` (tickets 1–20), `blind-val-2` (21–40,
+  graded blind, then read to mend the judge) and `blind-val-3` (41–60, graded after those mends, never read before
+  the judge was scored on it). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a model's output)
   or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the grade;
   `agreement` puts the conversation, reference and retrieved reply back from the bench workspace and skips with a
   message when that workspace is absent. bench/graded/bitext_replies_v1.jsonl keeps the first 45 Bitext grades,
@@ -95,7 +97,8 @@ def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None,
 
 
 def keep_bitext(graded_sheet: Path) -> int:
-    """Graded Bitext rows without Bitext's texts: the reply of a model stays, a retrieved reply becomes its hash."""
+    """Graded Bitext rows without Bitext's texts (the reply of a model stays, a retrieved reply becomes its hash),
+    added to the rows already kept (a row graded again replaces its earlier grade)."""
     kept = []
     for row in _jsonl(graded_sheet):
         if row.get("grade") is None:
@@ -104,7 +107,9 @@ def keep_bitext(graded_sheet: Path) -> int:
         reply = str(row["reply"])
         slim |= {"reply_sha256": _sha(reply)} if row["model"] == "retrieval" else {"reply": reply}
         kept.append(slim)
-    BITEXT_GRADED.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+    new = {r["id"] for r in kept}
+    earlier = [r for r in _jsonl(BITEXT_GRADED) if r["id"] not in new] if BITEXT_GRADED.is_file() else []
+    BITEXT_GRADED.write_text("".join(json.dumps(r) + "\n" for r in [*earlier, *kept]), encoding="utf-8")
     return len(kept)
 
 

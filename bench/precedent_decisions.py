@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tunedesk.eval.answering import Answer, answer_items, eval_responder, split_items
+from tunedesk.eval.answering import Answer, answer_items, eval_responder, judged, split_items
 from tunedesk.eval.compare import wilson
+from tunedesk.eval.stage import eval_judge
 from tunedesk.prompt.precedents import PastTicket, Precedents
 from tunedesk.records import TicketIn
 from tunedesk.workspace import Workspace
@@ -55,6 +56,8 @@ class Outcome:
     kind: str
     served: Answer
     contrary: Answer
+    score: int
+    """The judge's score of the reply as served."""
 
 
 def answered_twice(ws: Workspace, version: str, split: str, limit: int | None) -> list[Outcome]:
@@ -70,7 +73,8 @@ def answered_twice(ws: Workspace, version: str, split: str, limit: int | None) -
     kinds = {t.customer_text: (i.kind, i.id) for t, i in zip(customers, items, strict=True)}
     responder.contexts.precedents = ContraryPrecedents(picker, kinds)  # type: ignore[assignment]
     contrary = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
-    return [Outcome(i.kind, s, c) for i, s, c in zip(items, served, contrary, strict=True)]
+    scores = [v.score for v in judged(eval_judge(ws), items, served)]
+    return [Outcome(i.kind, *found) for i, *found in zip(items, served, contrary, scores, strict=True)]
 
 
 def model_handed_over(answer: Answer) -> bool:
@@ -89,6 +93,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
     answerable = [o for o in outcomes if o.kind in ANSWERABLE]
     escalations = [o for o in outcomes if o.kind == "escalation"]
     return {
+        "score_3_served": rate(sum(o.score == 3 for o in outcomes), len(outcomes)),
         "needless_handover_served": rate(sum(model_handed_over(o.served) for o in answerable), len(answerable)),
         "needless_handover_contrary": rate(sum(model_handed_over(o.contrary) for o in answerable), len(answerable)),
         "escalation_recall_served": rate(sum(o.served.decision == "escalate" for o in escalations), len(escalations)),
@@ -116,14 +121,14 @@ def main() -> None:
     ws = Workspace.open(args.workspace, args.overrides)
     results: dict[str, Any] = {"workspace": str(args.workspace), "split": args.split, "limit": args.limit,
                                "overrides": args.overrides, "models": {}}
-    print(f"{'model':<24} {'needless hand-overs':>22} {'… escalated precedent':>24} {'escalation recall':>20} "
-          f"{'… no escalated precedent':>26}  seconds")
+    print(f"{'model':<24} {'score 3':>14} {'needless hand-overs':>22} {'… escalated precedent':>24} "
+          f"{'escalation recall':>20} {'… no escalated precedent':>26}  seconds")
     for model in args.models:
         started = time.perf_counter()
         found = summary(answered_twice(ws, model, args.split, args.limit))
         found["seconds"] = round(time.perf_counter() - started, 1)
         results["models"][model] = found
-        print(f"{model:<24} {shown(found['needless_handover_served']):>22} "
+        print(f"{model:<24} {shown(found['score_3_served']):>14} {shown(found['needless_handover_served']):>22} "
               f"{shown(found['needless_handover_contrary']):>24} {shown(found['escalation_recall_served']):>20} "
               f"{shown(found['escalation_recall_contrary']):>26}  {found['seconds']:.0f}", flush=True)
     RESULTS.parent.mkdir(exist_ok=True)

@@ -110,9 +110,11 @@ class PastTickets:
         order = np.lexsort((np.arange(len(scores)), -scores))[:limit]
         return [(int(i), float(scores[i])) for i in order]
 
-    def distractors(self, k: int, category: str, seed: str) -> list[PastTicket]:
-        """k tickets of other categories, drawn the same way for the same seed."""
-        others = [t for t in self.tickets if t.category != category]
+    def distractors(self, k: int, category: str, seed: str,
+                    keep: Callable[[PastTicket], bool] | None = None) -> list[PastTicket]:
+        """k tickets of other categories (only those `keep` accepts when given), drawn the same way for the same
+        seed."""
+        others = [t for t in self.tickets if t.category != category and (keep is None or keep(t))]
         return random.Random(seed).sample(others, min(k, len(others)))
 
     def save(self, path: Path) -> str:
@@ -146,7 +148,10 @@ class Precedents:
     def for_ticket(self, customer: str, exclude_cluster: str | None = None) -> list[PastTicket]:
         """The precedents shown for this message (what eval and the server show)."""
         cfg = self.config
-        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval) if cfg.k else []
+        if not cfg.k:
+            return []
+        keep = None if cfg.show_escalated else _answered
+        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval, keep=keep)
 
     def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int,
                      kind: str = "answer") -> list[PastTicket]:
@@ -157,7 +162,8 @@ class Precedents:
             return []
         key = f"{seed}:{example_id}"
         if random.Random(key).random() < cfg.distractor_share:
-            return self.index.distractors(cfg.k, category, f"{key}:distractors")
+            return self.index.distractors(cfg.k, category, f"{key}:distractors",
+                                          None if cfg.show_escalated else _answered)
         chosen = self.for_ticket(customer, cluster)
         if random.Random(f"{key}:contrary").random() < cfg.contrary_share:
             return self.contrary(chosen, customer, kind, cluster, key)
@@ -170,9 +176,8 @@ class Precedents:
         with `key` (unchanged when one is already there; refusals keep theirs)."""
         cfg = self.config
         if kind == "escalation":
-            return self.index.nearest(customer, cfg.k, cfg.min_similarity, cluster, cfg.retrieval,
-                                      keep=lambda t: not escalated(t))
-        if kind == "refusal" or any(escalated(t) for t in chosen):
+            return self.index.nearest(customer, cfg.k, cfg.min_similarity, cluster, cfg.retrieval, keep=_answered)
+        if kind == "refusal" or not cfg.show_escalated or any(escalated(t) for t in chosen):
             return chosen
         found = self.index.nearest(customer, 1, cfg.min_similarity, cluster, cfg.retrieval, keep=escalated)
         if not found:
@@ -203,6 +208,10 @@ class Precedents:
 def escalated(ticket: PastTicket) -> bool:
     """Whether the past ticket went to a person (its reply carries the escalation marker)."""
     return ticket.kind == "escalation" or strip_marker(ticket.reply)[1] is not None
+
+
+def _answered(ticket: PastTicket) -> bool:
+    return not escalated(ticket)
 
 
 def join_prompt(system: str, section: str) -> str:
