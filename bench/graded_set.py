@@ -9,8 +9,9 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
 - bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace), replies to its validation tickets
   graded blind, in sets of 20 tickets × (run, base, retrieval): `blind-val` (tickets 1–20), `blind-val-2` (21–40,
   graded blind, then read to mend the judge) and `blind-val-3` (41–60, graded after those mends, never read before
-  the judge was scored on it). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a model's output)
-  or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the grade;
+  the judge was scored on it). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a
+  model's output) or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the
+  grade;
   `agreement` puts the conversation, reference and retrieved reply back from the bench workspace and skips with a
   message when that workspace is absent. bench/graded/bitext_replies_v1.jsonl keeps the first 45 Bitext grades,
   made on the build before the shop's own phone was allowlisted (it was `<PHONE_1>` then); they no longer match

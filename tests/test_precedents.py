@@ -79,7 +79,7 @@ def test_contrary_precedents_show_an_escalation_beside_an_answer_and_none_beside
     assert refusal == picker.for_ticket("can I return my boots", "z")
     # show_escalated: false leaves escalated past tickets out of every prompt, training and served alike
     hidden = Precedents(PastTickets(tickets), every.model_copy(update={"show_escalated": False}))
-    assert [t.id for t in picker.for_ticket("money back for my boots or I sue")][0] in ("t1#1", "t4#1")
+    assert picker.for_ticket("money back for my boots or I sue")[0].kind == "escalation"
     assert all(t.kind != "escalation" for t in hidden.for_ticket("money back for my boots or I sue"))
     assert all(t.kind != "escalation" for t in hidden.for_training("x#1", "can I return my boots", "returns", "x", 0))
     # the share draws its own examples: at 0 every example keeps its nearest tickets
