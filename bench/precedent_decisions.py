@@ -1,16 +1,17 @@
-"""Does a similar past ticket decide for the model? Each version answers the same tickets twice through the
-server's own path (eval's Responder: prompt, precedents, KB, decoding, guardrails, routing): once with the
-precedents the server shows, once with precedents whose decision differs from the ticket's — a ticket to answer
-with the most similar escalated past ticket among its precedents, an escalation with only answered past tickets.
+"""Does a similar past ticket decide for the model? Each version answers the same tickets three times through the
+server's own path (eval's Responder: prompt, precedents, KB, decoding, guardrails, routing): with the precedents
+the server shows; with precedents whose decision differs from the ticket's (a ticket to answer with the most
+similar escalated past ticket among its precedents, an escalation with only answered past tickets); and with no
+escalated past ticket among them (`dataset.precedents.show_escalated: false`).
 
-A model that takes the decision from the customer's message hands over about as often in both; one that copies
+A model that takes the decision from the customer's message hands over about as often in each; one that copies
 the precedent's decision hands answerable tickets to a person when an escalated precedent is shown (a needless
 hand-over) and answers escalations when none is. The figures are counts with 95 % Wilson intervals.
 
     python bench/precedent_decisions.py -w demo-workspace --models RUN [RUN ...] [--split val] [--limit N]
 
-Writes bench/results/precedent_decisions.json. Choose `dataset.precedents.contrary_share` on the validation
-split; the held-out split is for reporting.
+Writes bench/results/precedent_decisions_<split>.json. Choose `dataset.precedents.contrary_share` and
+`show_escalated` on the validation split; the held-out split is for reporting.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tunedesk.records import TicketIn
 from tunedesk.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "precedent_decisions.json"
+RESULTS = HERE / "results"
 ANSWERABLE = ("answer", "cannot_know")
 
 
@@ -51,30 +52,40 @@ class ContraryPrecedents:
         return self.picker.section(chosen)
 
 
+CONDITIONS = ("served", "contrary", "hidden")
+"""served: the precedents the server shows; contrary: ones whose decision differs from the ticket's; hidden: no
+escalated past ticket among them (what `dataset.precedents.show_escalated: false` shows)."""
+
+
 @dataclass
 class Outcome:
     kind: str
-    served: Answer
-    contrary: Answer
-    score: int
-    """The judge's score of the reply as served."""
+    answers: dict[str, Answer]
+    scores: dict[str, int]
+    """The judge's score of the reply as served and with escalated precedents hidden."""
 
 
-def answered_twice(ws: Workspace, version: str, split: str, limit: int | None) -> list[Outcome]:
-    """Every answerable and escalation ticket of the split answered as served and with contrary precedents."""
+def answered(ws: Workspace, version: str, split: str, limit: int | None) -> list[Outcome]:
+    """Every answerable and escalation ticket of the split answered under each condition."""
     items = [i for i in split_items(ws, split, limit) if i.kind in (*ANSWERABLE, "escalation")]
     responder = eval_responder(ws, version)
-    served = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
     picker = responder.contexts.precedents
     if picker is None:
         raise SystemExit(f"{ws.root}: no precedents in the prompt (dataset.precedents.k is 0); nothing to probe")
     customers = [TicketIn(id=i.id, messages=[m for m in i.messages if m["role"] in ("user", "assistant")])
                  for i in items]
     kinds = {t.customer_text: (i.kind, i.id) for t, i in zip(customers, items, strict=True)}
-    responder.contexts.precedents = ContraryPrecedents(picker, kinds)  # type: ignore[assignment]
-    contrary = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
-    scores = [v.score for v in judged(eval_judge(ws), items, served)]
-    return [Outcome(i.kind, *found) for i, *found in zip(items, served, contrary, scores, strict=True)]
+    shown = {"served": picker, "contrary": ContraryPrecedents(picker, kinds),
+             "hidden": Precedents(picker.index, picker.config.model_copy(update={"show_escalated": False}),
+                                  picker.sign_off)}
+    answers: dict[str, list[Answer]] = {}
+    for condition in CONDITIONS:
+        responder.contexts.precedents = shown[condition]  # type: ignore[assignment]
+        answers[condition] = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
+    judge = eval_judge(ws)
+    scores = {c: [v.score for v in judged(judge, items, answers[c])] for c in ("served", "hidden")}
+    return [Outcome(item.kind, {c: answers[c][n] for c in CONDITIONS}, {c: scores[c][n] for c in scores})
+            for n, item in enumerate(items)]
 
 
 def model_handed_over(answer: Answer) -> bool:
@@ -89,17 +100,18 @@ def rate(hits: int, n: int) -> dict[str, Any]:
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, Any]:
-    """Needless hand-overs of answerable tickets and escalation recall, as served and with contrary precedents."""
+    """Score 3, needless hand-overs of answerable tickets and escalation recall under each condition."""
     answerable = [o for o in outcomes if o.kind in ANSWERABLE]
     escalations = [o for o in outcomes if o.kind == "escalation"]
-    return {
-        "score_3_served": rate(sum(o.score == 3 for o in outcomes), len(outcomes)),
-        "needless_handover_served": rate(sum(model_handed_over(o.served) for o in answerable), len(answerable)),
-        "needless_handover_contrary": rate(sum(model_handed_over(o.contrary) for o in answerable), len(answerable)),
-        "escalation_recall_served": rate(sum(o.served.decision == "escalate" for o in escalations), len(escalations)),
-        "escalation_recall_contrary": rate(sum(o.contrary.decision == "escalate" for o in escalations),
-                                           len(escalations)),
-    }
+    found: dict[str, Any] = {}
+    for c in CONDITIONS:
+        if c in outcomes[0].scores:
+            found[f"score_3_{c}"] = rate(sum(o.scores[c] == 3 for o in outcomes), len(outcomes))
+        found[f"needless_handover_{c}"] = rate(sum(model_handed_over(o.answers[c]) for o in answerable),
+                                               len(answerable))
+        found[f"escalation_recall_{c}"] = rate(sum(o.answers[c].decision == "escalate" for o in escalations),
+                                               len(escalations))
+    return found
 
 
 def shown(found: dict[str, Any]) -> str:
@@ -121,19 +133,22 @@ def main() -> None:
     ws = Workspace.open(args.workspace, args.overrides)
     results: dict[str, Any] = {"workspace": str(args.workspace), "split": args.split, "limit": args.limit,
                                "overrides": args.overrides, "models": {}}
-    print(f"{'model':<24} {'score 3':>14} {'needless hand-overs':>22} {'… escalated precedent':>24} "
-          f"{'escalation recall':>20} {'… no escalated precedent':>26}  seconds")
+    columns = [(f"{measure}_{c}", f"{label} ({c})") for measure, label in
+               (("score_3", "score 3"), ("needless_handover", "needless hand-overs"),
+                ("escalation_recall", "escalation recall")) for c in CONDITIONS
+               if not (measure == "score_3" and c == "contrary")]
     for model in args.models:
         started = time.perf_counter()
-        found = summary(answered_twice(ws, model, args.split, args.limit))
+        found = summary(answered(ws, model, args.split, args.limit))
         found["seconds"] = round(time.perf_counter() - started, 1)
         results["models"][model] = found
-        print(f"{model:<24} {shown(found['score_3_served']):>14} {shown(found['needless_handover_served']):>22} "
-              f"{shown(found['needless_handover_contrary']):>24} {shown(found['escalation_recall_served']):>20} "
-              f"{shown(found['escalation_recall_contrary']):>26}  {found['seconds']:.0f}", flush=True)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"written: {RESULTS}")
+        print(f"{model} ({found['seconds']:.0f} s)")
+        for key, label in columns:
+            print(f"  {label:<34} {shown(found[key]):>16}", flush=True)
+    out = RESULTS / f"precedent_decisions_{args.split}.json"
+    RESULTS.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {out}")
 
 
 if __name__ == "__main__":

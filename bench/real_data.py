@@ -240,7 +240,8 @@ def main() -> int:
                         help="lora (default) or full fine-tuning, which a 135M model affords.")
     parser.add_argument("--lr", type=float, default=None, help="Learning rate (default: 4e-4 lora, 1e-4 full).")
     parser.add_argument("--eval-items", type=int, default=60)
-    parser.add_argument("--max-new-tokens", type=int, default=160)
+    parser.add_argument("--max-new-tokens", type=int, default=256,
+                        help="new tokens per reply (the server's default; 160 cut off half of Bitext's replies)")
     parser.add_argument("--workdir", type=Path, default=HERE / ".work" / "real_data")
     parser.add_argument("--reuse-run", default=None, metavar="RUN",
                         help="Evaluate this earlier run of the Bitext workspace instead of training a new one.")
