@@ -173,7 +173,7 @@ class Precedents:
                  key: str) -> list[PastTicket]:
         """Precedents whose decision differs from the ticket's, in place of `chosen`: an escalation's with no
         escalated ticket among them; an answerable ticket's with the most similar escalated ticket in a place drawn
-        with `key` (unchanged when one is already there; refusals keep theirs)."""
+        with `key` (unchanged when one is already there or escalated tickets are not shown; refusals keep theirs)."""
         cfg = self.config
         if kind == "escalation":
             return self.index.nearest(customer, cfg.k, cfg.min_similarity, cluster, cfg.retrieval, keep=_answered)
