@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tunedesk.prompt.precedents import HEADING as PRECEDENTS_HEADING
+
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?]?")
 _WORDS = re.compile(r"[a-z][a-z'’]+")
 
@@ -167,7 +169,7 @@ def echoes(reply: str, customer_text: str, sign_off: str = "") -> bool:
     return len(sentences) == 1 and bool(said) and said <= asked
 
 
-_SCAFFOLDING = re.compile(r"^\s*\[\d+\] (?:customer|agent):|similar past tickets \(use what fits", re.MULTILINE)
+_SCAFFOLDING = re.compile(rf"^\s*\[\d+\] (?:customer|agent):|{re.escape(PRECEDENTS_HEADING.lower())}", re.MULTILINE)
 
 
 def leaks_prompt(reply: str) -> bool:

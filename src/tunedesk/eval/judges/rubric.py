@@ -132,7 +132,7 @@ class RubricJudge:
         self._conduct(caps, checks, item, text, reference_text)
         if item.kind == "answer" and not expected:
             self._coverage(caps, checks, similarity)
-        self._shape(caps, checks, item.kind, text, reference_text, item.customer_text)
+        self._shape(caps, checks, item.kind, text, reference_text)
         return caps.verdict(checks)
 
     def _similarities(self, items: list[Item], replies: list[str]) -> list[float | None]:
@@ -200,6 +200,10 @@ class RubricJudge:
                                                                         self.allowed])
         for found in checks["repetition"]:
             caps.add(1, f"degenerate: {found}")
+        if leaks_prompt(text):
+            caps.add(1, "degenerate: writes out the prompt's past tickets")
+        if echoes(text, item.customer_text, self.sign_off):
+            caps.add(1, "only says the customer's words back")
         for found in checks["commitments"]:
             caps.add(1, f"promises what no policy or reference does: {found!r}")
         for found in checks["unstated_terms"]:
@@ -249,15 +253,10 @@ class RubricJudge:
             # a correct paraphrase 0.89.
             caps.add(2, f"only partly matches the reference: similarity {similarity:.2f}")
 
-    def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str,
-               customer_text: str) -> None:
+    def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str) -> None:
         shape = structure(text, self.sign_off)
         checks["structure"] = shape
         checks["length"] = {"reply_chars": len(text.strip()), "reference_chars": len(reference.strip())}
-        if leaks_prompt(text):
-            caps.add(1, "degenerate: writes out the prompt's past tickets")
-        if echoes(text, customer_text, self.sign_off):
-            caps.add(1, "only says the customer's words back")
         if cut_off(text, self.sign_off):
             caps.add(2, "cut off mid-sentence")
         if kind == "answer" and not shape["solve"]:
