@@ -528,3 +528,11 @@ def test_a_cut_off_reply_an_echo_and_the_prompt_written_out_are_marked_down() ->
     leaked = "[1] Customer: can I return boots?\nAgent: " + RETURN_PARAPHRASE
     v = verdict(RETURN_ITEM, leaked)
     assert v.score == 1 and any("prompt" in r for r in v.reasons), v.reasons
+
+
+def test_the_prompt_scaffolding_check_knows_the_precedents_heading() -> None:
+    from tunedesk.checks.conduct import leaks_prompt
+    from tunedesk.prompt.precedents import HEADING
+
+    assert leaks_prompt(HEADING + "\n[1] Customer: hi")
+    assert leaks_prompt(HEADING)
