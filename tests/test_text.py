@@ -452,3 +452,14 @@ def test_case_insensitive_gate_keeps_every_match() -> None:
         assert (ci.search(text) is None) == (ci.pattern.search(text.lower()) is None), text
     upper = compile_ci([r"[A-Z]{3}"])
     assert upper.gate is None and upper.search("order ABC") is not None
+
+
+def test_sentences_end_at_stops_and_line_breaks_and_clauses_also_at_semicolons() -> None:
+    from tunedesk.text.sentences import clauses, sentences
+
+    text = "Hi Sam,\nThanks for writing. I'll pass this on; if it happens again, call us!\n\nBest"
+    assert sentences(text) == ["Hi Sam,", "Thanks for writing.", "I'll pass this on; if it happens again, call us!",
+                               "Best"]
+    assert clauses(text) == ["Hi Sam,", "Thanks for writing.", "I'll pass this on;", "if it happens again, call us!",
+                             "Best"]
+    assert sentences("  \n ") == [] and clauses("") == []

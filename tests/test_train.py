@@ -164,7 +164,7 @@ def test_a_lora_run_records_everything_and_the_loss_falls(ws: Workspace, tiny: s
     metrics = [json.loads(line) for line in (run.path / "metrics.jsonl").read_text().splitlines()]
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
     assert metrics[0]["step"] == 0 and len(evals) >= 3
-    assert evals[-1] < evals[0]
+    assert evals[-1] < evals[0] and record["final"]["val_loss_start"] == evals[0]
     assert (run.path / "loss.png").read_bytes()[:4] == b"\x89PNG"
     assert find_run(ws.root, "latest").id == run.id and [r.id for r in list_runs(ws.root)] == [run.id]
 

@@ -30,6 +30,7 @@ from tunedesk.plugins import Builtins, Registry
 from tunedesk.records import TicketIn
 from tunedesk.text.anger import anger_signals, furious
 from tunedesk.text.patterns import CaseInsensitive
+from tunedesk.text.sentences import clauses
 
 MIN_TOPIC_WORDS = 3
 """Shorter messages ("hi", "ok thanks") say too little to be judged off topic: they pass."""
@@ -252,14 +253,13 @@ def model_escalated(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdi
 
 
 _CONDITIONAL = re.compile(r"\b(?:if|once|unless|when you|after you)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def promised_handover(text: str, patterns: CaseInsensitive | None) -> str | None:
     """The first sentence of the reply that tells the customer a person takes over, unless it is conditional."""
     if patterns is None:
         return None
-    for sentence in _SENTENCES.split(text):
+    for sentence in clauses(text):
         found = patterns.search(sentence)
         if found and not _CONDITIONAL.search(sentence):
             return found.group(0)

@@ -13,8 +13,8 @@ from collections import Counter
 
 from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, quoted_labels
 from tunedesk.config.policies import Policies
+from tunedesk.text.sentences import sentences
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _WORD = re.compile(r"[a-z][a-z'’-]*|\d+(?:\.\d+)?")
 _STOP = frozenset((
     "a", "an", "the", "to", "of", "and", "or", "in", "on", "at", "for", "with", "your", "you", "we", "i", "it",
@@ -64,10 +64,10 @@ def repetition(reply: str, sources: str = "") -> list[str]:
     three times or more. A phrase the sources use (the customer's message, the reference: the name of the thing
     asked about) may come three times, or as often as the sources say it: "the Kestrel 22L daypack" three times in
     a full answer is how a person writes, six times is a loop."""
-    sentences = [s.strip() for s in _SENTENCE.findall(reply) if len(_words(s)) >= 5]
+    said = [s for s in sentences(reply) if len(_words(s)) >= 5]
     found = []
-    for i, first in enumerate(sentences):
-        for second in sentences[i + 1:]:
+    for i, first in enumerate(said):
+        for second in said[i + 1:]:
             a, b = set(_words(first)), set(_words(second))
             if len(a & b) / len(a | b) >= 0.8:
                 found.append(f"says twice: {first[:60]!r}")
@@ -116,7 +116,7 @@ def _grounded(promise: str, group: str | None, reference: str, company: str, giv
     if same_kind(reference):
         return True
     words = {w for w in _words(promise) if not _ANY_VERB.match(w)} - _STOP - _GIVEAWAY_WORDS
-    return any(same_kind(s) and words & set(_words(s)) for s in _SENTENCE.findall(company))
+    return any(same_kind(s) and words & set(_words(s)) for s in sentences(company))
 
 
 def unstated_terms(reply: str, policies: Policies, sources: list[str]) -> list[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_SENTENCES = re.compile(r"[^.!?\n]+[.!?]?")
+from tunedesk.text.sentences import sentences
+
 _WORDS = re.compile(r"[a-z][a-z'’]+")
 
 _REFUSAL = re.compile(
@@ -81,7 +82,7 @@ def body_sentences(reply: str, sign_off: str = "") -> list[str]:
     lines = text.split("\n")
     if greeting_line(text):
         lines = lines[1:]
-    return [s.strip() for s in _SENTENCES.findall("\n".join(lines)) if len(s.strip()) > 1]
+    return [s for s in sentences("\n".join(lines)) if len(s) > 1]
 
 
 def refuses(reply: str, refusal_sentence: str = "") -> bool:
@@ -107,7 +108,7 @@ def answers_anyway(reply: str, customer_text: str, reference: str, sign_off: str
 def live_data_handling(reply: str) -> dict[str, Any]:
     """For a live-data question: says it cannot see the data, says how to check, and any invented status."""
     lowered = reply.lower()
-    invented = [s.strip() for s in _SENTENCES.findall(lowered) if _STATUS_CLAIM.search(s) and not _HEDGE.search(s)]
+    invented = [s for s in sentences(lowered) if _STATUS_CLAIM.search(s) and not _HEDGE.search(s)]
     return {"says_cannot_see": bool(_CANNOT_SEE.search(lowered)), "how_to_check": bool(_HOW_TO_CHECK.search(lowered)),
             "invented_status": invented}
 

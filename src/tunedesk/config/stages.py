@@ -93,6 +93,9 @@ class TrainConfig(Section):
     """torch.compile the model (helps on GPU; on CPU the first steps are slow)."""
     eval_every: int = Field(50, ge=1)
     """Validation loss every N optimizer steps (and at the end)."""
+    eval_at_start: bool = True
+    """Validation loss before the first step too: where the loss curve starts. Calibration runs skip it (it is the
+    base model's loss, the same for all of them, and on a large validation split it takes minutes)."""
     early_stopping: int | None = Field(3, ge=1)
     """Stop after this many evaluations without a better validation loss; null to never stop early."""
     save_every: int = Field(50, ge=1)

@@ -114,7 +114,8 @@ def _point(ws: Workspace, share: float, full: FullRun, calibration_id: str, item
     steps = share_steps(share, full)
     budget = round(share * full.tokens)
     own = [f"train.max_steps={steps}", f"train.eval_every={steps}", f"train.save_every={steps}",
-           "train.early_stopping=null", "train.keep_checkpoints=1"]
+           "train.early_stopping=null", "train.keep_checkpoints=1",
+           "train.eval_at_start=false"]
     marks = {"calibration": {"id": calibration_id, "share": share, "examples": len(rows), "budget_tokens": budget,
                              "full_steps": full.steps, "full_tokens": full.tokens}}
     trained = train_stage.run(ws, overrides=[*overrides, *own], reporter=reporter, train_file=path, marks=marks)

@@ -39,8 +39,10 @@ def print_train(console: Console, summary: TrainSummary) -> None:
 
 
 def _arrow(start: float | None, end: float | None, label: str) -> str:
-    if start is None or end is None:
+    if end is None:
         return "-"
+    if start is None:
+        return f"{end:.3f} ({label})"
     return f"{start:.3f} → {end:.3f} ({label})"
 
 

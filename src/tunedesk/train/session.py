@@ -41,7 +41,7 @@ def train(run: Run, config: Config, dtype: str, template: ChatTemplate, files: d
     started = time.perf_counter()
     with reporter.task(f"train {run.id}", total=steps) as task:
         trainer.add_callback(RunLog(run.path / "metrics.jsonl", task, on_eval, lambda: trainer._total_train_tokens))
-        if not resume and "val" in files and files["val"].examples:
+        if cfg.eval_at_start and not resume and "val" in files and files["val"].examples:
             trainer.evaluate()  # the starting validation loss, logged at step 0
         try:
             trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -138,11 +138,12 @@ def _finish(run: Run, trainer: TunedeskTrainer, template: ChatTemplate, seconds:
 
 def _final(trainer: TunedeskTrainer, metrics: list[dict[str, Any]], seconds: float, padding: float) -> dict[str, Any]:
     evals = [m["eval_loss"] for m in metrics if "eval_loss" in m]
+    start = next((m["eval_loss"] for m in metrics if "eval_loss" in m and m.get("step") == 0), None)
     losses = [m["loss"] for m in metrics if "loss" in m]
     tokens = int(trainer._total_train_tokens)
     return {
         "train_loss_first": losses[0] if losses else None, "train_loss_last": losses[-1] if losses else None,
-        "val_loss_start": evals[0] if evals else None, "val_loss_best": min(evals) if evals else None,
+        "val_loss_start": start, "val_loss_best": min(evals) if evals else None,
         "val_loss_last": evals[-1] if evals else None, "seconds": round(seconds, 1), "tokens": tokens,
         "tokens_per_s": round(tokens / seconds, 1) if seconds else None,
         "padding_share": round(padding, 4),
