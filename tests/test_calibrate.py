@@ -135,8 +135,9 @@ def test_calibration_runs_train_on_their_share_of_examples_and_tokens(
         assert point.examples == record["data"]["train"]["rows"] == round(share * len(train_rows))
         assert point.steps == record["steps"] == round(share * 4)
         assert point.budget_tokens == record["calibration"]["budget_tokens"] == round(share * summary.full.tokens)
-        assert not (find_run(ws.root, point.run).path / "checkpoints").exists()
-        metrics = [json.loads(m) for m in (find_run(ws.root, point.run).path / "metrics.jsonl").read_text().splitlines()]
+        folder = find_run(ws.root, point.run).path
+        assert not (folder / "checkpoints").exists()
+        metrics = [json.loads(m) for m in (folder / "metrics.jsonl").read_text().splitlines()]
         evals = [m for m in metrics if "eval_loss" in m]
         assert evals and all(m["step"] > 0 for m in evals)  # the base's starting loss is not measured per slice
         assert record["final"]["val_loss_start"] is None and point.val_loss == evals[-1]["eval_loss"]
