@@ -2,7 +2,15 @@
 lengths and chat templates, the deployment targets' hardware, and the stated formulas for memory and speed.
 
 Maintained by hand: a fact here (a licence, a parameter count) is checked against the model's card on its
-publisher's page when a family is added. Parameter counts are the published totals, embeddings included.
+publisher's page when a family is added. Parameter counts are the totals of the published weights, embeddings
+included (cards round them: "135M", "8B"). Context lengths are the config's `max_position_embeddings`, what the
+model reads without rope-scaling settings.
+
+Last checked on 2026-12-07 against the publishers' cards, configs and licence texts (stored copies; no browser):
+every licence name and commercial-use flag confirmed (Qwen2.5-3B is the one research-only licence); Llama-3.2-1B
+corrected to 1.23B and Qwen2.5-7B to 32,768 tokens (131,072 only with YaRN rope scaling switched on). Not
+confirmed in a publisher's own file: the licence of SmolLM2-1.7B-Instruct (its family is Apache-2.0), and the
+exact Gemma 2 totals.
 """
 
 from __future__ import annotations
@@ -63,8 +71,8 @@ CATALOGUE: tuple[Candidate, ...] = (
     Candidate("Qwen2.5-0.5B", "Qwen2.5", "Qwen/Qwen2.5-0.5B-Instruct", 0.49e9, APACHE, 32768, "ChatML"),
     Candidate("Qwen2.5-1.5B", "Qwen2.5", "Qwen/Qwen2.5-1.5B-Instruct", 1.54e9, APACHE, 32768, "ChatML"),
     Candidate("Qwen2.5-3B", "Qwen2.5", "Qwen/Qwen2.5-3B-Instruct", 3.09e9, QWEN_RESEARCH, 32768, "ChatML"),
-    Candidate("Qwen2.5-7B", "Qwen2.5", "Qwen/Qwen2.5-7B-Instruct", 7.61e9, APACHE, 131072, "ChatML"),
-    Candidate("Llama-3.2-1B", "Llama 3.2", "meta-llama/Llama-3.2-1B-Instruct", 1.24e9, LLAMA_32, 131072, "Llama 3"),
+    Candidate("Qwen2.5-7B", "Qwen2.5", "Qwen/Qwen2.5-7B-Instruct", 7.61e9, APACHE, 32768, "ChatML"),
+    Candidate("Llama-3.2-1B", "Llama 3.2", "meta-llama/Llama-3.2-1B-Instruct", 1.23e9, LLAMA_32, 131072, "Llama 3"),
     Candidate("Llama-3.2-3B", "Llama 3.2", "meta-llama/Llama-3.2-3B-Instruct", 3.21e9, LLAMA_32, 131072, "Llama 3"),
     Candidate("Llama-3.1-8B", "Llama 3.1", "meta-llama/Llama-3.1-8B-Instruct", 8.03e9, LLAMA_31, 131072, "Llama 3"),
     Candidate("Mistral-7B-v0.3", "Mistral", "mistralai/Mistral-7B-Instruct-v0.3", 7.25e9, APACHE, 32768,
