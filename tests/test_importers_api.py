@@ -100,6 +100,29 @@ def test_zendesk_users_are_consumed_and_name_participants() -> None:
     assert roles(without_users["1002"]) == ["customer", "agent", "customer"]
 
 
+@pytest.mark.parametrize("quick", [True, False])
+def test_zendesk_staff_requester_private_comment_is_a_note(tmp_path: Path, quick: bool,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # An admin who files a ticket is its requester; their private comment is a note, not the customer speaking
+    # (the shape of Zendesk's own API client fixtures). An end-user's comment stays the customer's.
+    comments = [{"id": 1, "body": "Customer called about a dented stove.", "author_id": 9, "public": False,
+                 "created_at": "2030-01-01T10:00:00Z"},
+                {"id": 2, "body": "My stove arrived dented.", "author_id": 5, "public": True,
+                 "created_at": "2030-01-01T10:05:00Z"},
+                {"id": 3, "body": "Sorry! A replacement ships today.", "author_id": 9, "public": True,
+                 "created_at": "2030-01-01T10:10:00Z"}]
+    ticket = {"id": 42, "requester_id": 9, "assignee_id": 9, "subject": "Dented stove", "via": {"channel": "web"},
+              "comments": comments, "created_at": "2030-01-01T10:00:00Z", "status": "solved"}
+    users = {"users": [{"id": 9, "name": "Ada Admin", "role": "admin"},
+                       {"id": 5, "name": "Sam Lee", "role": "end-user"}]}
+    (tmp_path / "users.json").write_text(json.dumps(users))
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(ticket) + "\n")
+    if not quick:
+        monkeypatch.setattr(zendesk, "quick_ticket", lambda run, ticket: None)
+    (found,) = by_id(list(ZendeskImporter().read_files([tmp_path / "users.json", tmp_path / "tickets.jsonl"]))).values()
+    assert roles(found) == ["note", "customer", "agent"]
+
+
 def test_zendesk_reimport_gives_identical_records() -> None:
     paths = [ZD / "users.json", ZD / "tickets.jsonl", ZD / "bad_lines.jsonl"]
     importer = ZendeskImporter({"category_field": str(CATEGORY_FIELD)})

@@ -232,8 +232,24 @@ def test_notion_bad_zip_is_one_rejection(tmp_path: Path) -> None:
     (tmp_path / "Export.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty central directory, no members
     (tmp_path / "Broken.zip").write_bytes(b"PK\x03\x04 truncated")
     records = read(NotionImporter(), tmp_path / "Export.zip", tmp_path / "Broken.zip")
-    (bad,) = records
-    assert isinstance(bad, Rejected) and bad.source_file.endswith("Broken.zip") and "unreadable zip" in bad.reason
+    broken, empty = records  # an export with nothing in it is said, not passed over in silence
+    assert isinstance(broken, Rejected) and broken.source_file.endswith("Broken.zip")
+    assert "unreadable zip" in broken.reason
+    assert isinstance(empty, Rejected) and empty.source_file.endswith("Export.zip")
+    assert "no Notion pages" in empty.reason
+
+
+def test_notion_export_of_part_zips_as_notion_delivers_it(tmp_path: Path) -> None:
+    part = zip_folder(NOTION, tmp_path / "Export-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-Part-1.zip")
+    outer = tmp_path / "delivered" / "Export-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b.zip"
+    outer.parent.mkdir()
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.write(part, part.name)
+    assert detect_format(outer) == "notion"
+    records = read(NotionImporter(), outer)
+    assert articles(records) == articles(read(NotionImporter(), NOTION))
+    bad = [r for r in records if isinstance(r, Rejected)]
+    assert bad and all(f"{outer}!{part.name}!" in r.source_file for r in bad)  # named through both zips
 
 
 # --- sharepoint ------------------------------------------------------------------------------------------------------
@@ -324,6 +340,34 @@ def test_broken_and_textless_pdfs_are_rejected(tmp_path: Path) -> None:
     reasons = {Path(r.source_file).name: r for r in records if isinstance(r, Rejected)}
     assert reasons["broken.pdf"].field == "pdf" and "unreadable PDF" in reasons["broken.pdf"].reason
     assert reasons["scan.pdf"].field == "text" and "OCR" in reasons["scan.pdf"].reason
+
+
+def test_encrypted_pdfs_open_without_a_password_or_are_rejected_naming_the_encryption(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypdf
+
+    def encrypted(user_password: str) -> bytes:
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(make_pdf(MANUAL[:1]))))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    (tmp_path / "restricted.pdf").write_bytes(encrypted(""))  # encrypted only to restrict printing: it opens
+    (tmp_path / "locked.pdf").write_bytes(encrypted("secret"))
+    found = read(DocsImporter(), tmp_path)
+    assert list(articles(found)) == ["docs:restricted"]
+    (locked,) = [r for r in found if isinstance(r, Rejected)]
+    assert locked.field == "encryption" and "password" in locked.reason
+    # AES without the cryptography package (pypdf's DependencyError): the encryption is named, with the fix
+    (tmp_path / "locked.pdf").unlink()
+
+    def needs_cryptography(self: object, password: str) -> int:
+        raise pypdf.errors.DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", needs_cryptography)
+    (aes,) = read(DocsImporter(), tmp_path)
+    assert isinstance(aes, Rejected) and aes.field == "encryption" and "pip install cryptography" in aes.reason
 
 
 def test_missing_pypdf_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

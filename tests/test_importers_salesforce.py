@@ -158,6 +158,35 @@ def test_api_query_with_embedded_and_separately_queried_children() -> None:
     assert gift.messages[2].body == "Hi Ana,\n\nEnter the card number on our gift card page to see the balance."
 
 
+def test_a_query_without_incoming_reads_the_direction_from_the_addresses(tmp_path: Path) -> None:
+    # A SOQL query need not select EmailMessage.Incoming, nor CaseComment.CreatedById (only CreatedBy.Name).
+    def email(n: int, sender: str, to: str, body: str) -> dict[str, Any]:
+        return {"attributes": {"type": "EmailMessage"}, "Id": f"02s30000000Em0{n}AAA", "FromAddress": sender,
+                "ToAddress": to, "TextBody": body, "MessageDate": f"2024-05-1{n}T08:00:00.000+0000"}
+
+    def case(n: int, contact: str | None, emails: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"attributes": {"type": "Case"}, "Id": f"5003000000D8cu{n}AAR", "Subject": "Stove",
+                "SuppliedEmail": contact, "CreatedDate": "2024-05-10T08:00:00.000+0000",
+                "EmailMessages": {"totalSize": len(emails), "done": True, "records": emails},
+                "CaseComments": {"totalSize": 1, "done": True, "records": [
+                    {"attributes": {"type": "CaseComment"}, "ParentId": f"5003000000D8cu{n}AAR", "IsPublished": True,
+                     "CreatedBy": {"attributes": {"type": "User"}, "Name": "Jo Rivera"},
+                     "CreatedDate": "2024-05-19T08:00:00.000+0000", "CommentBody": "Closing this one."}]}}
+
+    sam = "sam.lee@customer.example"
+    shop = "support@trailhead-outfitters.example"
+    records = [case(1, sam, [email(1, sam, shop, "My stove arrived dented."),
+                             email(2, shop, f"Sam Lee <{sam}>", "Sorry! A new one ships today.")]),
+               case(2, None, [email(3, "x@customer.example", shop, "Is it waterproof?")])]
+    (tmp_path / "query.json").write_text(json.dumps({"totalSize": 2, "done": True, "records": records}))
+    found = read(tmp_path / "query.json")
+    stove = tickets(found)["5003000000D8cu1AAR"]
+    assert [(m.role, m.author) for m in stove.messages] == [(Role.customer, sam), (Role.agent, shop),
+                                                            (Role.agent, "Jo Rivera")]
+    (unknown,) = rejected(found).values()  # no contact on the case: the direction cannot be told
+    assert unknown.field == "Incoming" and "neither FromAddress nor ToAddress" in unknown.reason
+
+
 def test_a_bare_list_or_a_single_record_reads_too(tmp_path: Path) -> None:
     query = json.loads((SF / "api" / "cases.json").read_text(encoding="utf-8"))
     (tmp_path / "list.json").write_text(json.dumps(query["records"][:1]), encoding="utf-8")

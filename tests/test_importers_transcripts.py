@@ -153,6 +153,15 @@ def test_other_shapes_short_clocks_several_voices_words_and_segments(tmp_path: P
     assert found["segments"].metadata["format"] == "aws_transcribe"
 
 
+def test_microsoft_teams_short_clocks() -> None:
+    from tunedesk.ingest.importers.transcripts_text import vtt_cues
+
+    text = ("WEBVTT\n\n0:0:0.0 --> 0:0:2.570\n<v Dana Reyes>Thanks for calling Trailhead.</v>\n\n"
+            "0:0:2.9 --> 0:1:4.13\n<v Sam Lee>My stove arrived dented.</v>\n")
+    cues = vtt_cues(text)
+    assert [(c.speaker, c.start, c.end) for c in cues] == [("Dana Reyes", 0.0, 2.57), ("Sam Lee", 2.9, 64.13)]
+
+
 # ---------------------------------------------------------------- who the agent is
 
 

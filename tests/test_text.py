@@ -463,3 +463,10 @@ def test_sentences_end_at_stops_and_line_breaks_and_clauses_also_at_semicolons()
     assert clauses(text) == ["Hi Sam,", "Thanks for writing.", "I'll pass this on;", "if it happens again, call us!",
                              "Best"]
     assert sentences("  \n ") == [] and clauses("") == []
+
+
+def test_a_list_item_whose_text_sits_in_a_paragraph_keeps_its_dash() -> None:
+    html = ("<p>Steps:</p><ul><li><p>Open the admin page.</p></li><li><p>Restart.</p><p>Then check.</p></li>"
+            "</ul><ol><li>One <b>bold</b></li><li></li></ol>")
+    assert html_to_text(html, drop_quotes=False) == ("Steps:\n\n- Open the admin page.\n- Restart.\n\nThen check.\n\n"
+                                                     "- One bold")

@@ -160,10 +160,7 @@ def _render_tag(tag: Tag, out: _TextWriter) -> None:
     if name == "br":
         out.line_break()
     elif name == "li":
-        out.block()
-        out.text("- ")
-        _render(tag, out)
-        out.block()
+        _render_item(tag, out)
     elif name == "a":
         _render_link(tag, out)
     elif name in ("td", "th"):
@@ -189,6 +186,19 @@ def _render_tag(tag: Tag, out: _TextWriter) -> None:
         out.block()
     else:
         _render(tag, out)
+
+
+def _render_item(tag: Tag, out: _TextWriter) -> None:
+    """A list item as `- text`, even when its text sits in a paragraph (`<li><p>…</p></li>`, as wikis write it);
+    its further paragraphs and nested lists follow on their own lines."""
+    out.block()
+    lines = _rendered(tag).split("\n")
+    for i, line in enumerate(lines):
+        if i:
+            out.line_break()
+        if line:
+            out.text(f"- {line}" if i == 0 else line)
+    out.block()
 
 
 def _rendered(tag: Tag) -> str:

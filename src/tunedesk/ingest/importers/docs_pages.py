@@ -4,6 +4,7 @@ with the site's chrome (navigation, breadcrumbs, footer) taken out."""
 
 from __future__ import annotations
 
+import shutil
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -70,9 +71,10 @@ class Export:
     members: list[Member]
 
 
-def read_exports(paths: Iterable[Path]) -> tuple[list[Export], list[Rejected]]:
+def read_exports(paths: Iterable[Path], scratch: Path | None = None) -> tuple[list[Export], list[Rejected]]:
     """Each zip (given, or in a folder given) as its own export, the other files (folders expanded) as one;
-    unreadable zips as rejections."""
+    unreadable zips as rejections. With a `scratch` folder, a zip inside a zip (Notion delivers
+    `Export-<id>.zip` holding `Export-<id>-Part-1.zip`, …) is unpacked there and read as an export of its own."""
     paths = list(paths)
     files = [f for p in paths for f in (_files(p) if p.is_dir() else [p])]
     archives = [f for f in files if f.suffix.lower() == ".zip" or zipfile.is_zipfile(f)]
@@ -81,7 +83,12 @@ def read_exports(paths: Iterable[Path]) -> tuple[list[Export], list[Rejected]]:
     rejected: list[Rejected] = []
     for path in archives:
         try:
-            exports.append(Export(path, _zip_members(path)))
+            members = _zip_members(path)
+            inner = [m for m in members if m.path.suffix.lower() == ".zip"] if scratch is not None else []
+            rest = [m for m in members if m not in inner]
+            if rest or not inner:
+                exports.append(Export(path, rest))
+            exports += [_unpacked(m, scratch / f"{n}-{m.path.name}") for n, m in enumerate(inner) if scratch]
         except (OSError, zipfile.BadZipFile) as exc:
             rejected.append(reject(path, "file", f"unreadable zip: {exc}"))
     if loose:
@@ -103,11 +110,18 @@ def _file_member(path: Path, root: Path) -> Member:
     return Member(name, str(path), path)
 
 
-def _zip_members(path: Path) -> list[Member]:
+def _zip_members(path: Path, label: str | None = None) -> list[Member]:
     with zipfile.ZipFile(path) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
-    return [Member(i.filename.replace("\\", "/"), f"{path}!{i.filename}", path, i) for i in infos
+    return [Member(i.filename.replace("\\", "/"), f"{label or path}!{i.filename}", path, i) for i in infos
             if not any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(i.filename).parts)]
+
+
+def _unpacked(member: Member, target: Path) -> Export:
+    """A zip inside the export, copied out to `target` and read as an export named by where it was."""
+    with member.open() as source, open(target, "wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+    return Export(target, _zip_members(target, member.where))
 
 
 def zip_names(path: Path, limit: int = 2000) -> list[str]:

@@ -60,7 +60,7 @@ def _open(path: Path) -> PdfReader:
     pypdf = require_pypdf()
     try:
         reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
-        if reader.is_encrypted and not reader.decrypt(""):
+        if reader.is_encrypted and not _decrypted(reader):
             raise RecordError("the PDF is encrypted with a password", field="encryption")
         len(reader.pages)  # a broken page tree fails here rather than half way
     except RecordError:
@@ -68,6 +68,17 @@ def _open(path: Path) -> PdfReader:
     except Exception as exc:  # pypdf raises many kinds on a broken file; quarantine the file
         raise RecordError(f"unreadable PDF: {type(exc).__name__}: {exc}", field="pdf") from None
     return reader
+
+
+def _decrypted(reader: PdfReader) -> bool:
+    """Whether an encrypted PDF opens without a password (many are encrypted only to restrict printing)."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception as exc:  # pypdf's DependencyError: AES needs the cryptography package
+        if "cryptography" in str(exc):
+            raise RecordError("the PDF is AES-encrypted: reading it needs the `cryptography` package "
+                              "(pip install cryptography)", field="encryption") from None
+        raise
 
 
 def _outline_starts(reader: PdfReader) -> list[tuple[str, int]]:

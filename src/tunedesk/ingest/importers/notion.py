@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +35,8 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _UNSAFE = re.compile(r"[^\w ]+")
 _TRUNCATED = 40
 """Notion shortens long titles in file names; a name at least this long may be the start of its row's title."""
+_PART = re.compile(r"Export-[0-9a-f-]{36}-Part-\d+\.zip", re.IGNORECASE)
+"""A part of a large Notion export: the zip Notion delivers holds one zip per part."""
 _NAV_LINE = re.compile(r"^\s*(?:[-*]\s*)?\[[^\]]*\]\([^)]*\.(?:md|csv)\)\s*$", re.IGNORECASE)
 
 
@@ -65,7 +68,7 @@ class NotionImporter(Importer):
             return _NAMED.match(path.stem) is not None
         if suffix == ".zip":
             names = [PurePosixPath(n) for n in zip_names(path)]
-            return any(n.suffix == ".md" and _NAMED.match(n.stem) for n in names)
+            return any((n.suffix == ".md" and _NAMED.match(n.stem)) or _PART.fullmatch(n.name) for n in names)
         return False
 
     def read(self, path: Path) -> Iterator[ImportedRecord]:
@@ -73,11 +76,19 @@ class NotionImporter(Importer):
         return self.read_files([path])
 
     def read_files(self, paths: Iterable[Path]) -> Iterator[ImportedRecord]:
-        """The articles of every export given (zips each on their own, loose files together)."""
-        exports, rejected = read_exports(paths)
-        yield from rejected
-        for export in exports:
-            yield from self._read_export(export.members)
+        """The articles of every export given (zips each on their own, loose files together, the part zips of a
+        zip as Notion delivers a large workspace); an export with no page or database in it is one rejection."""
+        with tempfile.TemporaryDirectory(prefix="tunedesk-notion-") as scratch:
+            exports, rejected = read_exports(paths, Path(scratch))
+            yield from rejected
+            for export in exports:
+                found = 0
+                for record in self._read_export(export.members):
+                    found += 1
+                    yield record
+                if not found:
+                    yield reject(export.source, "file", "no Notion pages (`Title <32-hex id>.md`) or databases "
+                                 "(`Name <id>.csv`) in this export")
 
     def _read_export(self, members: list[Member]) -> Iterator[ImportedRecord]:
         pages = {m.name: m for m in members if m.path.suffix.lower() == ".md"}

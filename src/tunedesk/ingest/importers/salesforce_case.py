@@ -93,8 +93,9 @@ def case_ticket(fields: FieldMap, children: Iterable[Child], options: Salesforce
     created_at = when(fields, "CreatedDate")
     thread: list[Message] = []
     people: People = []
+    contacts = {str(address).lower() for _, address, role in _case_people(fields) if address and role == Role.customer}
     for child in children:
-        message = _child_message(child, options, people)
+        message = _child_message(child, options, people, contacts)
         if message is not None:
             thread.append(message)
     messages = _with_description(fields, created_at, thread)
@@ -126,11 +127,11 @@ def _same_text(a: str, b: str) -> bool:
     return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
-def _child_message(child: Child, options: SalesforceOptions, people: People) -> Message | None:
+def _child_message(child: Child, options: SalesforceOptions, people: People, contacts: set[str]) -> Message | None:
     try:
         if child.kind == "CaseComment":
             return _comment(child.fields, options)
-        return _email(child.fields, options, people)
+        return _email(child.fields, options, people, contacts)
     except RecordError as exc:
         raise RecordError(f"{child.label}: {exc.reason}", field=exc.field) from None
 
@@ -140,7 +141,7 @@ def _comment(fields: FieldMap, options: SalesforceOptions) -> Message | None:
     body = text(fields, "CommentBody", strip=False)
     if not body or not body.strip():
         return None
-    author = text(fields, "CreatedById")
+    author = text(fields, "CreatedById") or text(fields, "CreatedBy.Name")  # a query may select only the name
     published = flag(fields, "IsPublished") is True  # absent: internal, so nothing private reaches training
     if not published:
         role = Role.note
@@ -151,11 +152,12 @@ def _comment(fields: FieldMap, options: SalesforceOptions) -> Message | None:
                    public=published)
 
 
-def _email(fields: FieldMap, options: SalesforceOptions, people: People) -> Message | None:
-    """Incoming emails are the customer's, outgoing the agent's; an unsent draft is an internal note."""
+def _email(fields: FieldMap, options: SalesforceOptions, people: People, contacts: set[str]) -> Message | None:
+    """Incoming emails are the customer's, outgoing the agent's; an unsent draft is an internal note. A query that
+    did not select `Incoming` is read by the addresses: from the case's contact is incoming, to it outgoing."""
     incoming = flag(fields, "Incoming")
     if incoming is None:
-        raise RecordError("missing required field (true for the customer's emails)", field="Incoming")
+        incoming = _direction(fields, contacts)
     body = text(fields, "TextBody", strip=False) or html_body_text(text(fields, "HtmlBody", strip=False) or "")
     if options.extract_replies:
         body = extract_reply(body)
@@ -171,6 +173,19 @@ def _email(fields: FieldMap, options: SalesforceOptions, people: People) -> Mess
     created_at = when(fields, "MessageDate") or when(fields, "CreatedDate")
     return Message(role=role, body=body.strip(), author=sender[0] or sender[1], created_at=created_at,
                    public=not draft)
+
+
+def _direction(fields: FieldMap, contacts: set[str]) -> bool:
+    """Whether an email without `Incoming` came from the customer: its sender, or else its recipients, are the
+    case's contact (SuppliedEmail, Contact.Email, ContactEmail)."""
+    sender = (text(fields, "FromAddress") or "").lower()
+    recipients = {address.lower() for _, address in getaddresses([text(fields, "ToAddress") or ""]) if address}
+    if contacts and sender in contacts:
+        return True
+    if contacts and recipients & contacts:
+        return False
+    raise RecordError("missing required field (true for the customer's emails), and neither FromAddress nor "
+                      "ToAddress is the case's contact email", field="Incoming")
 
 
 def _case_people(fields: FieldMap) -> list[tuple[object, object, Role]]:

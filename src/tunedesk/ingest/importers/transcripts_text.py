@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from tunedesk.errors import RecordError
 
-_VTT_TIME = re.compile(r"(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})")
-_SRT_TIME = re.compile(r"(\d+):([0-5]\d):([0-5]\d)[,.](\d{1,3})")
+# Minutes and seconds of one or two digits and a fraction of one to three: Microsoft Teams writes `0:0:1.5`.
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})")
+_SRT_TIME = re.compile(r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})")
 _TIMING = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+([^>]+)>")
 _TAG = re.compile(r"</?[^>\n]*>")
@@ -119,7 +120,7 @@ def _cue(block: list[str], line: int, number: int, clock: re.Pattern[str], examp
 
 def _seconds(value: str, clock: re.Pattern[str], locator: str) -> float:
     found = clock.fullmatch(value)
-    if found is None:
+    if found is None or int(found.group(2)) > 59 or int(found.group(3)) > 59:
         raise CueError(locator, f"bad timestamp: {value[:30]!r}")
     hours, minutes, seconds, fraction = found.groups()
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction) / 10 ** len(fraction)

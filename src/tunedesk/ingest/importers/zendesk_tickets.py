@@ -188,13 +188,19 @@ def _comment_message(run: ZendeskRead, comment: object, label: str, requester: s
     public = comment.get("public", True)
     if type(public) is not bool:
         public = get_bool(comment, "public", label, default=True)
-    user = run.users.get(author) if author else None
-    if author is not None and (author == requester or (user is not None and user.role == "end-user")):
-        role = Role.customer
-    else:
-        role = Role.agent if public else Role.note
+    role = Role(_role(run, author, requester, public))
     created_at = get_time(comment, "created_at", label)
     return Message(role=role, body=body.strip(), author=author, created_at=created_at, public=public)
+
+
+def _role(run: ZendeskRead, author: str | None, requester: str | None, public: bool) -> str:
+    """customer, agent or note: end-users and the requester speak as the customer, unless the users say the
+    author is staff (an admin who filed the ticket for themself); staff write replies, or notes when private."""
+    user = run.users.get(author) if author else None
+    staff = user is not None and user.role in ("agent", "admin")
+    if author is not None and not staff and (author == requester or (user is not None and user.role == "end-user")):
+        return "customer"
+    return "agent" if public else "note"
 
 
 def _fallback_body(comment: Mapping[str, object], label: str) -> str:
@@ -274,17 +280,13 @@ def _quick_thread(run: ZendeskRead, comments: list[Any], requester: str) -> list
     `comments` is Any by design: the common comment is read without type checks, and anything else fails here
     (KeyError, AttributeError, TypeError), which hands the line to the exact path.
     """
-    messages, users = [], run.users
+    messages = []
     for comment in comments:
         body, author, public = comment["body"].strip(), comment["author_id"], comment["public"]
         if not body or type(author) is not int or type(public) is not bool:
             raise _Unusual("a comment without a body (plain_body, html_body), an integer author or a public flag")
         author = str(author)
-        user = users.get(author)
-        if author == requester or (user is not None and user.role == "end-user"):
-            role = "customer"
-        else:
-            role = "agent" if public else "note"
+        role = _role(run, author, requester, public)
         created_at = datetime.fromisoformat(comment["created_at"])
         if created_at.tzinfo is not UTC:
             raise _Unusual("a timestamp not in UTC")
