@@ -212,6 +212,23 @@ def test_notion_zip_gives_the_same_articles(tmp_path: Path) -> None:
     assert articles(read(NotionImporter(), archive)) == articles(read(NotionImporter(), NOTION))
 
 
+def test_two_delivered_notion_exports_whose_parts_share_a_name_both_read(tmp_path: Path) -> None:
+    name = "Export-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-Part-1.zip"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "Gift cards 0a1b2c3d4e5f40718293a4b5c6d7e8f9.md").write_text("# Gift cards\n\nThey never expire.\n")
+    outers = []
+    for n, folder in enumerate((NOTION, other)):
+        part = zip_folder(folder, tmp_path / f"part{n}.zip")
+        outer = tmp_path / f"delivered-{n}.zip"
+        with zipfile.ZipFile(outer, "w") as archive:
+            archive.write(part, name)
+        outers.append(outer)
+    found = articles(read(NotionImporter(), *outers))
+    assert "notion:0a1b2c3d4e5f40718293a4b5c6d7e8f9" in found
+    assert set(articles(read(NotionImporter(), NOTION))) < set(found)
+
+
 def test_confluence_xml_zip_streams_entities(tmp_path: Path) -> None:
     archive = zip_folder(FIXTURES / "confluence_xml", tmp_path / "TH-xml.zip")
     assert articles(read(ConfluenceImporter(), archive)) == articles(read(ConfluenceImporter(),

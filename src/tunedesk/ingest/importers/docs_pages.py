@@ -5,6 +5,7 @@ with the site's chrome (navigation, breadcrumbs, footer) taken out."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -83,12 +84,7 @@ def read_exports(paths: Iterable[Path], scratch: Path | None = None) -> tuple[li
     rejected: list[Rejected] = []
     for path in archives:
         try:
-            members = _zip_members(path)
-            inner = [m for m in members if m.path.suffix.lower() == ".zip"] if scratch is not None else []
-            rest = [m for m in members if m not in inner]
-            if rest or not inner:
-                exports.append(Export(path, rest))
-            exports += [_unpacked(m, scratch / f"{n}-{m.path.name}") for n, m in enumerate(inner) if scratch]
+            exports += _archive_exports(path, scratch)
         except (OSError, zipfile.BadZipFile) as exc:
             rejected.append(reject(path, "file", f"unreadable zip: {exc}"))
     if loose:
@@ -115,6 +111,19 @@ def _zip_members(path: Path, label: str | None = None) -> list[Member]:
         infos = [i for i in archive.infolist() if not i.is_dir()]
     return [Member(i.filename.replace("\\", "/"), f"{label or path}!{i.filename}", path, i) for i in infos
             if not any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(i.filename).parts)]
+
+
+def _archive_exports(path: Path, scratch: Path | None) -> list[Export]:
+    """The zip as an export; with a scratch folder, each zip inside it unpacked into a folder of its own there
+    and read as a further export (the outer one kept only when it holds anything else)."""
+    members = _zip_members(path)
+    inner = [m for m in members if m.path.suffix.lower() == ".zip"] if scratch is not None else []
+    if not inner:
+        return [Export(path, members)]
+    rest = [m for m in members if m not in inner]
+    folder = Path(tempfile.mkdtemp(dir=scratch))  # part zips of two exports share names: one folder per archive
+    own = [Export(path, rest)] if rest else []
+    return own + [_unpacked(m, folder / f"{n}-{m.path.name}") for n, m in enumerate(inner)]
 
 
 def _unpacked(member: Member, target: Path) -> Export:
