@@ -145,13 +145,18 @@ class Precedents:
     def __init__(self, index: PastTickets, config: PrecedentsConfig, sign_off: str = "") -> None:
         self.index, self.config, self.sign_off = index, config, sign_off.strip()
 
+    @property
+    def _shown(self) -> Callable[[PastTicket], bool] | None:
+        """Which past tickets a prompt may show: all, or only answered ones (`show_escalated: false`)."""
+        return None if self.config.show_escalated else _answered
+
     def for_ticket(self, customer: str, exclude_cluster: str | None = None) -> list[PastTicket]:
         """The precedents shown for this message (what eval and the server show)."""
         cfg = self.config
         if not cfg.k:
             return []
-        keep = None if cfg.show_escalated else _answered
-        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval, keep=keep)
+        return self.index.nearest(customer, cfg.k, cfg.min_similarity, exclude_cluster, cfg.retrieval,
+                                  keep=self._shown)
 
     def for_training(self, example_id: str, customer: str, category: str, cluster: str, seed: int,
                      kind: str = "answer") -> list[PastTicket]:
@@ -162,8 +167,7 @@ class Precedents:
             return []
         key = f"{seed}:{example_id}"
         if random.Random(key).random() < cfg.distractor_share:
-            return self.index.distractors(cfg.k, category, f"{key}:distractors",
-                                          None if cfg.show_escalated else _answered)
+            return self.index.distractors(cfg.k, category, f"{key}:distractors", self._shown)
         chosen = self.for_ticket(customer, cluster)
         if random.Random(f"{key}:contrary").random() < cfg.contrary_share:
             return self.contrary(chosen, customer, kind, cluster, key)

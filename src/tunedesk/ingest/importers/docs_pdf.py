@@ -72,13 +72,13 @@ def _open(path: Path) -> PdfReader:
 
 def _decrypted(reader: PdfReader) -> bool:
     """Whether an encrypted PDF opens without a password (many are encrypted only to restrict printing)."""
+    from pypdf.errors import DependencyError  # pypdf is there: the reader exists
+
     try:
         return bool(reader.decrypt(""))
-    except Exception as exc:  # pypdf's DependencyError: AES needs the cryptography package
-        if "cryptography" in str(exc):
-            raise RecordError("the PDF is AES-encrypted: reading it needs the `cryptography` package "
-                              "(pip install cryptography)", field="encryption") from None
-        raise
+    except DependencyError:  # AES needs the cryptography package
+        raise RecordError("the PDF is AES-encrypted: reading it needs the `cryptography` package "
+                          "(pip install cryptography)", field="encryption") from None
 
 
 def _outline_starts(reader: PdfReader) -> list[tuple[str, int]]:

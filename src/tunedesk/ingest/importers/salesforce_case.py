@@ -178,11 +178,9 @@ def _email(fields: FieldMap, options: SalesforceOptions, people: People, contact
 def _direction(fields: FieldMap, contacts: set[str]) -> bool:
     """Whether an email without `Incoming` came from the customer: its sender, or else its recipients, are the
     case's contact (SuppliedEmail, Contact.Email, ContactEmail)."""
-    sender = (text(fields, "FromAddress") or "").lower()
-    recipients = {address.lower() for _, address in getaddresses([text(fields, "ToAddress") or ""]) if address}
-    if contacts and sender in contacts:
+    if (text(fields, "FromAddress") or "").lower() in contacts:
         return True
-    if contacts and recipients & contacts:
+    if {address.lower() for _, address in getaddresses([text(fields, "ToAddress") or ""])} & contacts:
         return False
     raise RecordError("missing required field (true for the customer's emails), and neither FromAddress nor "
                       "ToAddress is the case's contact email", field="Incoming")
