@@ -296,6 +296,34 @@ def test_jsonl_other_encodings_and_empty_files(tmp_path: Path) -> None:
     assert read(ChatJsonlImporter(), tmp_path / "empty.jsonl") == []
 
 
+def test_jsonl_function_calling_lines_keep_their_text_turns(tmp_path: Path) -> None:
+    # OpenAI's fine-tuning format for function calling: an assistant turn with `tool_calls` and no `content`, the
+    # `tool` turn with the function's result, and the tool definitions beside `messages`.
+    call = {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {
+        "name": "order_status", "arguments": '{"order": "1001"}'}}]}
+    result = {"role": "tool", "tool_call_id": "call_1", "content": '{"status": "shipped"}'}
+    tools = [{"type": "function", "function": {"name": "order_status", "parameters": {"type": "object"}}}]
+    lines = [
+        {"messages": [{"role": "system", "content": "You are the Trailhead support assistant."},
+                      {"role": "user", "content": "Where is order 1001?"}, call, result,
+                      {"role": "assistant", "content": "It shipped yesterday."}], "tools": tools},
+        {"messages": [{"role": "user", "content": "Cancel order 1002."}, call], "tools": tools},
+        {"messages": [{"role": "user", "content": "Is 1003 on its way?"},
+                      {**call, "content": "Let me check that for you."}, result]},
+    ]
+    (tmp_path / "tools.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    records = read(ChatJsonlImporter(), tmp_path / "tools.jsonl")
+    assert len(records) == 3
+    first, third = by_id(records)["jsonl:tools-1"], by_id(records)["jsonl:tools-3"]
+    assert isinstance(first, Ticket) and isinstance(third, Ticket)
+    assert bodies(first) == [(Role.system, "You are the Trailhead support assistant."),
+                             (Role.customer, "Where is order 1001?"), (Role.agent, "It shipped yesterday.")]
+    assert first.metadata["tool_turns_skipped"] == 2 and first.metadata["tools"] == tools
+    assert bodies(third) == [(Role.customer, "Is 1003 on its way?"), (Role.agent, "Let me check that for you.")]
+    only_a_call = rejected(records)["line 2"]
+    assert only_a_call.field == "messages" and "no user and assistant text exchange" in only_a_call.reason
+
+
 # --- email ----------------------------------------------------------------------------------------------------------
 
 def test_email_folder_is_threaded_into_tickets() -> None:
@@ -413,7 +441,7 @@ def test_kb_real_freshdesk_solution_articles(shared_data: Path) -> None:
     account = articles["freshdesk:4"]
     assert isinstance(account, Article)
     assert account.title == "Changing account details" and account.tags == ["foo", "bar"]
-    assert "- Select account details from the menu bar." in account.body
+    assert "\n1. Select account details from the menu bar.\n2. Click edit icon" in account.body  # an <ol>
     assert articles["freshdesk:5"].metadata["status"] == "draft"
     account_fr = articles["freshdesk:4/fr"]
     assert isinstance(account_fr, Article)

@@ -19,6 +19,7 @@ from tunedesk.ingest.importers import detect_format, get_importer
 from tunedesk.ingest.importers.base import read_head
 from tunedesk.ingest.importers.salesforce import SalesforceImporter
 from tunedesk.ingest.importers.salesforce_case import sf_id
+from tunedesk.ingest.importers.salesforce_csv import table_kind
 from tunedesk.models.base import ModelError
 from tunedesk.records import ImportedRecord, Rejected, Role, Ticket
 
@@ -134,6 +135,108 @@ def test_zip_members_name_the_quarantined_row(tmp_path: Path) -> None:
     bad = rejected(read(target))
     assert bad[("Case.csv", "row 3")].source_file == f"{target}!/Case.csv"
     assert bad[("Case.csv", "row 3")].field == "CreatedDate"
+
+
+# A full Case extract (Data Loader "select all fields", Data Export) has Case.ParentId, the parent case, and writes
+# empty lookups as the null id 000000000000000AAA; its other objects sit beside the case tables.
+FULL_CASE = (
+    '"Id","IsDeleted","CaseNumber","ContactId","AccountId","ParentId","Type","Status","Origin","Subject",'
+    '"Description","OwnerId","CreatedDate"\n'
+    '"5003000000D8cuSAAR","0","00001010","000000000000000AAA","0013000000AbC45AAF","000000000000000AAA","Question",'
+    '"New","Web","Stove will not light","My stove will not light since Monday.","0053000000AgT01AAF",'
+    '"2024-05-06 15:15:00"\n'
+    '"5003000000D8cuTAAR","0","00001011","0033000000XyZ12","","5003000000D8cuSAAR","Question","New","Phone",'
+    '"Same stove, second unit","The second stove is broken too.","0053000000AgT01AAF","2024-05-07 09:00:00"\n'
+)
+EMAILS_WITHOUT_CASE = (
+    '"Id","ParentId","RelatedToId","FromAddress","ToAddress","Incoming","Status","MessageDate","TextBody"\n'
+    '"02s3000000Em101AAB","000000000000000AAA","0068a00001LlX9EAAV","jo@shop.example","a@customer.example","0","3",'
+    '"2024-05-06 16:00:00","Quote attached."\n'
+    '"02s3000000Em102AAB","000000000000000","","a@customer.example","jo@shop.example","1","1",'
+    '"2024-05-06 17:00:00","Thanks!"\n'
+    '"02s3000000Em103AAB","5003000000D8cuS","","jo@shop.example","a@customer.example","0","3",'
+    '"2024-05-06 18:00:00","Please try a new igniter."\n'
+)
+OTHER_OBJECTS = {
+    "Account.csv": '"Id","IsDeleted","Name","ParentId","Type"\n"0013000000AbC45AAF","0","Acme","",""\n',
+    "Task.csv": '"Id","WhatId","WhoId","Subject","Status","Priority"\n"00T3000000Tk001","","","Call","Open","Normal"\n',
+    "Attachment.csv": '"Id","ParentId","Name","Body"\n"00P3000000At001","5003000000D8cuSAAR","a.png","x"\n',
+}
+
+
+def test_a_full_case_extract_with_parentid_is_a_case_table(tmp_path: Path) -> None:
+    (tmp_path / "extract.csv").write_text(FULL_CASE, encoding="utf-8")
+    assert detect_format(tmp_path / "extract.csv") == "salesforce"
+    found = tickets(read(tmp_path / "extract.csv"))
+    assert sorted(found) == ["5003000000D8cuSAAR", "5003000000D8cuTAAR"]
+    assert (found["5003000000D8cuTAAR"].channel, found["5003000000D8cuTAAR"].status) == ("phone", "new")
+    export = tmp_path / "WE_00D000000000001_1.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("Case.csv", FULL_CASE)
+        archive.writestr("Account.csv", OTHER_OBJECTS["Account.csv"])
+    assert detect_format(export) == "salesforce"
+    assert sorted(tickets(read(export))) == sorted(found)
+
+
+@pytest.mark.parametrize(("header", "kind"), [
+    ("Id,CaseNumber,ParentId,Subject,Status", "Case"),
+    ("ID,PARENTID,SUBJECT,STATUS,ORIGIN", "Case"),  # no CaseNumber, but Origin only a Case has
+    ("Id,Subject,Status", "Case"),
+    ("Id,ParentId,Subject,Status,TextBody", "EmailMessage"),
+    ("Id,ParentId,IsPublished,CommentBody", "CaseComment"),
+    ("Id,ParentId,Subject,Status", None),  # an EmailMessage without its bodies is no Case
+    ("Id,WhatId,WhoId,Subject,Status,Priority", None),  # a Task
+    ("Id,ParentId,Name,Body", None),  # an Attachment
+])
+def test_tables_are_known_by_their_own_columns(header: str, kind: str | None) -> None:
+    assert table_kind(header) == kind
+
+
+def test_the_null_id_of_an_empty_lookup_is_no_parent(tmp_path: Path) -> None:
+    case = ('"Id","CaseNumber","ContactId","Subject","Description","CreatedDate"\n"5003000000D8cuSAAR","00001010",'
+            '"000000000000000AAA","Stove will not light","My stove will not light since Monday.",'
+            '"2024-05-06 15:15:00"\n')
+    (tmp_path / "Case.csv").write_text(case, encoding="utf-8")
+    (tmp_path / "EmailMessage.csv").write_text(EMAILS_WITHOUT_CASE, encoding="utf-8")
+    records = read(tmp_path)
+    bad = rejected(records)
+    assert sorted(bad) == [("EmailMessage.csv", "row 2"), ("EmailMessage.csv", "row 3")]
+    assert {r.field for r in bad.values()} == {"ParentId"}
+    assert all(r.reason.startswith("an EmailMessage without a ParentId") and "null id" in r.reason
+               for r in bad.values())
+    stove = tickets(records)["5003000000D8cuSAAR"]
+    assert [m.body for m in stove.messages] == ["My stove will not light since Monday.", "Please try a new igniter."]
+    assert stove.messages[0].author is None and "contact_id" not in stove.metadata
+    assert sf_id("000000000000000AAA") is None and sf_id("000000000000000") is None
+    assert len(records) == 3  # one case, two emails of no case: nothing left over as "Case 000000000000000AAA"
+
+
+def test_a_folder_passes_over_other_objects_but_rejects_a_broken_case_table(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Case.csv").write_text(FULL_CASE, encoding="utf-8")
+    for name, content in OTHER_OBJECTS.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    broken = '"Id","CaseId","CommentBody"\n"00a3000000Cm009AAB","5003000000D8cuSAAR","Called back."\n'
+    (folder / "CaseComment.csv").write_text(broken, encoding="utf-8")
+    records = read(folder)
+    assert sorted(tickets(records)) == ["5003000000D8cuSAAR", "5003000000D8cuTAAR"]
+    assert sorted(rejected(records)) == [("CaseComment.csv", "file")]
+    assert "not a Salesforce Case, CaseComment" in rejected(records)[("CaseComment.csv", "file")].reason
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, path.name)
+    from_zip = read(export)
+    assert [(type(r).__name__, Path(r.source_file).name if isinstance(r, Rejected) else r.id) for r in from_zip] == [
+        (type(r).__name__, Path(r.source_file).name if isinstance(r, Rejected) else r.id) for r in records]
+    one_by_one = read(*sorted(folder.iterdir()))  # as `tunedesk ingest export/ --format salesforce` hands them over
+    assert [r.model_dump() for r in one_by_one] == [r.model_dump() for r in records]
+    others = tmp_path / "accounts"  # no case table beside it: Account.csv is a mistake, not an export's other object
+    others.mkdir()
+    (others / "Account.csv").write_text(OTHER_OBJECTS["Account.csv"], encoding="utf-8")
+    (only,) = read(others)
+    assert isinstance(only, Rejected) and (Path(only.source_file).name, only.locator) == ("Account.csv", "file")
 
 
 # ---------------------------------------------------------------- REST API JSON

@@ -247,7 +247,7 @@ def test_html_blocks_lists_links_and_entities() -> None:
             '<a href="mailto:help@trailhead-outfitters.example">help@trailhead-outfitters.example</a>.</p>'
             '<script>alert(1)</script></body></html>')
     assert html_to_text(html) == (
-        "Hello Dana,\n\nFish & chips <3\nLine two\n\n- One\n- Two\n\n- Three\n\n"
+        "Hello Dana,\n\nFish & chips <3\nLine two\n\n- One\n- Two\n\n1. Three\n\n"
         "See the help center (https://trailhead-outfitters.example/help), https://trailhead-outfitters.example or "
         "help@trailhead-outfitters.example."
     )
@@ -468,5 +468,26 @@ def test_sentences_end_at_stops_and_line_breaks_and_clauses_also_at_semicolons()
 def test_a_list_item_whose_text_sits_in_a_paragraph_keeps_its_dash() -> None:
     html = ("<p>Steps:</p><ul><li><p>Open the admin page.</p></li><li><p>Restart.</p><p>Then check.</p></li>"
             "</ul><ol><li>One <b>bold</b></li><li></li></ol>")
-    assert html_to_text(html, drop_quotes=False) == ("Steps:\n\n- Open the admin page.\n- Restart.\n\nThen check.\n\n"
-                                                     "- One bold")
+    assert html_to_text(html, drop_quotes=False) == ("Steps:\n\n- Open the admin page.\n- Restart.\n\n  Then check."
+                                                     "\n\n1. One bold")
+
+
+def test_ordered_lists_keep_their_numbers_and_nested_lists_their_indentation() -> None:
+    html = ("<p>To reset the stove:</p><ol><li>Turn the valve off.</li><li>Hold <b>Reset</b>:<ul><li>3 s for the "
+            "igniter,</li><li>10 s for everything:<ol><li>the clock,</li><li>the timers.</li></ol></li></ul></li>"
+            "<li><p>Wait.</p><pre>stove --status\n  ready</pre></li></ol>"
+            '<p>If it still fails:</p><ol start="4"><li>Call us.</li><li>Send a photo.</li></ol>')
+    assert html_to_text(html, drop_quotes=False) == (
+        "To reset the stove:\n\n"
+        "1. Turn the valve off.\n"
+        "2. Hold Reset:\n"
+        "   - 3 s for the igniter,\n"
+        "   - 10 s for everything:\n"
+        "     1. the clock,\n"
+        "     2. the timers.\n"
+        "3. Wait.\n\n"
+        "   stove --status\n"
+        "     ready\n\n"
+        "If it still fails:\n\n"
+        "4. Call us.\n"
+        "5. Send a photo.")

@@ -26,6 +26,7 @@ _INLINE_SPACE = re.compile(r"[\s\xa0]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t]{2,}")
 _PRE_MARK = "\x00"
+_INDENT = "\x02"  # one space of a list item's indentation, kept through the stripping of lines until the end
 
 # Header labels that open a forwarded/replied-to block, in the languages the fixtures and common clients use.
 _HEADER_START = re.compile(r"^\W{0,3}(?:From|De|Von|От|Van|Da|Date|Sent)\s*:", re.IGNORECASE)
@@ -112,6 +113,7 @@ class _TextWriter:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.newlines = 2  # newlines at the end of the output so far; the start counts as a paragraph break
+        self.numbers: dict[int, int] = {}  # the next item number of each ordered list being written, by id
 
     def text(self, text: str) -> None:
         if self.newlines and not text.strip():
@@ -176,7 +178,7 @@ def _render_tag(tag: Tag, out: _TextWriter) -> None:
         out.block(1)
         out.text("\n".join(_PRE_MARK + line for line in tag.get_text().split("\n")))
         out.block(1)
-    elif name in _PARAGRAPHS and "MsoNormal" not in (tag.get("class") or []):
+    elif name in _PARAGRAPHS and "MsoNormal" not in (tag.get("class") or []) and not _in_item(tag):
         out.block(1)
         _render(tag, out)
         out.block(1)
@@ -188,23 +190,43 @@ def _render_tag(tag: Tag, out: _TextWriter) -> None:
         _render(tag, out)
 
 
+def _in_item(tag: Tag) -> bool:
+    """A list nested in a list item: it follows the item's text without a blank line."""
+    return tag.name in ("ul", "ol") and tag.parent is not None and tag.parent.name == "li"
+
+
 def _render_item(tag: Tag, out: _TextWriter) -> None:
-    """A list item as `- text`, even when its text sits in a paragraph (`<li><p>…</p></li>`, as wikis write it);
-    its further paragraphs and nested lists follow on their own lines."""
+    """A list item as `- text`, or `3. text` in an ordered list, even when its text sits in a paragraph
+    (`<li><p>…</p></li>`, as wikis write it); its further paragraphs and nested lists follow on their own lines,
+    indented under its text."""
     out.block()
-    lines = _rendered(tag).split("\n")
+    marker = _item_marker(tag, out)
+    lines = _rendered(tag, keep_marks=True).split("\n")
     for i, line in enumerate(lines):
         if i:
             out.line_break()
         if line:
-            out.text(f"- {line}" if i == 0 else line)
+            out.text(marker + line if i == 0 else _INDENT * len(marker) + line)
     out.block()
 
 
-def _rendered(tag: Tag) -> str:
+def _item_marker(tag: Tag, out: _TextWriter) -> str:
+    """`- `, or in an `<ol>` the item's number, counted from the list's `start`."""
+    parent = tag.parent
+    if parent is None or parent.name != "ol":
+        return "- "
+    number = out.numbers.get(id(parent))
+    if number is None:
+        start = str(parent.get("start") or "1").strip()
+        number = int(start) if start.lstrip("-").isdigit() else 1
+    out.numbers[id(parent)] = number + 1
+    return f"{number}. "
+
+
+def _rendered(tag: Tag, keep_marks: bool = False) -> str:
     inner = _TextWriter()
     _render(tag, inner)
-    return _finish(inner.result())
+    return _finish(inner.result(), keep_marks)
 
 
 def _render_link(tag: Tag, out: _TextWriter) -> None:
@@ -219,14 +241,22 @@ def _render_link(tag: Tag, out: _TextWriter) -> None:
         out.text(f"{text} ({target})")
 
 
-def _finish(text: str) -> str:
-    """Strip each line, keep at most one blank line in a row, keep `<pre>` lines verbatim."""
+def _finish(text: str, keep_marks: bool = False) -> str:
+    """Strip each line, keep at most one blank line in a row, keep `<pre>` lines verbatim and list items' indentation;
+    `keep_marks` leaves the marks of both for the list item that holds this text."""
     lines: list[str] = []
     for raw in _INVISIBLE.sub("", text).split("\n"):
-        line = raw[len(_PRE_MARK):].rstrip() if raw.startswith(_PRE_MARK) else _SPACES.sub(" ", raw).strip()
+        body = raw.lstrip(_INDENT)
+        indent = len(raw) - len(body)
+        if body.startswith(_PRE_MARK):
+            line = (body if keep_marks else body[len(_PRE_MARK):]).rstrip()
+        else:
+            line = _SPACES.sub(" ", body).strip()
+        if line and indent:
+            line = (_INDENT if keep_marks else " ") * indent + line
         if line or (lines and lines[-1]):
             lines.append(line)
-    return "\n".join(lines).strip()
+    return "\n".join(lines).strip("\n")
 
 
 def _drop_trailing_quote(text: str) -> str:

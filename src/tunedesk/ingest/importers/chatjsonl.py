@@ -1,7 +1,10 @@
 """The `jsonl` importer: OpenAI chat fine-tuning files (`{"messages": [...]}`) and legacy prompt/completion files.
 
 One line is one record: a Ticket, or a Rejected naming `line N` and the field at fault. Blank lines are not
-records. The line reader, the legacy-separator helpers and `parse_timestamp` here are shared with the `csv` importer.
+records. In a function-calling file, an assistant turn that only calls tools (`tool_calls` or `function_call`, no
+text) and the `tool` (or `function`) turns answering it are skipped and counted in the ticket's metadata
+(`tool_turns_skipped`); a line left without a user and an assistant text message is rejected. The line reader,
+the legacy-separator helpers and `parse_timestamp` here are shared with the `csv` importer.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from tunedesk.ingest.importers.fields import as_dict
 from tunedesk.records import ImportedRecord, Message, Role, Ticket
 
 CHAT_ROLES = {"system": Role.system, "developer": Role.system, "user": Role.customer, "assistant": Role.agent}
+_TOOL_ROLES = frozenset({"tool", "function"})
+_CALL_KEYS = ("tool_calls", "function_call")
 _KNOWN_KEYS = frozenset({"messages", "prompt", "completion", "id", "category", "tags", "metadata", "subject",
                          "created_at"})
 _SHAPE_START = re.compile(r'\s*\{\s*"(?:messages|prompt|completion)"\s*:')
@@ -188,8 +193,9 @@ def chat_ticket(record: object, source: str, default_id: str) -> Ticket:
     """The ticket of one chat or prompt/completion object; RecordError names the field at fault."""
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {type(record).__name__}")
+    skipped = 0
     if "messages" in record:
-        messages = _chat_messages(require(record, "messages", list))
+        messages, skipped = _chat_messages(require(record, "messages", list))
     elif "prompt" in record or "completion" in record:
         messages = [
             Message(role=Role.customer, body=strip_legacy_prompt(require(record, "prompt", str))),
@@ -201,26 +207,44 @@ def chat_ticket(record: object, source: str, default_id: str) -> Ticket:
     return Ticket(
         id=Ticket.make_id(source, external_id), source=source, external_id=external_id,
         subject=_optional_str(record, "subject") or "", messages=messages, category=_optional_str(record, "category"),
-        tags=_tags(record.get("tags")), created_at=_created_at(record), metadata=_metadata(record),
+        tags=_tags(record.get("tags")), created_at=_created_at(record),
+        metadata={**_metadata(record), **({"tool_turns_skipped": skipped} if skipped else {})},
     )
 
 
-def _chat_messages(items: list[object]) -> list[Message]:
-    messages = []
+def _chat_messages(items: list[object]) -> tuple[list[Message], int]:
+    """The text turns of a chat, and how many tool-call and tool-result turns were skipped."""
+    messages, skipped = [], 0
     for index, raw in enumerate(items):
         where = f"messages[{index}]"
         item = as_dict(raw, where)
         role_name = require(item, "role", str, where)
+        if _is_tool_turn(item, role_name):
+            skipped += 1
+            continue
         if role_name not in CHAT_ROLES:
-            raise RecordError(f"unknown role {role_name!r} (expected system, user or assistant)", field=f"{where}.role")
+            reason = f"unknown role {role_name!r} (expected system, user, assistant or tool)"
+            raise RecordError(reason, field=f"{where}.role")
         author = item.get("name")
         messages.append(Message(
             role=CHAT_ROLES[role_name], body=_content_text(item.get("content"), f"{where}.content"),
             author=author if isinstance(author, str) else None,
         ))
-    if not any(m.role in (Role.customer, Role.agent) for m in messages):
+    roles = {m.role for m in messages}
+    if skipped and not {Role.customer, Role.agent} <= roles:
+        raise RecordError(f"no user and assistant text exchange is left once the {skipped} tool-call and tool "
+                          "turn(s) are skipped (the assistant only calls functions)", field="messages")
+    if not roles & {Role.customer, Role.agent}:
         raise RecordError("no user or assistant message", field="messages")
-    return messages
+    return messages, skipped
+
+
+def _is_tool_turn(item: Mapping[str, object], role_name: str) -> bool:
+    """A tool's result, or an assistant turn that only calls tools (its text, when it has some, is kept)."""
+    if role_name in _TOOL_ROLES:
+        return True
+    calls = any(item.get(key) for key in _CALL_KEYS)
+    return role_name == "assistant" and calls and item.get("content") in (None, "", [])
 
 
 def _content_text(content: object, field: str) -> str:

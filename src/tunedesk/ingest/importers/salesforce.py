@@ -1,6 +1,6 @@
 """Salesforce Service Cloud Cases → Ticket, from a CSV export or REST API JSON.
 
-Records (one outcome each): a Case — a row of a Case table (CSV file, or a member of a Data Export zip) or a
+Records (one outcome each): a Case — a row of a Case table (CSV file, or a file of a Data Export zip or folder) or a
 `records[i]` of a query result (`{"totalSize", "done", "records": [{"attributes": {"type": "Case"}, …}]}`), with its
 children embedded as `CaseComments.records` / `EmailMessages.records`. CaseComment and EmailMessage rows or records
 are auxiliary: joined to their case by `ParentId` across every file read (15- and 18-character ids alike); a bad
@@ -32,13 +32,23 @@ from tunedesk.ingest.importers.salesforce_case import (
     case_ticket,
     sf_id,
 )
-from tunedesk.ingest.importers.salesforce_csv import CASE, Table, table_kind, table_rows, tables, zip_has_cases
+from tunedesk.ingest.importers.salesforce_csv import (
+    CASE,
+    Table,
+    header_line,
+    table_kind,
+    table_rows,
+    tables,
+    zip_has_cases,
+)
 from tunedesk.records import ImportedRecord, Rejected, Ticket
 
 _SOBJECT = re.compile(r'"attributes"\s*:\s*\{[^{}]*?"type"\s*:\s*"(?:Case|CaseComment|EmailMessage)"')
 _SUFFIXES = (".csv", ".zip", ".json")
 _NDJSON = "one JSON value per line: save each REST API query result as one JSON document"
 _CHILD_KEYS = {"CaseComments": "CaseComment", "EmailMessages": "EmailMessage"}
+_NOT_A_TABLE = ("not a Salesforce Case, CaseComment or EmailMessage CSV (header lacks Id with CaseNumber, or ParentId "
+                "with CommentBody, TextBody or HtmlBody)")
 
 
 class _Children:
@@ -92,21 +102,23 @@ class SalesforceImporter(Importer):
         return self.read_files([path])
 
     def read_files(self, paths: Iterable[Path]) -> Iterator[ImportedRecord]:
-        """Read children first, from every file, then convert each case with its children joined."""
+        """Read children first, from every file, then convert each case with its children joined. In a folder that
+        holds a case table (a Data Export unzipped), the export's other objects are passed over, as in the zip."""
         children = _Children()
+        files = [file for path in paths for file in _files(path)]
+        export_folders = _case_table_folders(files, self.options.encoding)
         with tempfile.TemporaryDirectory(prefix="tunedesk-salesforce-") as scratch:
             csv_tables: list[Table] = []
             json_units: list[tuple[Path, list[Unit | Rejected]]] = []
-            for path in _files(paths):
+            for number, path in enumerate(files):
                 if path.suffix.lower() == ".json" or _looks_like_json(path):
                     units = plan_file(path, self.options.encoding, partial(_plan, children))
                     json_units.append((path, [reject(path, "file", _NDJSON)] if units is None else units))
                     continue
-                found = _tables(path, Path(scratch) / str(len(csv_tables)), self.options.encoding)
-                if isinstance(found, Rejected):
-                    yield found
-                    continue
+                found, rejected = _tables(path, Path(scratch) / str(number), self.options.encoding,
+                                          in_export=path.parent in export_folders)
                 csv_tables += found
+                yield from rejected
             for table in csv_tables:
                 if table.kind != CASE:
                     yield from self._absorb_rows(table, children)
@@ -120,14 +132,15 @@ class SalesforceImporter(Importer):
         yield from children.leftovers()
 
     def _absorb_rows(self, table: Table, children: _Children) -> Iterator[Rejected]:
+        kind = str(table.kind)
         for row, fields in table_rows(table, self.options.encoding):
             locator = f"row {row.number}"
             parent = sf_id(fields.get("parentid"))
             if row.error or parent is None:
-                reason = row.error or f"a {table.kind} without a ParentId cannot be joined to its case"
+                reason = row.error or _no_parent(kind, fields.get("parentid"))
                 yield reject(table.label, locator, reason, raw=row.raw, field=None if row.error else "ParentId")
                 continue
-            children.add(parent, Child(table.kind, f"{Path(table.label).name} {locator}", fields), table.label)
+            children.add(parent, Child(kind, f"{Path(table.label).name} {locator}", fields), table.label)
 
     def _case_rows(self, table: Table, children: _Children) -> Iterator[ImportedRecord]:
         for row, fields in table_rows(table, self.options.encoding):
@@ -151,13 +164,11 @@ class SalesforceImporter(Importer):
         return case_ticket(fields, [*embedded, *joined], self.options)
 
 
-def _files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; a folder gives its CSV, zip and JSON files."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES)
-        else:
-            yield path
+def _files(path: Path) -> list[Path]:
+    """The file as given; a folder gives its CSV, zip and JSON files."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES)
+    return [path]
 
 
 def _looks_like_json(path: Path) -> bool:
@@ -168,18 +179,29 @@ def _looks_like_json(path: Path) -> bool:
         return False
 
 
-def _tables(path: Path, scratch: Path, encoding: str) -> list[Table] | Rejected:
+def _case_table_folders(files: list[Path], encoding: str) -> set[Path]:
+    """The folders holding a CSV case table: there, the export's other objects (Account.csv, …) are no mistake."""
+    folders: set[Path] = set()
+    for path in files:
+        if path.suffix.lower() == ".csv" and path.parent not in folders and table_kind(header_line(path, encoding)):
+            folders.add(path.parent)
+    return folders
+
+
+def _tables(path: Path, scratch: Path, encoding: str, in_export: bool) -> tuple[list[Table], list[Rejected]]:
+    """The case tables of a CSV file or a zip, and a Rejected for each file meant as one whose header is not one,
+    for a zip without a case table, and for any other CSV unless it sits beside case tables (`in_export`)."""
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         found = tables(path, scratch, encoding)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
-        return reject(path, "file", exc)
-    if not found:
-        what = "no Case, CaseComment or EmailMessage CSV in the zip" if zipfile.is_zipfile(path) else (
-            "not a Salesforce Case, CaseComment or EmailMessage CSV (header lacks Id/CaseNumber, or ParentId with "
-            "CommentBody, TextBody or HtmlBody)")
-        return reject(path, "file", what)
-    return found
+        return [], [reject(path, "file", exc)]
+    bad = [reject(t.label, "file", _NOT_A_TABLE) for t in found if t.kind is None]
+    if not found and zipfile.is_zipfile(path):
+        bad.append(reject(path, "file", "no Case, CaseComment or EmailMessage CSV in the zip"))
+    elif not found and not in_export:
+        bad.append(reject(path, "file", _NOT_A_TABLE))
+    return [t for t in found if t.kind is not None], bad
 
 
 # ---------------------------------------------------------------- REST API JSON
@@ -204,13 +226,23 @@ def _plan(children: _Children, path: Path, payload: object) -> list[Unit | Rejec
         elif kind in CHILD_TYPES and isinstance(record, dict):
             parent = sf_id(record.get("ParentId"))
             if parent is None:
-                units.append(reject(path, label, f"a {kind} without a ParentId", raw=record, field="ParentId"))
+                units.append(reject(path, label, _no_parent(kind, record.get("ParentId")), raw=record,
+                                    field="ParentId"))
             else:
                 children.add(parent, Child(kind, f"{path.name} {label}", normalise(record)), str(path))
         else:
             reason = f"not a Case, CaseComment or EmailMessage (attributes.type {kind!r})"
             units.append(reject(path, label, reason, raw=record))
     return units
+
+
+def _no_parent(kind: str, value: object) -> str:
+    """Why a comment or email without a case is set aside: no ParentId, or the null id of an empty lookup (an email
+    of an opportunity or a contact, say)."""
+    reason = f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind} without a ParentId cannot be joined to its case"
+    if isinstance(value, str) and value.strip():
+        reason += f" (ParentId {value.strip()} is Salesforce's null id: the lookup is empty)"
+    return reason
 
 
 def _type(record: object) -> str | None:

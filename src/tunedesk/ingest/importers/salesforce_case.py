@@ -31,6 +31,7 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _DRAFT_STATUS = "5"  # EmailMessage.Status: 0 new, 1 read, 2 replied, 3 sent, 4 forwarded, 5 draft
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_NULL_ID = "0" * 15
 _SPACES = re.compile(r"\s+")
 
 
@@ -72,8 +73,9 @@ class Child:
 
 
 def sf_id(value: object) -> str | None:
-    """A Salesforce record id in its 18-character form (a 15-character id gets its case-safe suffix), or None."""
-    if not isinstance(value, str) or not value.strip():
+    """A Salesforce record id in its 18-character form (a 15-character id gets its case-safe suffix), or None for
+    an empty value or the null id Data Export writes for an empty lookup (`000000000000000AAA`)."""
+    if not isinstance(value, str) or not value.strip() or is_null_id(value):
         return None
     value = value.strip()
     if len(value) != 15 or not value.isalnum():
@@ -83,6 +85,12 @@ def sf_id(value: object) -> str | None:
         bits = sum(1 << i for i, char in enumerate(value[start:start + 5]) if "A" <= char <= "Z")
         suffix += _ID_ALPHABET[bits]
     return value + suffix
+
+
+def is_null_id(value: str) -> bool:
+    """True for the all-zero id (15 or 18 characters, any suffix) that stands for an empty lookup field."""
+    value = value.strip()
+    return len(value) in (15, 18) and value[:15] == _NULL_ID
 
 
 def case_ticket(fields: FieldMap, children: Iterable[Child], options: SalesforceOptions) -> Ticket:
@@ -118,7 +126,7 @@ def _with_description(fields: FieldMap, created_at: datetime | None, thread: lis
     first_email = next((m for m in chronological(thread) if m.role == Role.customer), None)
     if first_email is not None and _same_text(description, first_email.body):
         return thread
-    opening = Message(role=Role.customer, body=description, author=text(fields, "ContactId"), created_at=created_at)
+    opening = Message(role=Role.customer, body=description, author=lookup(fields, "ContactId"), created_at=created_at)
     return [opening, *thread]
 
 
@@ -141,7 +149,7 @@ def _comment(fields: FieldMap, options: SalesforceOptions) -> Message | None:
     body = text(fields, "CommentBody", strip=False)
     if not body or not body.strip():
         return None
-    author = text(fields, "CreatedById") or text(fields, "CreatedBy.Name")  # a query may select only the name
+    author = lookup(fields, "CreatedById") or text(fields, "CreatedBy.Name")  # a query may select only the name
     published = flag(fields, "IsPublished") is True  # absent: internal, so nothing private reaches training
     if not published:
         role = Role.note
@@ -219,8 +227,8 @@ def _metadata(fields: FieldMap, messages: list[Message]) -> dict[str, str | int 
     return scalars({
         "case_number": text(fields, "CaseNumber"), "priority": text(fields, "Priority"),
         "origin": text(fields, "Origin"), "type": text(fields, "Type"), "reason": text(fields, "Reason"),
-        "is_escalated": flag(fields, "IsEscalated"), "owner_id": text(fields, "OwnerId"),
-        "account_id": text(fields, "AccountId"), "contact_id": text(fields, "ContactId"),
+        "is_escalated": flag(fields, "IsEscalated"), "owner_id": lookup(fields, "OwnerId"),
+        "account_id": lookup(fields, "AccountId"), "contact_id": lookup(fields, "ContactId"),
         "closed_at": closed.isoformat() if closed else None,
         "internal_notes": sum(1 for m in messages if not m.public) or None,
     })
@@ -243,6 +251,12 @@ def text(fields: Mapping[str, object], key: str, strip: bool = True) -> str | No
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise RecordError(f"expected text, got {type(value).__name__}", field=key)
+
+
+def lookup(fields: Mapping[str, object], key: str) -> str | None:
+    """A lookup (id) field as written; empty or the null id → None."""
+    value = text(fields, key)
+    return None if value is None or is_null_id(value) else value
 
 
 def flag(fields: Mapping[str, object], key: str) -> bool | None:

@@ -1,9 +1,14 @@
 """Salesforce CSV exports (Data Loader, Data Export, Bulk API): which file holds which object, read row by row.
 
 A table is known by its header, not its file name (Data Loader writes `extract.csv` with upper-case headers):
-Case (`Id` with `CaseNumber`, or `Subject` with `Status`), CaseComment (`ParentId`, `CommentBody`) and
-EmailMessage (`ParentId`, `TextBody` or `HtmlBody`). A zip (the weekly Data Export) is read member by member;
-the export's other objects (Account.csv, User.csv, …) are not tickets and are passed over.
+CaseComment (`ParentId`, `CommentBody`), EmailMessage (`ParentId`, `TextBody` or `HtmlBody`) and Case (`Id` with
+`CaseNumber` or another column only a Case has, such as `Origin`; or `Id`, `Subject` and `Status` without the
+`ParentId`, `WhatId` or `WhoId` of an email or a task). A full Case extract has a `ParentId` too (the parent case):
+the Case's own columns decide. A zip (the weekly Data Export) is read member by member; the export's other
+objects (Account.csv, Task.csv, …) are not tickets and are passed over, but a member that is meant to be a case table
+(named Case.csv, CaseComment.csv or EmailMessage.csv, or with a column only those have) whose header is not one is
+kept as a Table of kind None, for the importer to reject. A folder is the importer's to judge: it passes over a
+folder's other objects where the folder holds a case table.
 """
 
 from __future__ import annotations
@@ -19,30 +24,54 @@ from tunedesk.ingest.importers.csvrows import CsvRow, csv_rows
 
 CASE, COMMENT, EMAIL = "Case", "CaseComment", "EmailMessage"
 _FIELD_LIMIT = 64 * 1024 * 1024  # an email body of a whole thread can exceed the stdlib's 128 KiB per field
+_CASE_ONLY = frozenset({"casenumber", "origin", "suppliedemail", "suppliedname", "isescalated"})
+_OTHER_LINKS = frozenset({"parentid", "whatid", "whoid"})  # EmailMessage, Task and Event have Subject and Status too
+_TABLE_NAMES = frozenset({"case", "casecomment", "emailmessage"})
+_SIGNATURES = frozenset({"casenumber", "commentbody", "textbody", "htmlbody"})
 
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file of one object: its kind, the name quarantine records carry, and the file to read."""
+    """One CSV file of one object: its kind (None: meant to be a case table, but its header is not one), the name
+    quarantine records carry, and the file to read."""
 
-    kind: str
+    kind: str | None
     label: str
     path: Path
 
 
 def table_kind(header_line: str) -> str | None:
     """Case, CaseComment or EmailMessage by the column names of a CSV header line; None for anything else."""
-    try:
-        names = {name.strip().strip("\ufeff").lower() for name in next(csv.reader([header_line]))}
-    except (csv.Error, StopIteration):
-        return None
+    names = _header_names(header_line)
     if "parentid" in names and "commentbody" in names:
         return COMMENT
     if "parentid" in names and names & {"textbody", "htmlbody"}:
         return EMAIL
-    if "id" in names and ("casenumber" in names or {"subject", "status"} <= names) and "parentid" not in names:
+    if "id" in names and (names & _CASE_ONLY or ({"subject", "status"} <= names and not names & _OTHER_LINKS)):
         return CASE
     return None
+
+
+def meant_as_case_table(file_name: str, header_line: str) -> bool:
+    """True for a CSV named as the Data Export names a case table, or with a column only those tables have."""
+    stem = file_name.replace("\\", "/").rpartition("/")[2].rpartition(".")[0].lower()
+    return stem in _TABLE_NAMES or bool(_header_names(header_line) & _SIGNATURES)
+
+
+def _header_names(header_line: str) -> set[str]:
+    try:
+        return {name.strip().strip("\ufeff").lower() for name in next(csv.reader([header_line]))}
+    except (csv.Error, StopIteration):
+        return set()
+
+
+def header_line(path: Path, encoding: str) -> str:
+    """The first line of a CSV file, decoded leniently; "" when it cannot be read (the reader reports why)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.readline(1 << 16).decode(encoding, errors="replace")
+    except OSError:
+        return ""
 
 
 def zip_has_cases(path: Path) -> bool:
@@ -55,25 +84,32 @@ def zip_has_cases(path: Path) -> bool:
 
 
 def tables(path: Path, scratch: Path, encoding: str) -> list[Table]:
-    """The Salesforce tables of a CSV file or a zip (members extracted to `scratch`); raises OSError/BadZipFile."""
+    """The Salesforce tables of a CSV file or a zip (members extracted to `scratch`), a file meant as a case table
+    with an unknown header as kind None, other objects left out; raises OSError/BadZipFile."""
     if zipfile.is_zipfile(path):
-        return list(_zip_tables(path, scratch))
+        return list(_zip_tables(path, scratch, encoding))
     with open(path, "rb") as fh:
         first = fh.readline(1 << 16).decode(encoding, errors="replace")
     kind = table_kind(first)
-    return [Table(kind, str(path), path)] if kind else []
+    return [Table(kind, str(path), path)] if kind or meant_as_case_table(path.name, first) else []
 
 
-def _zip_tables(path: Path, scratch: Path) -> Iterator[Table]:
+def _zip_tables(path: Path, scratch: Path, encoding: str) -> Iterator[Table]:
     with zipfile.ZipFile(path) as archive:
         for number, info in enumerate(archive.infolist()):
-            kind = _member_kind(archive, info)
+            if info.is_dir() or not info.filename.lower().endswith(".csv"):
+                continue
+            with archive.open(info) as member:
+                first = member.readline(1 << 16).decode(encoding, errors="replace")
+            kind, label = table_kind(first), f"{path}!/{info.filename}"
             if kind is None:
+                if meant_as_case_table(info.filename, first):
+                    yield Table(None, label, path)
                 continue
             target = scratch / f"{number}.csv"
             with archive.open(info) as source, open(target, "wb") as out:
                 shutil.copyfileobj(source, out)
-            yield Table(kind, f"{path}!/{info.filename}", target)
+            yield Table(kind, label, target)
 
 
 def _member_kind(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:

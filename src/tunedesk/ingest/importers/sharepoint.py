@@ -6,9 +6,9 @@ id as the page's downloaded `.aspx`), its text the `innerHtml` of the text web p
 sections, then the vertical section) or of a `webParts` list, plus the searchable plain texts of the other web
 parts; title, `webUrl`, `lastModifiedDateTime` and `description` are kept.
 Saved pages (`.aspx` as downloaded from the Site Pages library, or a page saved from the browser as `.html`): the
-canvas in `mso:CanvasContent1` (modern pages) or `mso:WikiField` (classic wiki pages), else the rendered canvas;
-the article id is `sharepoint:<file name without suffix>`. A page that cannot be read is a Rejected naming the file,
-the page (`value[2]`) and the field.
+canvas in `mso:CanvasContent1` (modern pages) or `mso:WikiField` (classic wiki pages), else every text web part of
+the rendered canvas; the article id is `sharepoint:<file name without suffix>`. A page that cannot be read is a
+Rejected naming the file, the page (`value[2]`) and the field.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict
 
 from tunedesk.errors import RecordError
@@ -36,8 +37,8 @@ _MSO_TITLE = re.compile(r"<mso:Title\b[^>]*>(.*?)</mso:Title>", re.DOTALL | re.I
 _JSON_MARKERS = ('"canvasLayout"', "microsoft.graph.sitePage", '"webParts"')
 _PAGE_MARKERS = ("mso:CanvasContent1", "mso:WikiField", "data-sp-canvascontrol", "data-sp-feature-tag",
                  "SharePoint:", "_spPageContextInfo")
-_CANVAS = ("[data-sp-feature-tag='Rich Text Editor']", "#spPageCanvasContent", ".CanvasZone", "[data-sp-rte]",
-           ".ms-rte-layoutszone-inner", "main", "article")
+_TEXT_PARTS = "[data-sp-feature-tag='Rich Text Editor'], [data-sp-rte]"  # one per text web part of the canvas
+_CANVAS = ("#spPageCanvasContent", ".CanvasZone", ".ms-rte-layoutszone-inner", "main", "article")
 
 
 class SharePointOptions(BaseModel):
@@ -167,11 +168,21 @@ def saved_page(path: Path, text: str, source: str) -> Article:
         body = html_to_text(htmllib.unescape(stored.group(2)), drop_quotes=False).strip()
         field = f"mso:{stored.group(1)}"
     else:
-        body, field = content_text(soup, _CANVAS).strip(), "canvas"
+        body, field = _rendered_canvas(soup), "canvas"
     if not body:
         raise RecordError("the page has no text", field=field)
     return Article(id=f"{source}:{path.stem}", source=source, external_id=path.stem, title=title, body=body,
                    metadata={"file": path.name})
+
+
+def _rendered_canvas(soup: BeautifulSoup) -> str:
+    """The text of every text web part of a page saved from the browser, in page order (each sits in a canvas control
+    of its own); a page without them gives its whole canvas."""
+    found = soup.select(_TEXT_PARTS)
+    ids = {id(part) for part in found}
+    outermost = [part for part in found if not any(id(parent) in ids for parent in part.parents)]
+    texts = [content_text(part, ()).strip() for part in outermost]
+    return "\n\n".join(t for t in texts if t) or content_text(soup, _CANVAS).strip()
 
 
 def _time(value: str | None) -> datetime | None:
