@@ -113,6 +113,20 @@ def test_the_retrieval_baseline_answers_with_the_nearest_past_reply(ws: Workspac
     assert (ws.root / "reports" / "eval" / "base" / "summary.json").is_file()
 
 
+def test_a_baseline_is_compared_by_its_replies_without_fitting_its_confidence(ws: Workspace) -> None:
+    import json
+
+    s = evaluate(ws, "retrieval").summary
+    assert s["calibration"]["fitted"] is True and s["calibration"]["validation_items"] == 2  # the candidate
+    stored = json.loads((ws.root / "reports" / "eval" / "base" / "summary.json").read_text())
+    assert stored["calibration"]["fitted"] is False and stored["calibration"]["validation_items"] == 0
+    assert s["baselines"]["base"]["auto_sent_share"] is None  # shown as "-", never as 0 % sent
+    reused = evaluate(ws, "retrieval").summary["baselines"]["base"]
+    assert reused.get("reused") is True and reused["auto_sent_share"] is None
+    explicit = evaluate(ws, "base").summary  # asked for by name, the base is routed as the server would
+    assert explicit["calibration"]["fitted"] is True and explicit["auto_sent_share"] is not None
+
+
 def test_an_earlier_baseline_evaluation_is_reused_and_judged_again(ws: Workspace) -> None:
     evaluate(ws, "base")
     s = evaluate(ws, "retrieval").summary

@@ -72,10 +72,18 @@ def _reuse(ws: Workspace, name: str, items: list[Item], judge: Judge) -> Evaluat
     verdicts = judged(judge, items, answers)
     fitted = (summary.get("calibration") or {}).get("thresholds") or {"high": None, "medium": None}
     mine = summarise(items, answers, verdicts, float(summary.get("seconds") or 0), fitted)
+    if (summary.get("calibration") or {}).get("fitted") is False:
+        unrouted(mine)
     keep: dict[str, Any] = {k: summary[k] for k in ("model", "kind", "base", "method", "holdout_sha256", "answer_path")
                             if k in summary}
     return Evaluated(name, items, answers, verdicts, {**keep, "judge": ws.config.eval.judge, **mine,
                                                       "reused": True})
+
+
+def unrouted(summary: dict[str, Any]) -> None:
+    """Mark a summary whose confidence was not fitted (a baseline): what mode auto would send is not shown."""
+    summary.update(auto_sent_share=None, auto_sent_wrong_share=None)
+    summary["calibration"]["fitted"] = False
 
 
 def _answer(row: dict[str, Any]) -> Answer:
