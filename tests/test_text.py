@@ -225,6 +225,13 @@ def test_bottom_posted_reply_under_a_header_is_kept() -> None:
     assert strip_quoted(text) == "Yes, rated to 3000 mm."
 
 
+def test_an_attribution_without_a_year_above_quoted_lines_goes() -> None:
+    text = "Thanks, that worked.\n\nYesterday at 15:02, Nik Reyes wrote:\n> Try resetting the zip.\n> Nik"
+    assert strip_quoted(text) == "Thanks, that worked."
+    said = "The guide I read wrote:\nwaterproof to 3000 mm. Is that right?"  # no quoted block below: kept
+    assert strip_quoted(said) == said
+
+
 def test_a_forward_without_a_comment_keeps_the_forwarded_text() -> None:
     text = ("---------- Forwarded message ---------\nFrom: Orders <orders@shop.example>\n"
             "Date: Mon, May 6, 2024\nSubject: Shipped\nTo: <dana@customer.example>\n\nOrder 1001 has shipped.")

@@ -18,8 +18,9 @@ _ATTRIBUTION = re.compile(
     r"|.*\d.*[ \t]написал(?:\(а\)|а|и)?[ \t]*:[ \t]*",
     re.DOTALL,
 )
-# A line ending in ':' that carries a year or an address, directly above a quoted block (mail.ru, Yandex, Android).
-_COLON_ATTRIBUTION = re.compile(r"[^>]*?(?:\b(?:19|20)\d\d\b|@).*:[ \t]*")
+# A line ending in ':' that carries a year or an address, or ends in "wrote:" ("Yesterday at 15:02, Nik wrote:",
+# as some clients write the date), directly above a quoted block (mail.ru, Yandex, Android, Apple Mail).
+_COLON_ATTRIBUTION = re.compile(r"[^>]*?(?:\b(?:19|20)\d\d\b|@).*:[ \t]*|[^>]*\bwrote[ \t]*:[ \t]*")
 # Everything from these lines on is history, not reply.
 _CUT_LINE = re.compile(
     r"[ \t]*-{2,}[ \t]*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original"
