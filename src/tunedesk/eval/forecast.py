@@ -81,8 +81,11 @@ def _what_to_change(slope: float, needed: float | None, target: float, retrieval
                                    "items: no model can beat it there; score more validation items "
                                    "(train.calibration.val_limit) or reconsider the task")
     if slope <= 0 or needed is None:
-        return "change_approach", ("score 3 does not rise with training tokens: more steps or data will not help; "
-                                   "change the method, the base model or the prompt")
+        return "change_approach", ("score 3 does not rise across the calibration runs: change the method, the base "
+                                   "model or the prompt. Short runs scored on few validation tickets can differ by "
+                                   "more than their trend (docs/calibration.md has a check where they did), so before "
+                                   "giving up on more tokens, score more "
+                                   "validation tickets (train.calibration.val_limit) or add a larger share")
     times = needed / full.tokens
     if times <= LONGER_REACH:
         return "train_longer", (f"train longer: the line reaches {target:.0%} at about {needed:,.0f} tokens "
