@@ -105,6 +105,11 @@ class Fitted:
     thresholds: dict[str, float | None]
     validation_items: int
 
+    @classmethod
+    def unfitted(cls) -> Fitted:
+        """Nothing fitted: no calibrator, no thresholds (every reply low), no validation item read."""
+        return cls(None, {"high": None, "medium": None}, 0)
+
 
 def fit_calibration(ws: Workspace, responder: Responder, judge: Judge) -> Fitted:
     """The confidence calibrator and thresholds for `responder`, fitted on the validation split alone: its tickets

@@ -86,7 +86,7 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
     example that saves the base model a pass over the validation split, 2.7 minutes of `make demo`."""
     responder = eval_responder(ws, version)
     try:
-        fitted = Fitted(None, {"high": None, "medium": None}, 0)
+        fitted = Fitted.unfitted()
         if calibrate:
             with reporter.task(f"{version}: fit the confidence calibrator on validation"):
                 fitted = fit_calibration(ws, responder, judge)

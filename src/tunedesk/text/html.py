@@ -113,7 +113,6 @@ class _TextWriter:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.newlines = 2  # newlines at the end of the output so far; the start counts as a paragraph break
-        self.numbers: dict[int, int] = {}  # the next item number of each ordered list being written, by id
 
     def text(self, text: str) -> None:
         if self.newlines and not text.strip():
@@ -200,7 +199,7 @@ def _render_item(tag: Tag, out: _TextWriter) -> None:
     (`<li><p>…</p></li>`, as wikis write it); its further paragraphs and nested lists follow on their own lines,
     indented under its text."""
     out.block()
-    marker = _item_marker(tag, out)
+    marker = _item_marker(tag)
     lines = _rendered(tag, keep_marks=True).split("\n")
     for i, line in enumerate(lines):
         if i:
@@ -210,17 +209,14 @@ def _render_item(tag: Tag, out: _TextWriter) -> None:
     out.block()
 
 
-def _item_marker(tag: Tag, out: _TextWriter) -> str:
-    """`- `, or in an `<ol>` the item's number, counted from the list's `start`."""
+def _item_marker(tag: Tag) -> str:
+    """`- `, or in an `<ol>` the item's number: the list's `start` plus the items before it."""
     parent = tag.parent
     if parent is None or parent.name != "ol":
         return "- "
-    number = out.numbers.get(id(parent))
-    if number is None:
-        start = str(parent.get("start") or "1").strip()
-        number = int(start) if start.lstrip("-").isdigit() else 1
-    out.numbers[id(parent)] = number + 1
-    return f"{number}. "
+    start = str(parent.get("start") or "1").strip()
+    first = int(start) if start.lstrip("-").isdigit() else 1
+    return f"{first + len(tag.find_previous_siblings('li'))}. "
 
 
 def _rendered(tag: Tag, keep_marks: bool = False) -> str:

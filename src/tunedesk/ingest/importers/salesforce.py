@@ -180,7 +180,8 @@ def _looks_like_json(path: Path) -> bool:
 
 
 def _case_table_folders(files: list[Path], encoding: str) -> set[Path]:
-    """The folders holding a CSV case table: there, the export's other objects (Account.csv, …) are no mistake."""
+    """The folders holding a CSV case table: there, the export's other objects (Account.csv, …) are no mistake.
+    Their headers are read before the files themselves, so that every rejection comes in the order of the files."""
     folders: set[Path] = set()
     for path in files:
         if path.suffix.lower() == ".csv" and path.parent not in folders and table_kind(header_line(path, encoding)):

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tunedesk.ingest.importers.csvrows import CsvRow, csv_rows
 
@@ -66,12 +67,17 @@ def _header_names(header_line: str) -> set[str]:
 
 
 def header_line(path: Path, encoding: str) -> str:
-    """The first line of a CSV file, decoded leniently; "" when it cannot be read (the reader reports why)."""
+    """The first line of a CSV file; "" when it cannot be read (the reader reports why)."""
     try:
         with open(path, "rb") as fh:
-            return fh.readline(1 << 16).decode(encoding, errors="replace")
+            return _first_line(fh, encoding)
     except OSError:
         return ""
+
+
+def _first_line(stream: IO[bytes], encoding: str) -> str:
+    """A CSV's header line, decoded leniently (a bad byte must not hide which table it is)."""
+    return stream.readline(1 << 16).decode(encoding, errors="replace")
 
 
 def zip_has_cases(path: Path) -> bool:
@@ -89,7 +95,7 @@ def tables(path: Path, scratch: Path, encoding: str) -> list[Table]:
     if zipfile.is_zipfile(path):
         return list(_zip_tables(path, scratch, encoding))
     with open(path, "rb") as fh:
-        first = fh.readline(1 << 16).decode(encoding, errors="replace")
+        first = _first_line(fh, encoding)
     kind = table_kind(first)
     return [Table(kind, str(path), path)] if kind or meant_as_case_table(path.name, first) else []
 
@@ -100,7 +106,7 @@ def _zip_tables(path: Path, scratch: Path, encoding: str) -> Iterator[Table]:
             if info.is_dir() or not info.filename.lower().endswith(".csv"):
                 continue
             with archive.open(info) as member:
-                first = member.readline(1 << 16).decode(encoding, errors="replace")
+                first = _first_line(member, encoding)
             kind, label = table_kind(first), f"{path}!/{info.filename}"
             if kind is None:
                 if meant_as_case_table(info.filename, first):
@@ -116,7 +122,7 @@ def _member_kind(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
     if info.is_dir() or not info.filename.lower().endswith(".csv"):
         return None
     with archive.open(info) as member:
-        return table_kind(member.readline(1 << 16).decode("utf-8", errors="replace"))
+        return table_kind(_first_line(member, "utf-8"))
 
 
 def table_rows(table: Table, encoding: str) -> Iterator[tuple[CsvRow, dict[str, object]]]:
