@@ -378,6 +378,26 @@ def test_email_garbage_empty_and_quote_only_files(tmp_path: Path) -> None:
         ("empty.eml", "file"), ("garbage.eml", "file"), ("quote.eml", "thread z@customer.example")]
 
 
+def test_email_names_in_rfc822_comments_are_kept() -> None:
+    """`From: jane.doe@customer.example (Jane Doe)`: the name in the comment is the author's name."""
+    stove = by_id(read(EmailImporter(), FILES / "mail_comment_names"))["email:c1.jane@customer.example"]
+    assert isinstance(stove, Ticket)
+    assert [m.author for m in stove.messages] == ["Jane Doe", "Omar Haddad", "Jane Doe", "René Dupont"]
+    assert [(p.name, p.email) for p in stove.participants] == [
+        ("Jane Doe", "jane.doe@customer.example"), ("Omar Haddad", "omar@acme-outdoor.example"),
+        ("René Dupont", "rene@acme-outdoor.example"), ("Acme Support", "help@acme-outdoor.example")]
+
+
+def test_email_quoted_headers_in_comment_form_are_stripped_as_history() -> None:
+    """Outlook-style quoted header blocks whose From line is `address (Name)` still cut the quoted history."""
+    stove = by_id(read(EmailImporter(), FILES / "mail_comment_names"))["email:c1.jane@customer.example"]
+    assert isinstance(stove, Ticket)
+    assert bodies(stove)[1:3] == [
+        (Role.agent, "Hi Jane,\n\nClean the jet with the pin stored in the lid, then it lights again."),
+        (Role.customer, "That worked, thank you! Is there a spare pin I can order?"),
+    ]
+
+
 @pytest.mark.parametrize("name", ["android", "apple_mail", "comcast", "gmail", "hotmail", "thunderbird", "yahoo"])
 def test_email_real_talon_replies_import_with_the_reply_only(shared_data: Path, name: str) -> None:
     records = read(EmailImporter(), shared_data / "emails" / "talon_standard_replies" / f"{name}.eml")

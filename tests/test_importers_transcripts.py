@@ -23,6 +23,7 @@ from tunedesk.records import ImportedRecord, Rejected, Role, Ticket
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CALLS = FIXTURES / "transcripts"
+LANGUAGES = FIXTURES / "transcripts_languages"
 GOOD = sorted(p for p in CALLS.glob("*.*") if p.is_file())
 FORMATS = {"call-1001.vtt": "webvtt", "call-1002.srt": "srt", "call-1003.assemblyai.json": "assemblyai",
            "call-1004.deepgram.json": "deepgram", "call-1005.whisperx.json": "whisperx",
@@ -186,6 +187,80 @@ def test_the_option_wins_over_the_greeting_but_not_when_it_lists_everyone() -> N
     assert ticket.metadata["agent_reason"] == "listed in agent_speakers: Dana Reyes"
     everyone = call("call-1001.vtt", agent_speakers=["Dana Reyes", "Jake Moreno"])
     assert everyone.metadata["agent_rule"] == "greeting" and "every speaker" in everyone.metadata["agent_reason"]
+
+
+def two_speaker_call(folder: Path, first: str, second: str, **options: Any) -> Ticket:
+    """A hand-written two-turn WebVTT call between speakers `A` (first) and `B`, imported."""
+    path = folder / "call.vtt"
+    path.write_text(f"WEBVTT\n\n00:00.000 --> 00:02.000\n<v A>{first}\n\n00:02.500 --> 00:05.000\n<v B>{second}\n",
+                    encoding="utf-8")
+    (ticket,) = read(path, **options)
+    assert isinstance(ticket, Ticket), ticket
+    return ticket
+
+
+def test_french_outbound_call_the_second_speaker_greeting_as_the_company_is_the_agent() -> None:
+    (ticket,) = read(LANGUAGES / "appel-fr.vtt")
+    assert isinstance(ticket, Ticket)
+    assert [(m.role, m.author) for m in ticket.messages] == [
+        (Role.customer, "Claire Martin"), (Role.agent, "Hugo Bernard"),
+        (Role.customer, "Claire Martin"), (Role.agent, "Hugo Bernard")]
+    assert ticket.metadata["agent_reason"] == "'Hugo Bernard' greets as the agent in turn 2: 'vous êtes bien chez'"
+    (listed,) = read(LANGUAGES / "appel-fr.vtt", agent_speakers=["claire martin"])  # the option still wins
+    assert listed.metadata["agent_rule"] == "option"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("name", "customer", "agent", "greeting"), [
+    ("anruf-de.srt", "Speaker 1", "Speaker 2", "Danke fur Ihren Anruf"),  # the tool dropped the umlaut
+    ("llamada-es.json", "SPEAKER_00", "SPEAKER_01", "gracias por llamar"),
+])
+def test_german_and_spanish_greetings_name_the_second_speaker_as_the_agent(name: str, customer: str, agent: str,
+                                                                          greeting: str) -> None:
+    (ticket,) = read(LANGUAGES / name)
+    assert isinstance(ticket, Ticket)
+    assert [m.author for m in ticket.messages if m.role == Role.agent] == [agent, agent]
+    assert [m.author for m in ticket.messages if m.role == Role.customer] == [customer, customer]
+    assert ticket.metadata["agent_reason"] == f"{agent!r} greets as the agent in turn 2: {greeting!r}"
+
+
+@pytest.mark.parametrize("greeting", [
+    "Merci d'avoir appele Maison Lumiere.", "Bonjour, vous etes bien chez Maison Lumière.",
+    "Comment puis-je vous aider ?", "Sie sind verbunden mit Bergsport Huber.", "Wie kann ich Ihnen helfen?",
+    "Danke für Ihren Anruf.", "Le atiende Lucia.", "¿En que puedo ayudarle?", "Grazie per aver chiamato.",
+    "Buongiorno, come posso aiutarla?", "Obrigado por ligar.", "Olá, como posso ajudar?",
+    "Bedankt voor het bellen.", "Goedemiddag, waarmee kan ik u helpen?",
+])
+def test_greetings_in_other_languages_match_with_or_without_accents(greeting: str, tmp_path: Path) -> None:
+    ticket = two_speaker_call(tmp_path, "Allô?", greeting)
+    assert ticket.metadata["agent_rule"] == "greeting" and ticket.metadata["agent_speakers"] == ["B"]
+
+
+def test_company_names_match_without_their_accents(tmp_path: Path) -> None:
+    ticket = two_speaker_call(tmp_path, "Allo?", "Maison Lumiere, bonjour.", company_names=["Maison Lumière"])
+    assert ticket.metadata["agent_reason"] == "'B' greets as the agent in turn 2: 'Maison Lumiere'"
+
+
+@pytest.mark.parametrize("thanks", ["Ah, merci !", "Merci beaucoup.", "¡Ah, gracias!", "Gracias por su ayuda.",
+                                    "Danke schön!", "Grazie mille.", "Obrigado!", "Bedankt!"])
+def test_a_customers_thanks_alone_is_no_greeting(thanks: str, tmp_path: Path) -> None:
+    ticket = two_speaker_call(tmp_path, "Bonjour madame, c'est au sujet de votre commande 4512.", thanks)
+    assert ticket.metadata["agent_rule"] == "first_speaker" and ticket.metadata["agent_speakers"] == ["A"]
+
+
+@pytest.mark.parametrize(("name", "rule", "agent", "reason"), [
+    ("call-1001.vtt", "greeting", "Jake Moreno",
+     "'Jake Moreno' greets as the agent in turn 2: 'Thank you for calling'"),
+    ("call-1002.srt", "greeting", "Speaker 1", "'Speaker 1' greets as the agent in turn 1: \"you've reached\""),
+    ("call-1003.assemblyai.json", "greeting", "B", "'B' greets as the agent in turn 2: 'Thanks for calling'"),
+    ("call-1004.deepgram.json", "first_speaker", "0", "'0' speaks first and no speaker greets as the agent"),
+    ("call-1005.whisperx.json", "greeting", "SPEAKER_01",
+     "'SPEAKER_01' greets as the agent in turn 1: 'Thank you for calling'"),
+    ("call-1006.aws.json", "first_speaker", "spk_0", "'spk_0' speaks first and no speaker greets as the agent"),
+])
+def test_english_calls_are_decided_as_before(name: str, rule: str, agent: str, reason: str) -> None:
+    ticket = call(name)
+    assert (ticket.metadata["agent_rule"], ticket.metadata["agent_speakers"], ticket.metadata["agent_reason"]) == (
+        rule, [agent], reason)
 
 
 def test_a_colon_inside_a_sentence_is_no_speaker() -> None:

@@ -211,14 +211,38 @@ def _mail(message: EmailMessage, path: Path, order: int) -> _Mail:
     references = _MESSAGE_ID.findall(str(message.get("References", "")))
     references += [ref for ref in _MESSAGE_ID.findall(str(message.get("In-Reply-To", ""))) if ref not in references]
     recipient_headers = [str(v) for name in ("To", "Cc") for v in message.get_all(name, [])]
+    sender = [_address(email.utils.parseaddr(str(message.get("From", "") or "")))]
+    recipients = [_address(pair) for pair in email.utils.getaddresses(recipient_headers)]
     body, notes = _body(message)
     return _Mail(
         source_file=path, order=order, message_id=message_ids[0] if message_ids else None, references=references,
         subject=str(message.get("Subject", "") or "").strip(),
-        sender=_address(email.utils.parseaddr(str(message.get("From", "") or ""))),
-        recipients=[_address(pair) for pair in email.utils.getaddresses(recipient_headers)],
+        sender=_with_comment_names(sender, message, ("From",))[0],
+        recipients=_with_comment_names(recipients, message, ("To", "Cc")),
         date=_date(str(message.get("Date", "") or "")), body=body, notes=notes,
     )
+
+
+def _with_comment_names(pairs: list[tuple[str, str]], message: EmailMessage,
+                        headers: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (name, address) pairs, each missing name taken from the old RFC 822 comment form of the raw headers.
+
+    `jane@example.com (Jane Doe)` names Jane in a comment, which the email package's header parser drops from the
+    parsed header: only the raw value still holds it. A display name (`"Jane Doe" <jane@example.com>`) wins.
+    """
+    if all(name for name, address in pairs if address):
+        return pairs
+    wanted = {header.lower() for header in headers}
+    raw = [str(value) for key, value in message.raw_items() if key.lower() in wanted]
+    comments = {address: name for name, address in map(_address, email.utils.getaddresses(raw)) if name}
+    return [(name or _decoded_name(comments.get(address, "")), address) for name, address in pairs]
+
+
+def _decoded_name(raw: str) -> str:
+    """A name from a raw header, its RFC 2047 encoded words and undecodable 8-bit bytes decoded, whitespace unfolded."""
+    if not raw:
+        return ""
+    return " ".join(str(email.policy.default.header_factory("Comments", raw)).split())
 
 
 def _body(message: EmailMessage) -> tuple[str, list[str]]:

@@ -2,16 +2,19 @@
 
 Formats: WebVTT, SRT and speech-to-text JSON (transcripts_text.py, transcripts_json.py). Consecutive cues of one
 speaker merge into one turn. Which speaker is the agent: the `agent_speakers` option, else the first speaker who
-greets as a company does ("thank you for calling", "you've reached", a name in `company_names`) in their first
-turns, else the first speaker; the rule and its reason are in the ticket's metadata. A call with one speaker, no
-text, a bad or backwards timestamp, or a cue without a speaker before any labelled one is one Rejected naming the
-file and the cue.
+greets as a company does ("thank you for calling", "you've reached", "vous êtes bien chez", a name in
+`company_names`; greetings in English, French, German, Spanish, Italian, Portuguese and Dutch, accents optional) in
+their first turns, else the first speaker; the rule and its reason are in the ticket's metadata. A call with one
+speaker, no text, a bad or backwards timestamp, or a cue without a speaker before any labelled one is one Rejected
+naming the file and the cue.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,11 +37,44 @@ _JSON_MARKS = re.compile(r'"(?:utterances|speaker_labels|audio_segments|jobName)
 _DEEPGRAM = re.compile(r'"request_id"\s*:')
 _GENERIC_LABEL = re.compile(r"^(?:speaker[ _-]?\w{1,3}|spk_\d+|[A-Z]|\d+|agent|customer|caller|callee|unknown)$",
                             re.IGNORECASE)
-DEFAULT_PHRASES = [
-    r"\bthank(?:s| you) for (?:calling|contacting|holding)\b", r"\byou(?:'|’)?ve reached\b",
-    r"\bhow (?:can|may) I (?:help|assist)\b", r"\bwelcome to\b", r"\bthis is \w+ (?:from|at|with)\b",
-    r"\bmy name is \w+,? (?:and )?(?:I(?:'|’)?ll|I will|how)\b",
-]
+# An agent's greeting per language, written without accents: the greeting rule compares text and patterns with
+# accents removed (`_fold_accents`), as speech-to-text output often drops them ("merci d'avoir appele").
+# Whole phrases only: a customer's "merci" or "gracias" is no greeting.
+GREETINGS: dict[str, list[str]] = {
+    "en": [
+        r"\bthank(?:s| you) for (?:calling|contacting|holding)\b", r"\byou(?:'|’)?ve reached\b",
+        r"\bhow (?:can|may) I (?:help|assist)\b", r"\bwelcome to\b", r"\bthis is \w+ (?:from|at|with)\b",
+        r"\bmy name is \w+,? (?:and )?(?:I(?:'|’)?ll|I will|how)\b",
+    ],
+    "fr": [
+        r"\bmerci (?:d['’ ]?avoir (?:appele|contacte)|de votre appel|pour votre appel)\b",
+        r"\bvous etes bien (?:chez|au|aux|a)\b", r"\bbienvenue (?:chez|au|a)\b",
+        r"\b(?:comment|en quoi) (?:puis[- ]je|est[- ]ce que je peux|je peux) vous (?:aider|etre utile)\b",
+    ],
+    "de": [
+        r"\bdank(?:e|eschon)? fu(?:e)?r ihren anruf\b", r"\bsie sind (?:hier )?verbunden mit\b",
+        r"\bsie sprechen mit\b", r"\bwillkommen bei\b",
+        r"\bwie kann ich (?:ihnen|dir) (?:helfen|behilflich sein)\b", r"\bwas kann ich fu(?:e)?r sie tun\b",
+    ],
+    "es": [
+        r"\bgracias por (?:llamar|su llamada|comunicarse)\b", r"\ble atiende\b", r"\bbienvenid[oa]s? a\b",
+        r"\b(?:en que|como) (?:le |la |te )?(?:puedo|podemos) ayudar(?:le|la|lo|te)?\b",
+    ],
+    "it": [
+        r"\bgrazie per (?:aver(?:e)? chiamato|la (?:sua )?chiamata)\b", r"\ble risponde\b",
+        r"\b(?:come|in cosa|in che cosa) posso (?:aiutarla|aiutarti|aiutarvi|esserle utile)\b",
+    ],
+    "pt": [
+        r"\bobrigad[oa] por (?:ligar|ter ligado|entrar em contato|sua (?:ligacao|chamada))\b",
+        r"\bbem[- ]vind[oa]s? (?:a|ao)\b", r"\b(?:como|em que) (?:posso|poderia) (?:lhe |te )?ajud(?:ar|a-l[oa])\b",
+    ],
+    "nl": [
+        r"\b(?:bedankt|dank u(?: wel)?) voor (?:het bellen|uw (?:oproep|telefoontje))\b",
+        r"\bu (?:bent (?:door)?verbonden met|spreekt met)\b", r"\bwelkom bij\b",
+        r"\b(?:waarmee|hoe) kan ik (?:u|je) (?:helpen|van dienst zijn)\b",
+    ],
+}
+DEFAULT_PHRASES = [phrase for phrases in GREETINGS.values() for phrase in phrases]
 
 
 def _as_text(values: object) -> object:
@@ -60,7 +96,11 @@ class TranscriptOptions(BaseModel):
     company_names: list[str] = Field(default_factory=list)
     """The company's names: a speaker who says one in their first turns greets as the agent."""
     agent_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_PHRASES))
-    """Regular expressions (case-insensitive) of an agent's greeting."""
+    """Regular expressions of an agent's greeting, matched case- and accent-insensitively (`appelé` matches
+    `appele`). The defaults cover English, French, German, Spanish, Italian, Portuguese and Dutch ("thank you for
+    calling", "merci d'avoir appelé", "vous êtes bien chez", "danke für Ihren Anruf", "Sie sind verbunden mit",
+    "gracias por llamar", "le atiende", "grazie per aver chiamato", "obrigado por ligar", "bedankt voor het
+    bellen", and "how can I help you" in each); setting the option replaces them all."""
     greeting_turns: int = Field(2, ge=1, le=10)
     """How many of each speaker's first turns the greeting rule reads."""
 
@@ -233,18 +273,37 @@ def agent_decision(turns: list[Turn], options: TranscriptOptions) -> _Decision:
 
 
 def _greeter(turns: list[Turn], options: TranscriptOptions) -> tuple[str, int, str] | None:
-    """The first speaker whose first turns hold a greeting: (speaker, turn number, the words matched)."""
-    patterns = [re.compile(p, re.IGNORECASE) for p in options.agent_phrases]
-    patterns += [re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE) for name in options.company_names if name]
+    """The first speaker whose first turns hold a greeting: (speaker, turn number, the words matched).
+
+    Text and patterns are compared without accents, so "Merci d'avoir appelé" and a transcript's "merci d'avoir
+    appele" match either spelling; the words reported are the turn's own.
+    """
+    phrases = [*options.agent_phrases, *(rf"\b{re.escape(name)}\b" for name in options.company_names if name)]
+    patterns = [re.compile(_fold_accents(p), re.IGNORECASE) for p in phrases]
     read: dict[str, int] = {}
     for number, turn in enumerate(turns, start=1):
         read[turn.speaker] = read.get(turn.speaker, 0) + 1
         if read[turn.speaker] > options.greeting_turns:
             continue
+        text = unicodedata.normalize("NFC", turn.text)
+        folded = _fold_accents(text)
         for pattern in patterns:
-            if found := pattern.search(turn.text):
-                return turn.speaker, number, found.group(0)
+            if found := pattern.search(folded):
+                return turn.speaker, number, text[found.start():found.end()]
     return None
+
+
+def _fold_accents(text: str) -> str:
+    """The text with each accented letter replaced by its base letter (é → e, ü → u, ç → c), one character for one,
+    so that a match in the folded text has the same span in the text."""
+    return text if text.isascii() else "".join(map(_base_letter, text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _base_letter(char: str) -> str:
+    """The letter without its accents; a character whose decomposition is not one letter plus marks stays as is."""
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    return base if len(base) == 1 else char
 
 
 def _at(started: datetime | None, offset: float | None) -> datetime | None:
