@@ -472,6 +472,13 @@ def test_a_reply_denying_what_the_reference_affirms_is_wrong() -> None:
                  "not returnable unless they arrive damaged." + SIGN, "returns")
     same = "Hi there,\n\nClearance jackets are Final Sale, so they're not returnable unless damaged." + SIGN
     assert not verdict(final, same).checks["denials"]
+    # the reference denies the word in one place and affirms it in another ("codes don't apply to sale items" …
+    # "I'll apply it"): a reply that repeats the denial agrees with it (found on the demo's held-out references)
+    codes = item("answer", "My discount code isn't working", "Hi there,\n\nCodes don't apply to sale items, and only "
+                 "one code can be used per order. Reply with the code and I'll apply it manually." + SIGN,
+                 "discount_codes")
+    repeats = "Hi there,\n\nSorry! Codes don't apply to sale items; reply with the code and we'll look." + SIGN
+    assert not verdict(codes, repeats).checks["denials"]
 
 
 def test_quoted_labels_and_feel_free_are_no_inventions() -> None:

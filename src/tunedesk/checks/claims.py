@@ -193,10 +193,12 @@ _FUNCTION_WORDS = frozenset({"there", "where", "these", "those", "about", "which
 
 def denials(reply: str, reference: str) -> list[str]:
     """What the reply denies that the reference affirms: "the Summit 40L pack isn't adjustable" where the best
-    agent wrote "an adjustable harness and hipbelt"."""
+    agent wrote "an adjustable harness and hipbelt". A word the reference denies too is not counted: "codes don't
+    apply to sale items" agrees with a reference that says so, though it also says "I'll apply it"."""
     affirmed = _affirmed_words(reference)
+    denied_too = {m.group(1).lower() for m in _DENIAL.finditer(reference.replace("’", "'"))}
     found = [m.group(0) for m in _DENIAL.finditer(reply.replace("’", "'"))
-             if m.group(1).lower() in affirmed and m.group(1).lower() not in _FUNCTION_WORDS]
+             if m.group(1).lower() in affirmed - denied_too and m.group(1).lower() not in _FUNCTION_WORDS]
     return list(dict.fromkeys(found))[:3]
 
 
