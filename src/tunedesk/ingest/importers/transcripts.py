@@ -278,8 +278,7 @@ def _greeter(turns: list[Turn], options: TranscriptOptions) -> tuple[str, int, s
     Text and patterns are compared without accents, so "Merci d'avoir appelé" and a transcript's "merci d'avoir
     appele" match either spelling; the words reported are the turn's own.
     """
-    phrases = [*options.agent_phrases, *(rf"\b{re.escape(name)}\b" for name in options.company_names if name)]
-    patterns = [re.compile(_fold_accents(p), re.IGNORECASE) for p in phrases]
+    patterns = _greeting_patterns(tuple(options.agent_phrases), tuple(options.company_names))
     read: dict[str, int] = {}
     for number, turn in enumerate(turns, start=1):
         read[turn.speaker] = read.get(turn.speaker, 0) + 1
@@ -291,6 +290,14 @@ def _greeter(turns: list[Turn], options: TranscriptOptions) -> tuple[str, int, s
             if found := pattern.search(folded):
                 return turn.speaker, number, text[found.start():found.end()]
     return None
+
+
+@functools.lru_cache(maxsize=32)
+def _greeting_patterns(phrases: tuple[str, ...], company_names: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """The greeting phrases and company names as accent-free, case-insensitive patterns: compiled once per set of
+    options, not once per call (an import reads thousands of calls with the same options)."""
+    sources = [*phrases, *(rf"\b{re.escape(name)}\b" for name in company_names if name)]
+    return [re.compile(_fold_accents(source), re.IGNORECASE) for source in sources]
 
 
 def _fold_accents(text: str) -> str:
