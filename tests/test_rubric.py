@@ -216,6 +216,14 @@ def test_refusing_an_on_topic_question_is_wrong() -> None:
     v = verdict(RETURN_ITEM, REFUSAL_REFERENCE)
     assert v.score == 1
     assert "refused an on-topic question" in v.reasons
+    # declining the customer's own request in any words (an untuned model: "unable to assist with orders from Mexico")
+    for declined in ("I'm sorry, but I'm unable to assist with your return of the boots.",
+                     "We can't help you with returns of used boots, but you can ask us about anything else."):
+        v = verdict(RETURN_ITEM, "Hi there,\n\n" + declined + SIGN)
+        assert v.score == 1 and "refused an on-topic question" in v.reasons, (declined, v.reasons)
+    # saying what the customer may not be able to do is no refusal
+    hedged = RETURN_PARAPHRASE.replace(" Head to", " If you're unable to print it, we can help with that. Head to")
+    assert not verdict(RETURN_ITEM, hedged).checks["refused"]
 
 
 def test_live_data_reply_in_other_words_scores_3() -> None:
@@ -522,6 +530,53 @@ def test_asking_for_details_instead_of_answering_is_a_detail_missing_unless_the_
     # answering and asking for something more is an answer
     both = RETURN_PARAPHRASE.replace(" days.", " days. Could you please provide your order number?")
     assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, both).reasons)
+
+
+def test_a_reply_asking_for_what_the_reference_asks_for_is_the_same_answer_in_other_words() -> None:
+    # Bitext's "when will my article arrive?": the best agent asks for the order or tracking number; so does a reply
+    # in other words, however far apart the two read
+    reference = ("Hi there,\n\nCertainly! Could you please provide me with the tracking number or order number? "
+                 "With it I'll be able to give you a precise delivery estimate." + SIGN)
+    arrival = item("answer", "when will my article arrive?", reference, "delivery_period")
+    same = ("Hi there,\n\nI understand you'd like to know when your parcel arrives, and I'm here to help you. "
+            "Please share your order number or the email address you ordered with." + SIGN)
+    other = ("Hi there,\n\nI understand you'd like to know when your parcel arrives, and I'm here to help you. "
+             "Please tell me which colour you would like." + SIGN)
+    answered = ("Hi there,\n\nI understand you'd like to know when your parcel arrives. Parcels take 3 to 5 "
+                "business days. Please share your order number if it is later than that." + SIGN)
+
+    def halfway(texts: list[str]) -> Sequence[Sequence[float]]:  # every reply 0.6 from its reference
+        n = len(texts) // 2
+        return [[1.0, 0.0]] * n + [[0.6, 0.8]] * n
+
+    judge = RubricJudge(POLICIES, high_similarity=0.75, low_similarity=0.5, embedder=halfway)
+    v_same, v_other, v_answered = judge.judge([arrival] * 3, [same, other, answered])
+    assert v_same.checks["asks_alike"] and v_same.score == 3, v_same.reasons
+    assert not v_other.checks["asks_alike"] and v_other.score == 2, v_other.reasons  # asks for something else
+    assert not v_answered.checks["asks_alike"] and v_answered.score == 2, v_answered.reasons  # answers, not asks
+    # a reply that only asks and puts the answer off, where the reference answers, still misses the answer
+    deferred = ("Hi there,\n\nCertainly! Please provide us with your order details. Our team will review your "
+                "request and provide you with the necessary information." + SIGN)
+    v = verdict(RETURN_ITEM, deferred)
+    assert any("instead of answering" in r for r in v.reasons), v.reasons
+
+
+def test_interface_labels_are_places_to_look_not_invented_products() -> None:
+    from tunedesk.checks.grounding import extract_claims
+
+    steps = ("Hi there,\n\nYou have 30 days from delivery to return unused items, and refunds go back within 5 "
+             "business days. Sign in, go to the Order History or Track My Order section, look for an option to "
+             "Switch Article or click Cancel Order." + SIGN)
+    v = verdict(RETURN_ITEM, steps)
+    assert not v.checks["hallucinations"] and not v.checks["names_elsewhere"], v.reasons
+    assert v.score == 3, v.reasons
+    # a name that is not an interface word stays a name, in the same place
+    for named in ("the Northpeak Returns section", "the Lumen 400 page", "an option to Switch Northpeak"):
+        text = steps.replace("the Order History or Track My Order section", named)
+        assert verdict(RETURN_ITEM, text).score == 1, named
+    # interface words without a place around them name a product
+    assert [c.text for c in extract_claims("We stock Order History at the shop.") if c.kind == "product"] == [
+        "Order History"]
 
 
 def test_a_cut_off_reply_an_echo_and_the_prompt_written_out_are_marked_down() -> None:

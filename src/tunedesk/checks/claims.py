@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, quoted_labels
+from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, interface_labels
 from tunedesk.config.policies import Policies
 from tunedesk.text.sentences import sentences
 
@@ -149,9 +149,9 @@ _NAME_WORD = re.compile(r"[a-z][\w'’-]*")
 
 
 def proper_names(text: str) -> list[str]:
-    """Capitalised words inside a sentence (not opening one or a line, nor in a quoted label): the names of
+    """Capitalised words inside a sentence (not opening one or a line, nor in an interface label): the names of
     products, places, people."""
-    names, quoted = [], quoted_labels(text)
+    names, quoted = [], interface_labels(text)
     for match in CAPITALISED.finditer(text):
         word = match.group(0)
         before = text[:match.start()].rstrip(" \t\"'(“‘")

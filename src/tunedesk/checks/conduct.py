@@ -18,7 +18,10 @@ _REFUSAL = re.compile(
     r"\b(?:i|we) can only (?:help|assist) with|\bonly (?:able|here) to (?:help|assist) with"
     r"|\b(?:not|n't) (?:able to )?(?:help|assist) (?:you )?with (?:that|this|questions? (?:like|about|that))"
     r"|\bunable to (?:help|assist) with (?:that|this)|\boutside (?:of )?what i can (?:help|assist) with"
-    r"|\b(?:can't|cannot|can not) (?:help|assist) with (?:that|this|questions)|\bnot something i can (?:help|assist)")
+    r"|\b(?:can't|cannot|can not) (?:help|assist) with (?:that|this|questions)|\bnot something i can (?:help|assist)"
+    # first person declining whatever follows: "I'm unable to assist with your order from Hungary"
+    r"|\b(?:i|we)(?:'m| am|'re| are) (?:unable|not able) to (?:help|assist) (?:you )?with\b"
+    r"|\b(?:i|we) (?:can't|cannot|can not) (?:help|assist) (?:you )?with\b")
 _CANNOT_SEE = re.compile(
     r"\b(?:can't|cannot|can not|unable to|not able to|don't|do not)\s+(?:see|access|check|view|look up|tell)"
     r"(?:\s+(?:any|the|your|live|real-time|current))*\s+(?:live|real-time|current|order|tracking|stock|inventory"
@@ -52,9 +55,17 @@ _REQUEST = re.compile(
     r"\b(?:please|kindly) (?:provide|share|send|tell|confirm|specify|let (?:me|us) know)\b"
     r"|\b(?:could|can|would) you (?:please |kindly )?(?:provide|share|send|tell|confirm|specify|clarify"
     r"|let (?:me|us) know)\b|\bprovide (?:me|us) with\b|\bmay i (?:have|ask)\b")
+# Sentences that put the answer off instead of giving it.
+_DEFERS = re.compile(r"\b(?:we|i|our team|the team|they)(?:'ll| will| shall) (?:review|look into|get back"
+                     r"|follow up|provide you with (?:the |any )?(?:necessary|further|more|relevant))")
+# Words of any request, not what it asks for.
+_REQUEST_WORDS = frozenset({"provide", "share", "send", "confirm", "specify", "clarify", "kindly", "assist",
+                            "information", "details", "necessary", "further", "additional", "specific", "able",
+                            "accurate", "better", "enable", "allow", "proceed"})
 _WANTS_TO_HELP = re.compile(
     r"\b(?:assist|help|serve) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
-    r"(?:assist|help)\b|\bi(?:'m| am) here to\b")
+    r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b"
+    r"|^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
 
 # Reason codes a model may use for each escalation the product knows, keyed by build's code (checks/marker.py).
 REASON_ALIASES: dict[str, frozenset[str]] = {
@@ -180,13 +191,37 @@ def leaks_prompt(reply: str) -> bool:
 
 def asks_instead(reply: str, reference: str, sign_off: str = "") -> str | None:
     """The request of a reply that asks the customer for details and answers nothing, where the reference answers
-    without asking: every other sentence of its body acknowledges the customer or says it wants to help."""
+    without asking: every other sentence of its body acknowledges the customer, says it wants to help or puts the
+    answer off ("our team will review your request")."""
     if any(_REQUEST.search(s.lower()) for s in body_sentences(reference, sign_off)):
         return None
-    sentences = [s.lower() for s in body_sentences(reply, sign_off)]
+    requests = _only_requests(reply, sign_off)
+    return requests[0] if requests else None
+
+
+def asks_alike(reply: str, reference: str, sign_off: str = "") -> bool:
+    """Whether the reply, like the reference, answers by asking the customer for details and nothing else, and asks
+    for something the reference asks for too ("your order or tracking number"): the same answer in other words,
+    however far apart the two read."""
+    wanted, asked = _only_requests(reference, sign_off), _only_requests(reply, sign_off)
+    if not (wanted and asked):
+        return False
+    return bool(_asked_words(wanted) & _asked_words(asked))
+
+
+def _only_requests(text: str, sign_off: str) -> list[str]:
+    """The request sentences of a body that does nothing but ask (and acknowledge, offer help or put the answer
+    off); empty when it also says something else."""
+    sentences = [s.lower() for s in body_sentences(text, sign_off)]
     requests = [s for s in sentences if _REQUEST.search(s)]
-    rest = [s for s in sentences if not (_REQUEST.search(s) or _ACKNOWLEDGE.search(s) or _WANTS_TO_HELP.search(s))]
-    return requests[0] if requests and not rest else None
+    rest = [s for s in sentences if not (_REQUEST.search(s) or _ACKNOWLEDGE.search(s) or _WANTS_TO_HELP.search(s)
+                                         or _DEFERS.search(s))]
+    return requests if not rest else []
+
+
+def _asked_words(requests: list[str]) -> set[str]:
+    words = {w for s in requests for w in _WORDS.findall(_REQUEST.sub(" ", s))}
+    return {w for w in words if len(w) > 3 and w not in _STOPWORDS and w not in _REQUEST_WORDS}
 
 
 _STOPWORDS = frozenset({

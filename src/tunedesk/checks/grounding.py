@@ -105,11 +105,50 @@ def quoted_labels(text: str) -> list[range]:
     return [range(m.start() + 1, m.end()) for m in _QUOTED.finditer(text)]
 
 
+# What names a place in a website or app: "the Order History section", "an option to Switch Article", "click
+# Cancel Order" — a label the reply points to, not a product or feature it claims.
+_UI_NOUN = r"(?:section|tab|page|button|option|menu|link|settings|area|screen|icon|panel|form|field|portal)s?\b"
+_LABEL_AFTER = re.compile(rf"\s+(?:{_UI_NOUN}|(?:or|and|/)\s+(?:[A-Z][\w'’-]*\s+)+{_UI_NOUN})")
+_LABEL_BEFORE = re.compile(r"(?:\b(?:option|button|link|tab)s? (?:to|called|labell?ed|named|for)|\b(?:click|tap|press|"
+                           r"select)(?: on)?(?: the)?)\s+$", re.IGNORECASE)
+
+
+# The words shop interfaces are labelled with. A run with any other word ("the Northpeak Returns page", "the Lumen
+# 400 page") may be a name the reply made up, and stays one.
+_INTERFACE_WORDS = frozenset({
+    "account", "accounts", "add", "address", "addresses", "all", "article", "articles", "billing", "book", "buy",
+    "cancel", "cancellation", "cart", "catalog", "change", "chat", "checkout", "code", "codes", "contact", "create",
+    "customer", "delete", "delivery", "details", "download", "edit", "email", "faq", "feedback", "fees", "forgot",
+    "help", "history", "home", "information", "invoice", "invoices", "issue", "issues", "item", "items", "key",
+    "live", "log", "login", "manage", "methods", "missing", "modify", "my", "new", "newsletter", "notifications",
+    "now", "options", "order", "orders", "password", "payment", "payments", "pin", "place", "policy", "preferences",
+    "product", "products", "profile", "purchase", "purchases", "rebate", "recover", "recovery", "refund", "refunds",
+    "remove", "report", "request", "requests", "reset", "return", "returns", "retrieve", "search", "secondary",
+    "security", "settings", "shipment", "shipping", "shopping", "sign", "status", "submit", "subscription",
+    "subscriptions", "support", "swap", "switch", "termination", "track", "tracking", "update", "us", "view",
+    "wishlist"
+})
+
+
+def interface_labels(text: str) -> list[range]:
+    """Where `text` names a page, section, button or option: a short quoted label ("Contact Us", 'Support') or a
+    run of interface words that the words around it mark as one ("the Order History or Track My Order section",
+    "an option to Switch Article")."""
+    labels = quoted_labels(text)
+    for match in _NAME_RUN.finditer(text):
+        if not all(w.lower().strip("'’-") in _INTERFACE_WORDS for w in match.group(0).split()):
+            continue
+        before = text[max(0, match.start() - 30):match.start()]
+        if _LABEL_AFTER.match(text, match.end()) or _LABEL_BEFORE.search(before):
+            labels.append(range(match.start(), match.end()))
+    return labels
+
+
 def _product_names(text: str) -> list[Claim]:
     # Conservative on purpose: runs of two or more capitalised words (or a word and a model number), not at the start
-    # of a sentence or line, minus leading pronouns and articles, nor a quoted label. "Talus Hiking Boots",
+    # of a sentence or line, minus leading pronouns and articles, nor an interface label. "Talus Hiking Boots",
     # "Lumen 400", "Apple Pay".
-    out, quoted = [], quoted_labels(text)
+    out, quoted = [], interface_labels(text)
     for match in _NAME_RUN.finditer(text):
         if any(match.start() in label for label in quoted):
             continue
