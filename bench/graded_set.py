@@ -8,8 +8,9 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
 - bench/graded/second_grades.jsonl: the second grader's blind grades of 80 rows of the dev and validation sets;
 - bench/graded/bitext_replies.jsonl: Bitext (bench/real_data.py's workspace), replies to its validation tickets
   graded blind, in sets of 20 tickets × (run, base, retrieval): `blind-val` (tickets 1–20), `blind-val-2` (21–40,
-  graded blind, then read to mend the judge) and `blind-val-3` (41–60, graded after those mends, never read before
-  the judge was scored on it). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a
+  graded blind, then read to mend the judge), `blind-val-3` (41–60, graded after those mends, never read before
+  the judge was scored on it; read afterwards) and `blind-val-4` (61–80, a later run's replies, graded after the
+  mends from blind-val-3 and scored once before it was read). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a
   model's output) or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the
   grade;
   `agreement` puts the conversation, reference and retrieved reply back from the bench workspace and skips with a

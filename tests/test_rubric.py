@@ -574,9 +574,25 @@ def test_interface_labels_are_places_to_look_not_invented_products() -> None:
     for named in ("the Northpeak Returns section", "the Lumen 400 page", "an option to Switch Northpeak"):
         text = steps.replace("the Order History or Track My Order section", named)
         assert verdict(RETURN_ITEM, text).score == 1, named
+    # one interface word is a label too ("the Refunds or Returns section")
+    single = steps.replace("the Order History or Track My Order section", "the Wishlist or Checkout section")
+    assert not verdict(RETURN_ITEM, single).checks["names_elsewhere"]
     # interface words without a place around them name a product
     assert [c.text for c in extract_claims("We stock Order History at the shop.") if c.kind == "product"] == [
         "Order History"]
+
+
+def test_titles_possessives_and_list_items_are_not_names_nobody_mentioned() -> None:
+    # "Mr. <NAME_1>" titles a name; "Trailhead Outfitters' site" is the shop's; a list item without a full stop
+    # does not make the next sentence's first word a name ("Any other details\n\nOnce we have them")
+    reply = ("Hi there,\n\nYou have 30 days from delivery to return unused items, and refunds go back within 5 "
+             "business days. Please send:\n\n1. The order number\n2. Any other details\n\nOnce we have them, "
+             "Mr. <NAME_1> can print the label from Trailhead Outfitters's returns page." + SIGN)
+    it = item("answer", "Hello, can I still return the boots for <NAME_1>?", RETURN_REFERENCE)
+    v = verdict(it, reply)
+    assert not v.checks["names_elsewhere"] and not v.checks["hallucinations"], v.reasons
+    other = reply.replace("Trailhead Outfitters's", "Northpeak's")
+    assert verdict(it, other).checks["names_elsewhere"] == ["Northpeak"]
 
 
 def test_a_cut_off_reply_an_echo_and_the_prompt_written_out_are_marked_down() -> None:

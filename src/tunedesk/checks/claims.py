@@ -153,7 +153,7 @@ def proper_names(text: str) -> list[str]:
     products, places, people."""
     names, quoted = [], interface_labels(text)
     for match in CAPITALISED.finditer(text):
-        word = match.group(0)
+        word = match.group(0).removesuffix("'s").removesuffix("’s")
         before = text[:match.start()].rstrip(" \t\"'(“‘")
         if not before or before[-1] in ".!?:;>\n" or word in NOT_NAMES or word.isupper():
             continue

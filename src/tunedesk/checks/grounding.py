@@ -32,11 +32,15 @@ _ORDER = re.compile(r"(?:\b[A-Z]{2,3}-)?#?\b\d{4,}\b")
 CAPITALISED = re.compile(r"[A-Z][\w'’-]*")
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:[A-Z][\w'’-]*|\d+))+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;>\n]|\n\s*[-*\d.]+)\s*$")
+_LABEL_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+_POSSESSIVE = re.compile(r"['’]s$")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 # Capitalised words that start phrases without naming a product: a run is cut before them.
 NOT_NAMES = frozenset({"I", "I'm", "I'll", "I've", "I'd", "The", "A", "An", "If", "We", "You", "Your", "Our", "It",
-                       "This", "That", "Hi", "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Happy", "Best"})
+                       "This", "That", "Hi", "Hello", "Hey", "Dear", "Thanks", "Thank", "Please", "Happy", "Best",
+                       # a title goes with a name ("Mr. <NAME_1>"), it is none itself
+                       "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Sir", "Madam"})
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def interface_labels(text: str) -> list[range]:
     run of interface words that the words around it mark as one ("the Order History or Track My Order section",
     "an option to Switch Article")."""
     labels = quoted_labels(text)
-    for match in _NAME_RUN.finditer(text):
+    for match in _LABEL_RUN.finditer(text):
         if not all(w.lower().strip("'’-") in _INTERFACE_WORDS for w in match.group(0).split()):
             continue
         before = text[max(0, match.start() - 30):match.start()]
@@ -158,7 +162,7 @@ def _product_names(text: str) -> list[Claim]:
         while words and (words[0] in NOT_NAMES or not CAPITALISED.fullmatch(words[0])):
             words = words[1:]
         if len(words) >= 2:
-            name = " ".join(words).rstrip("'’-")
+            name = _POSSESSIVE.sub("", " ".join(words)).rstrip("'’-")  # "Bitext Shop's website" names the shop
             out.append(Claim("product", name, name.lower()))
     return out
 

@@ -213,7 +213,9 @@ class RubricJudge:
         checks["denials"] = denials(body, item.reference)
         for found in checks["denials"]:
             caps.add(1, f"denies what the reference states: {found!r}")
-        checks["names_elsewhere"] = names_elsewhere(body, item.customer_text, item.reference, self.company, self.kb)
+        # one sentence a line: a list item without a full stop ("3. Any other details") does not run into the next
+        lines = "\n".join(body_sentences(text, self.sign_off)) or text
+        checks["names_elsewhere"] = names_elsewhere(lines, item.customer_text, item.reference, self.company, self.kb)
         for found in checks["names_elsewhere"]:
             caps.add(1, f"names what the customer never mentioned: {found}")
 
