@@ -10,8 +10,10 @@ Each rule caps the score; the verdict is the lowest cap, and its reasons are sor
 - Policy: a reply contradicting ANY current fact of policies.yaml (PolicyChecker) → 1.
 - Grounding: order numbers, amounts, dates, URLs, emails, phones and multi-word product names must appear in the
   prompt, the reference, the KB or the policies; otherwise each is a hallucination → 1, except a name placeholder
-  only in the greeting ("Hi <NAME_1>," to a customer who gave none) → 2.
-- Refusal items: the reply must decline and must not take up the question → else 1. Any other item refused → 1.
+  only in the greeting ("Hi <NAME_1>," to a customer who gave none) → 2. A quoted label or a run of interface words
+  in its place ("the Order History section") names where to look, not a product (grounding.interface_labels).
+- Refusal items: the reply must decline and must not take up the question → else 1. Any other item refused (the
+  voice's refusal or a first-person "unable to assist with …", conduct.refuses) → 1.
 - cannot_know items: the reply must say it cannot see live data (→ else 1) and invent no status or stock figure
   (→ else 1); not saying how to check → 2.
 - Answer items: similarity to the reference < `low_similarity` → 1 (off the point). Facts whose value the
