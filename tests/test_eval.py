@@ -119,12 +119,19 @@ def test_calibration_bins_ece_and_thresholds() -> None:
     low, high = confidence_of(-1.5), confidence_of(-0.05)  # bins: accuracy 0, 0 (low) and 1.0, 0.8 (high)
     expected = 5 * (2 * low + abs(high - 0.8) + abs(high - 1.0)) / 20
     assert expected_calibration_error(table) == pytest.approx(expected, abs=1e-3)
-    # "high" needs 95 % right among the replies at least that confident: 9 of 10 is only "medium"
+    # "high" needs 95 % right among the replies at least that confident, with 95 % confidence: 9 of 10 right is
+    # "at least 61 %", only "medium"
     fitted = thresholds(confidences, correct)
     assert fitted == {"high": None, "medium": pytest.approx(high, abs=1e-3)}
     assert level(high, fitted) == "medium" and level(low, fitted) == "low"
-    all_right = thresholds(confidences, [True] * 10 + [False] * 10)
+    # 10 of 10 right is still only "at least 74 %"; 60 of 60 is "at least 95.1 %"
+    assert thresholds(confidences, [True] * 10 + [False] * 10)["high"] is None
+    many = [high] * 60 + [low] * 60
+    all_right = thresholds(many, [True] * 60 + [False] * 60)
     assert all_right["high"] == pytest.approx(high, abs=1e-3) and level(high, all_right) == "high"
+    assert thresholds(many, [True] * 59 + [False] + [False] * 60)["high"] is None  # one wrong of 60 is too many
+    # the share alone would pass 5 of 5; the bound does not
+    assert thresholds([0.9] * 5 + [0.1] * 5, [True] * 5 + [False] * 5) == {"high": None, "medium": 0.9}
     assert thresholds([0.9] * 6, [False] * 6) == {"high": None, "medium": None}
 
 
