@@ -10,9 +10,9 @@ Two parts, each judged with its own workspace (its policies and KB are what the 
   graded blind, in sets of 20 tickets × (run, base, retrieval): `blind-val` (tickets 1–20), `blind-val-2` (21–40,
   graded blind, then read to mend the judge), `blind-val-3` (41–60, graded after those mends, never read before
   the judge was scored on it; read afterwards) and `blind-val-4` (61–80, a later run's replies, graded after the
-  mends from blind-val-3 and scored once before it was read). Bitext's texts stay in ../shared: a row keeps the item's id, the model's reply (a
-  model's output) or, for the retrieval baseline whose reply is a Bitext training reply, only its sha256, and the
-  grade;
+  mends from blind-val-3 and scored once before it was read). Bitext's texts stay in ../shared: a row keeps the
+  item's id, the model's reply (a model's output) or, for the retrieval baseline whose reply is a Bitext training
+  reply, only its sha256, and the grade;
   `agreement` puts the conversation, reference and retrieved reply back from the bench workspace and skips with a
   message when that workspace is absent. bench/graded/bitext_replies_v1.jsonl keeps the first 45 Bitext grades,
   made on the build before the shop's own phone was allowlisted (it was `<PHONE_1>` then); they no longer match

@@ -51,8 +51,6 @@ def thresholds(confidences: list[float], correct: list[bool]) -> dict[str, float
     top slice of 203 Bitext validation replies called 25 held-out replies "high", of which 64 % scored 3. "high"
     now needs about 59 replies at least that confident with none wrong (more with any wrong); a validation split
     too small for that has no "high", and mode auto sends nothing. Equal confidences are never split."""
-    from tunedesk.eval.compare import upper_bound
-
     groups: dict[float, list[bool]] = {}
     for confidence, ok in zip(confidences, correct, strict=True):
         groups.setdefault(round(confidence, 6), []).append(ok)
@@ -75,3 +73,22 @@ def level(confidence: float, fitted: dict[str, float | None]) -> str:
     if fitted.get("medium") is not None and confidence >= fitted["medium"]:  # type: ignore[operator]
         return "medium"
     return "low"
+
+
+def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float | None:
+    """The one-sided Clopper–Pearson upper bound of a failure rate: the largest rate under which seeing at most
+    `failures` in `n` still has probability 1 − confidence (None for n = 0)."""
+    if n <= 0:
+        return None
+    if failures >= n:
+        return 1.0
+    alpha = 1 - confidence
+    low, high = failures / n, 1.0
+    for _ in range(60):  # bisection on the binomial CDF, which falls as the rate grows
+        mid = (low + high) / 2
+        low, high = (mid, high) if _binomial_cdf(failures, n, mid) > alpha else (low, mid)
+    return round(high, 4)
+
+
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))

@@ -1,5 +1,6 @@
-"""How sure a figure is: a Wilson interval for a share, a one-sided upper bound for a rate of failures (0 wrong of
-29 is "at most 10 %"), and a paired bootstrap for the difference between two models on the same items."""
+"""How sure a figure is: a Wilson interval for a share and a paired bootstrap for the difference between two models
+on the same items (the one-sided upper bound for a rate of failures, 0 wrong of 29 is "at most 10 %", lives in
+answer/calibration.py, where the confidence levels use it too)."""
 
 from __future__ import annotations
 
@@ -18,25 +19,6 @@ def wilson(successes: int, n: int) -> tuple[float, float] | None:
     centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
     return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
-
-
-def upper_bound(failures: int, n: int, confidence: float = 0.95) -> float | None:
-    """The one-sided Clopper–Pearson upper bound of a failure rate: the largest rate under which seeing at most
-    `failures` in `n` still has probability 1 − confidence (None for n = 0)."""
-    if n <= 0:
-        return None
-    if failures >= n:
-        return 1.0
-    alpha = 1 - confidence
-    low, high = failures / n, 1.0
-    for _ in range(60):  # bisection on the binomial CDF, which falls as the rate grows
-        mid = (low + high) / 2
-        low, high = (mid, high) if _binomial_cdf(failures, n, mid) > alpha else (low, mid)
-    return round(high, 4)
-
-
-def _binomial_cdf(k: int, n: int, p: float) -> float:
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
 
 
 def paired_bootstrap(candidate: Sequence[bool], baseline: Sequence[bool], samples: int = 2000,

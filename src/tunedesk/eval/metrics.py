@@ -11,9 +11,10 @@ from tunedesk.answer.calibration import (
     MEDIUM_PRECISION,
     expected_calibration_error,
     reliability,
+    upper_bound,
 )
 from tunedesk.checks.marker import escalates
-from tunedesk.eval.compare import upper_bound, wilson
+from tunedesk.eval.compare import wilson
 from tunedesk.eval.judges.base import Item, Verdict
 from tunedesk.prompt.precedents import split_prompt
 
