@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tunedesk.answer.calibration import HIGH_PRECISION, MEDIUM_PRECISION, thresholds
+from tunedesk.answer.calibration import HIGH_PRECISION, MEDIUM_PRECISION, cumulative, thresholds
 from tunedesk.answer.confidence import fit
 from tunedesk.eval.answering import answer_items, eval_responder, judged, split_items
 from tunedesk.eval.compare import wilson
@@ -29,13 +29,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "confidence_levels.json"
 
 def share_rule(confidences: list[float], correct: list[bool]) -> dict[str, float | None]:
     """The old rule: the lowest confidence where the share right, on at least 5 replies, reaches each target."""
-    groups: dict[float, list[bool]] = {}
-    for confidence, ok in zip(confidences, correct, strict=True):
-        groups.setdefault(round(confidence, 6), []).append(ok)
     found: dict[str, float | None] = {"high": None, "medium": None}
-    right = seen = 0
-    for confidence in sorted(groups, reverse=True):
-        right, seen = right + sum(groups[confidence]), seen + len(groups[confidence])
+    for confidence, right, seen in cumulative(confidences, correct):
         for name, target in (("high", HIGH_PRECISION), ("medium", MEDIUM_PRECISION)):
             if seen >= 5 and right / seen >= target:
                 found[name] = round(confidence, 4)

@@ -51,19 +51,26 @@ def thresholds(confidences: list[float], correct: list[bool]) -> dict[str, float
     top slice of 203 Bitext validation replies called 25 held-out replies "high", of which 64 % scored 3. "high"
     now needs about 59 replies at least that confident with none wrong (more with any wrong); a validation split
     too small for that has no "high", and mode auto sends nothing. Equal confidences are never split."""
-    groups: dict[float, list[bool]] = {}
-    for confidence, ok in zip(confidences, correct, strict=True):
-        groups.setdefault(round(confidence, 6), []).append(ok)
     found: dict[str, float | None] = {"high": None, "medium": None}
-    right = seen = 0
-    for confidence in sorted(groups, reverse=True):
-        right += sum(groups[confidence])
-        seen += len(groups[confidence])
+    for confidence, right, seen in cumulative(confidences, correct):
         at_least = 1 - (upper_bound(seen - right, seen) or 1.0)
         for name, target in (("high", HIGH_PRECISION), ("medium", MEDIUM_PRECISION)):
             if at_least >= target:
                 found[name] = round(confidence, 4)
     return found
+
+
+def cumulative(confidences: list[float], correct: list[bool]) -> list[tuple[float, int, int]]:
+    """(confidence, replies right, replies) among the replies at least that confident, most confident first; equal
+    confidences (to 6 places) form one step."""
+    groups: dict[float, list[bool]] = {}
+    for confidence, ok in zip(confidences, correct, strict=True):
+        groups.setdefault(round(confidence, 6), []).append(ok)
+    steps, right, seen = [], 0, 0
+    for confidence in sorted(groups, reverse=True):
+        right, seen = right + sum(groups[confidence]), seen + len(groups[confidence])
+        steps.append((confidence, right, seen))
+    return steps
 
 
 def level(confidence: float, fitted: dict[str, float | None]) -> str:
