@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, interface_labels
+from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, interface_labels, without_possessive
 from tunedesk.config.policies import Policies
 from tunedesk.text.sentences import sentences
 
@@ -151,13 +151,13 @@ _NAME_WORD = re.compile(r"[a-z][\w'’-]*")
 def proper_names(text: str) -> list[str]:
     """Capitalised words inside a sentence (not opening one or a line, nor in an interface label): the names of
     products, places, people."""
-    names, quoted = [], interface_labels(text)
+    names, labels = [], interface_labels(text)
     for match in CAPITALISED.finditer(text):
-        word = match.group(0).removesuffix("'s").removesuffix("’s")
+        word = without_possessive(match.group(0))
         before = text[:match.start()].rstrip(" \t\"'(“‘")
         if not before or before[-1] in ".!?:;>\n" or word in NOT_NAMES or word.isupper():
             continue
-        if any(match.start() in label for label in quoted):  # the page or button to look for
+        if any(match.start() in label for label in labels):  # the page or button to look for
             continue
         names.append(word)
     return list(dict.fromkeys(names))
@@ -195,10 +195,9 @@ def denials(reply: str, reference: str) -> list[str]:
     """What the reply denies that the reference affirms: "the Summit 40L pack isn't adjustable" where the best
     agent wrote "an adjustable harness and hipbelt". A word the reference denies too is not counted: "codes don't
     apply to sale items" agrees with a reference that says so, though it also says "I'll apply it"."""
-    affirmed = _affirmed_words(reference)
     denied_too = {m.group(1).lower() for m in _DENIAL.finditer(reference.replace("’", "'"))}
-    found = [m.group(0) for m in _DENIAL.finditer(reply.replace("’", "'"))
-             if m.group(1).lower() in affirmed - denied_too and m.group(1).lower() not in _FUNCTION_WORDS]
+    affirmed_only = _affirmed_words(reference) - denied_too - _FUNCTION_WORDS
+    found = [m.group(0) for m in _DENIAL.finditer(reply.replace("’", "'")) if m.group(1).lower() in affirmed_only]
     return list(dict.fromkeys(found))[:3]
 
 

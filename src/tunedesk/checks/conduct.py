@@ -64,8 +64,9 @@ _REQUEST_WORDS = frozenset({"provide", "share", "send", "confirm", "specify", "c
                             "accurate", "better", "enable", "allow", "proceed"})
 _WANTS_TO_HELP = re.compile(
     r"\b(?:assist|help|serve) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
-    r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b"
-    r"|^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
+    r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b")
+# A sentence that is only an interjection: "Certainly!"
+_INTERJECTION = re.compile(r"^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
 
 # Reason codes a model may use for each escalation the product knows, keyed by build's code (checks/marker.py).
 REASON_ALIASES: dict[str, frozenset[str]] = {
@@ -214,8 +215,8 @@ def _only_requests(text: str, sign_off: str) -> list[str]:
     off); empty when it also says something else."""
     sentences = [s.lower() for s in body_sentences(text, sign_off)]
     requests = [s for s in sentences if _REQUEST.search(s)]
-    rest = [s for s in sentences if not (_REQUEST.search(s) or _ACKNOWLEDGE.search(s) or _WANTS_TO_HELP.search(s)
-                                         or _DEFERS.search(s))]
+    rest = [s for s in sentences if not any(p.search(s) for p in (_REQUEST, _ACKNOWLEDGE, _WANTS_TO_HELP, _DEFERS,
+                                                                   _INTERJECTION))]
     return requests if not rest else []
 
 

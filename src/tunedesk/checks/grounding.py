@@ -148,13 +148,18 @@ def interface_labels(text: str) -> list[range]:
     return labels
 
 
+def without_possessive(name: str) -> str:
+    """The name without a trailing possessive: "Bitext Shop's website" names the shop."""
+    return _POSSESSIVE.sub("", name)
+
+
 def _product_names(text: str) -> list[Claim]:
     # Conservative on purpose: runs of two or more capitalised words (or a word and a model number), not at the start
     # of a sentence or line, minus leading pronouns and articles, nor an interface label. "Talus Hiking Boots",
     # "Lumen 400", "Apple Pay".
-    out, quoted = [], interface_labels(text)
+    out, labels = [], interface_labels(text)
     for match in _NAME_RUN.finditer(text):
-        if any(match.start() in label for label in quoted):
+        if any(match.start() in label for label in labels):
             continue
         words = match.group(0).split()
         if _SENTENCE_START.search(text[: match.start()]):
@@ -162,7 +167,7 @@ def _product_names(text: str) -> list[Claim]:
         while words and (words[0] in NOT_NAMES or not CAPITALISED.fullmatch(words[0])):
             words = words[1:]
         if len(words) >= 2:
-            name = _POSSESSIVE.sub("", " ".join(words)).rstrip("'’-")  # "Bitext Shop's website" names the shop
+            name = without_possessive(" ".join(words)).rstrip("'’-")
             out.append(Claim("product", name, name.lower()))
     return out
 

@@ -197,7 +197,8 @@ class RubricJudge:
 
     def _claims(self, caps: _Caps, checks: dict[str, Any], item: Item, text: str) -> None:
         """What a person marks wrong at a glance: degenerate text, unauthorised promises, made-up terms."""
-        body = " ".join(body_sentences(text, self.sign_off)) or text
+        said = body_sentences(text, self.sign_off)
+        body = " ".join(said) or text
         checks["repetition"] = repetition(body, f"{item.customer_text}\n{item.reference}")
         checks["commitments"] = commitments(body, item.reference, self.allowed)
         checks["unstated_terms"] = unstated_terms(body, self.policies, [item.prompt_text, item.reference,
@@ -216,7 +217,7 @@ class RubricJudge:
         for found in checks["denials"]:
             caps.add(1, f"denies what the reference states: {found!r}")
         # one sentence a line: a list item without a full stop ("3. Any other details") does not run into the next
-        lines = "\n".join(body_sentences(text, self.sign_off)) or text
+        lines = "\n".join(said) or text
         checks["names_elsewhere"] = names_elsewhere(lines, item.customer_text, item.reference, self.company, self.kb)
         for found in checks["names_elsewhere"]:
             caps.add(1, f"names what the customer never mentioned: {found}")
@@ -257,8 +258,8 @@ class RubricJudge:
         elif not expected and similarity is not None and not high and not checks["asks_alike"]:
             # Nothing checkable in the reference: only closeness to it shows the answer is there. Measured on the
             # demo run's replies: "I'll get back to you as soon as I can" scores 0.60 against a how-to reference,
-            # a correct paraphrase 0.89.
-            # A reference that only asks for details is matched by a reply asking for the same thing, in any words.
+            # a correct paraphrase 0.89. A reference that only asks for details is matched by a reply asking for the
+            # same thing, in any words (checks["asks_alike"]).
             caps.add(2, f"only partly matches the reference: similarity {similarity:.2f}")
 
     def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str) -> None:
