@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from tunedesk.answer.guardrails import Guardrails, kb_passages, spread, training_customer_texts
-from tunedesk.answer.guards import PRECEDENT_PRIOR_SHARE, TopicIndex, fit_declined_share
+from tunedesk.answer.guards import PRECEDENT_PRIOR_SHARE, TopicIndex, fit_declined_share, fit_escalated_share
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.config import load_config
 from tunedesk.errors import ConfigError
@@ -454,6 +454,40 @@ def test_a_configured_precedent_share_is_kept(workspace_root: Path) -> None:
     assert rails.kit.precedent_share == 0.8
     found = by_guard(rails.after(ticket("Will it snow in the mountains tomorrow night?"), STOCK_REPLY, context(), 0.99))
     assert "precedent" not in found  # 3 of 5 declined is below 0.8
+
+
+HUMAN = [f"I need to talk to a real person about my order number {i}, please" for i in range(12)]
+ANSWERED = [f"Can I swap my hiking boots size {i} for a bigger size?" for i in range(40)]
+STEPS_REPLY = "Hi there,\n\nTo talk to a person, open the Contact page and click Chat.\n\nBest"
+
+
+def test_answering_what_past_tickets_handed_to_a_person_goes_to_a_person(workspace_root: Path) -> None:
+    past = [(t, "escalation") for t in HUMAN] + [(t, "answer") for t in ANSWERED]
+    rails = Guardrails.from_workspace(Workspace.open(workspace_root), corpus_texts=CORPUS, precedents=past,
+                                      embedder=bag_of_words)
+    assert rails.kit.escalated_share == pytest.approx(0.2)  # fitted leave-one-out: no answered ticket reaches it
+    asks = ticket("I need to talk to a real person about my order, please")
+    found = by_guard(rails.after(asks, STEPS_REPLY, context(), 0.99))
+    assert found["precedent"].action == "escalate" and found["precedent"].reason == "like_escalated_tickets"
+    assert "5 of the 5" in found["precedent"].detail
+    marked = STEPS_REPLY + "\n[[escalate: contact_human_agent]]"  # the model handed it over itself: nothing to add
+    assert "precedent" not in by_guard(rails.after(asks, marked, context(), 0.99))
+    swap = ticket("Can I swap my hiking boots for a bigger size?")
+    assert "precedent" not in by_guard(rails.after(swap, GOOD_REPLY, context(), 0.99))
+    off = Guardrails.from_workspace(Workspace.open(workspace_root, ["serve.guardrails.precedent_escalated_share=0"]),
+                                    corpus_texts=CORPUS, precedents=past, embedder=bag_of_words)
+    assert off.kit.escalated_share is None and "precedent" not in by_guard(off.after(asks, STEPS_REPLY, context(),
+                                                                                     0.99))
+
+
+def test_the_escalated_share_is_fitted_only_on_enough_escalated_tickets() -> None:
+    few = TopicIndex(bag_of_words, HUMAN[:3] + ANSWERED, ["escalation"] * 3 + ["answer"] * 40)
+    assert fit_escalated_share(few, 5) is None  # too few to fit on: the rule stays off
+    # answered tickets among the escalated ones: the share that would hand them over is not allowed
+    mixed = TopicIndex(bag_of_words, HUMAN + ["I need to talk to a real person about my order"] * 3 + ANSWERED,
+                       ["escalation"] * 12 + ["answer"] * 43)
+    fitted = fit_escalated_share(mixed, 5)
+    assert fitted is not None and fitted > 0.2
 
 
 @pytest.mark.parametrize("marker", ["[[escalate: up: 1]]", "[[escalate: 20% off]]", "[[ escalate ]]",

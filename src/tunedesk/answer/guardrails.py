@@ -21,6 +21,7 @@ from tunedesk.answer.guards import (
     TopicIndex,
     configured_guards,
     fit_declined_share,
+    fit_escalated_share,
     holding_reply,
 )
 from tunedesk.answer.types import Context, GuardVerdict
@@ -75,6 +76,7 @@ class Guardrails:
                        topics=topics, mask=lambda text: redactor.redact_text(text)[0],
                        mask_thread=redactor.redact_texts, precedents=past,
                        precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k),
+                       escalated_share=_escalated_share(config, past),
                        vocabulary=vocabulary, brand=policies.brand,
                        intents=tuple((name, compile_ci([p])) for name, p in config.off_topic_intents.items()))
         return cls(kit, warnings)
@@ -167,6 +169,13 @@ def _precedent_index(ws: Workspace, config: GuardrailsConfig, precedents: list[t
     if not texts:
         return None
     return TopicIndex(embedder or _loaded_minilm("after", "precedent"), texts, [kinds[t] for t in texts])
+
+
+def _escalated_share(config: GuardrailsConfig, past: TopicIndex | None) -> float | None:
+    """serve.guardrails.precedent_escalated_share: configured, fitted on the training tickets (empty), or off (0)."""
+    if config.precedent_escalated_share is None:
+        return fit_escalated_share(past, config.precedent_k)
+    return config.precedent_escalated_share or None
 
 
 def _topic_index(texts: list[str], embedder: Embedder | None, warnings: list[str]) -> TopicIndex | None:

@@ -67,27 +67,45 @@ class TopicIndex:
 
 PRECEDENT_MAX_HELD = 0.05
 """The fitted precedent share holds at most this share of on-topic training tickets."""
+PRECEDENT_MAX_ESCALATED = 0.02
+"""The fitted escalated share hands at most this share of the answered training tickets to a person: stricter than
+a hold for review, since the customer then waits for a person."""
 PRECEDENT_MIN_DECLINED = 10
-"""Fewer declined training tickets than this are too few to fit on: PRECEDENT_PRIOR_SHARE is used."""
+"""Fewer declined (or escalated) training tickets than this are too few to fit on."""
 PRECEDENT_PRIOR_SHARE = 0.4
+"""The declined share used while too few training tickets were declined to fit on."""
 
 
 def fit_declined_share(index: TopicIndex | None, k: int, max_held: float = PRECEDENT_MAX_HELD) -> float:
     """The smallest declined share (a multiple of 1/k) at which at most `max_held` of the on-topic indexed tickets
     would be held, each ticket compared with its k nearest others (leave-one-out): fitted on the training tickets
     alone. The prior when too few tickets were declined to fit on (or there is no index), 1.0 when all were."""
+    fitted = fit_label_share(index, k, "refusal", max_held)
+    return PRECEDENT_PRIOR_SHARE if fitted is None else fitted
+
+
+def fit_escalated_share(index: TopicIndex | None, k: int, max_held: float = PRECEDENT_MAX_ESCALATED) -> float | None:
+    """The smallest share of escalated nearest tickets at which at most `max_held` of the other indexed tickets
+    would be handed to a person (leave-one-out on the training tickets alone); None (the rule is off) when too few
+    training tickets were escalated to fit on."""
+    return fit_label_share(index, k, "escalation", max_held)
+
+
+def fit_label_share(index: TopicIndex | None, k: int, label: str, max_held: float) -> float | None:
+    """The smallest share (a multiple of 1/k) of a ticket's k nearest others carrying `label` at which at most
+    `max_held` of the tickets without it reach that share; None when fewer than PRECEDENT_MIN_DECLINED carry it."""
     if index is None or index.matrix is None:
-        return PRECEDENT_PRIOR_SHARE
-    declined = np.asarray(index.labels) == "refusal"
-    if declined.sum() < PRECEDENT_MIN_DECLINED:
-        return PRECEDENT_PRIOR_SHARE
-    if declined.all():
+        return None
+    marked = np.asarray(index.labels) == label
+    if marked.sum() < PRECEDENT_MIN_DECLINED:
+        return None
+    if marked.all():
         return 1.0
     similarities = index.matrix @ index.matrix.T
     np.fill_diagonal(similarities, -np.inf)
-    k = min(k, len(declined) - 1)
+    k = min(k, len(marked) - 1)
     nearest = np.argpartition(-similarities, k - 1, axis=1)[:, :k]  # the k nearest, in any order
-    shares = declined[nearest].mean(axis=1)[~declined]
+    shares = marked[nearest].mean(axis=1)[~marked]
     for step in range(1, k + 1):
         if float((shares >= step / k).mean()) <= max_held:
             return step / k
@@ -116,6 +134,9 @@ class GuardKit:
     precedent_share: float = 1.0
     """The declined share at which the precedent guard holds an answer (configured, or fitted by
     fit_declined_share)."""
+    escalated_share: float | None = None
+    """The escalated share at which the precedent guard hands an answer to a person (configured, or fitted by
+    fit_escalated_share); None: that rule is off."""
     vocabulary: SupportVocabulary | None = None
     """The content words of the policies, KB and training customers' messages; None when off_topic is off."""
     intents: tuple[tuple[str, CaseInsensitive], ...] = ()
@@ -287,14 +308,21 @@ def grounding(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | N
 
 @register_after("precedent")
 def precedent(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
-    """A reply that goes against how the most similar past tickets were handled is held for a person: answering
-    what many of them declined as off topic, or declining what none of them did."""
+    """A reply that goes against how the most similar past tickets were handled: answering what many of them
+    declined as off topic, or declining what none of them did, is held for a person; answering what most of them
+    handed to a person goes to a person (like_escalated_tickets)."""
     text = ticket.last_customer_text
     if kit.precedents is None or len(_WORD.findall(text)) < MIN_TOPIC_WORDS:
         return None
     near = kit.precedents.nearest_labels(text, kit.config.precedent_k)
+    body, marker = strip_marker(draft.text)
     declined = sum(label == "refusal" for label in near)
-    declines = refuses(strip_marker(draft.text)[0], kit.voice.refusal)
+    escalated = sum(label == "escalation" for label in near)
+    declines = refuses(body, kit.voice.refusal)
+    if near and kit.escalated_share is not None and escalated >= kit.escalated_share * len(near) and not (
+            marker or declines):
+        return GuardVerdict("precedent", "escalate", "like_escalated_tickets",
+                            f"{escalated} of the {len(near)} most similar past tickets went to a person; this answers")
     if near and declined >= kit.precedent_share * len(near) and not declines:
         detail = f"{declined} of the {len(near)} most similar past tickets were declined as off topic; this answers"
     elif declines and near and declined == 0:

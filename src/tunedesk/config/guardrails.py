@@ -198,6 +198,12 @@ class GuardrailsConfig(Section):
     declined as off topic. Empty (the default): fitted on the training tickets when the guardrails are built,
     each compared with its k nearest others (leave-one-out), as the smallest share that holds at most 5 % of the
     on-topic ones (0.4 while fewer than 10 training tickets were declined); the held-out set is never read."""
+    precedent_escalated_share: float | None = Field(None, ge=0, le=1)
+    """A reply that answers (no escalation marker, no refusal) goes to a person (reason like_escalated_tickets) when
+    at least this share of the k most similar training tickets went to a person: "I need to talk to someone"
+    answered with how-to steps. Empty (the default): fitted on the training tickets when the guardrails are built,
+    leave-one-out, as the smallest share that hands at most 2 % of the other training tickets to a person; off
+    while fewer than 10 training tickets were escalated. 0 switches the rule off. The held-out set is never read."""
     off_topic_corpus_limit: int = Field(2000, ge=1)
     """At most this many distinct training customer messages (spread evenly over the file) are embedded at server
     start, plus every KB article."""
