@@ -177,3 +177,38 @@ def test_a_calibration_run_is_never_a_candidate(calibrated: Calibrated) -> None:
     with pytest.raises(RunError):
         find_run(ws.root, "latest")  # only calibration runs: nothing is the newest candidate
     assert served_version(ws)[0] == "base"
+
+
+def test_the_full_runs_evaluation_checks_the_forecast(calibrated: Calibrated, tmp_path: Path) -> None:
+    """Eval's validation pass (the calibrator's) scores the planned full run on the calibration's items: the forecast
+    and the measured score side by side; a run of another plan is not compared, and says why."""
+    import shutil
+
+    from rich.console import Console
+
+    from tiny_data import tiny_overrides
+    from tunedesk.eval.answering import split_items
+    from tunedesk.eval.console import print_eval
+    from tunedesk.eval.stage import EvalSummary, eval_judge, evaluate
+    from tunedesk.progress import SilentReporter
+    from tunedesk.train import stage as train_stage
+
+    ws, summary, _ = calibrated
+    shutil.copytree(ws.root, tmp_path / "ws")  # the shared workspace keeps only its calibration runs
+    shutil.copy(tmp_path / "ws" / "data" / "val.jsonl", tmp_path / "ws" / "data" / "holdout.jsonl")
+    copy = Workspace.open(tmp_path / "ws", tiny_overrides(*FAST))
+    items, judge = split_items(copy, "val"), eval_judge(copy)
+    planned = train_stage.run(copy, overrides=tiny_overrides(*FAST)).run.id
+    evaluated = evaluate(copy, planned, items, judge, SilentReporter())  # validation items stand in for held-out
+    check = evaluated.summary["forecast_check"]
+    assert check["comparable"] is True and check["calibration"] == summary.id and check["items"] == len(items)
+    assert check["forecast_score_3"] == summary.forecast["score_3"]
+    measured = sum(v.score == 3 for v in evaluated.verdicts) / len(items)  # the same tickets, path and seed
+    assert check["measured_score_3"] == measured
+    assert check["difference"] == round(measured - summary.forecast["score_3"], 4)
+    console = Console(record=True, width=200)
+    print_eval(console, EvalSummary(evaluated.summary, {}))
+    assert f"calibration {summary.id} forecast score 3" in console.export_text()
+    shorter = train_stage.run(copy, overrides=tiny_overrides(*FAST, "train.max_steps=2")).run.id
+    other = evaluate(copy, shorter, items, judge, SilentReporter()).summary["forecast_check"]
+    assert other["comparable"] is False and "2 optimizer steps" in other["why"]

@@ -13,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tiny_data import ROWS, tiny_workspace
+from tunedesk.answer.backends.scripted import ScriptedBackend
 from tunedesk.answer.confidence import SIGNALS
 from tunedesk.answer.setup import build_responder
 from tunedesk.checks.marker import strip_marker
-from tunedesk.eval.answering import answer_items, eval_responder, fit_calibration, split_items
+from tunedesk.eval.answering import Answer, answer_items, eval_responder, fit_calibration, split_items
 from tunedesk.eval.stage import eval_judge
 from tunedesk.eval.stage import run as evaluate
 from tunedesk.records import TicketIn
@@ -47,13 +48,41 @@ def test_a_served_reply_and_the_eval_reply_are_the_same_with_sampling(ws: Worksp
             thread = [m for m in item.messages if m["role"] in ("user", "assistant")]
             body = client.post("/v1/replies", json={"ticket_id": item.id, "messages": thread}).json()
             answer = evaluated[item.id]
-            if answer.confidence is None:  # a guard answered instead of the model: both give the same reply
-                assert body["decision"] in ("escalate", "refuse")
-                continue
-            assert strip_marker(answer.text)[0] == body["reply"]
-            compared += 1
+            # what eval judges is what the server sent, whoever answered (the model, a guard, a hand-over)
+            assert strip_marker(answer.text)[0] == body["reply"] and answer.decision == body["decision"]
+            compared += answer.confidence is not None
     served_responder.close()
     assert compared >= 3  # the model answered most tickets, so the comparison could fail
+
+
+MARKED = "Hello,\n\nOur refunds team will send you a new one within 30 days.\n[[escalate: billing_dispute]]"
+PROMISED = "Hello,\n\nI've passed your message to a member of our team, who will reply to you directly."
+
+
+def test_eval_judges_what_the_server_sends_when_a_person_takes_over(ws: Workspace) -> None:
+    """A reply with the model's marker, or one that promises a person without it, goes to a person: the customer
+    gets the workspace's holding reply, and that (marked with the reason) is what eval judges, not the model's
+    text, which is kept as the draft."""
+    scripted = iter([MARKED, PROMISED] * 50)
+    ws.config.serve.rollout_percent = 100
+    responder = build_responder(ws, backend=ScriptedBackend(lambda request: next(scripted)), version="base")
+    responder.log = None
+    items = split_items(ws, "holdout")
+    try:
+        answered = responder.answer_many([TicketIn(id=i.id, messages=[m for m in i.messages if m["role"] == "user"])
+                                          for i in items])
+    finally:
+        responder.close()
+    drafts = set()
+    for outcome in answered:
+        answer = Answer.of(outcome)
+        body, marker = strip_marker(answer.text)
+        assert body == outcome.result.reply  # what the server sends, whoever answered
+        if outcome.completion is not None:
+            assert outcome.result.decision == "escalate" and marker == outcome.result.reasons[0]
+            assert "refunds team" not in answer.text and "passed your message" not in answer.text
+            drafts.add(answer.draft)
+    assert drafts == {MARKED, PROMISED}  # both kinds of hand-over were made by the model, and kept to read
 
 
 def _guarded_reads(monkeypatch: pytest.MonkeyPatch, forbidden: Path) -> list[str]:

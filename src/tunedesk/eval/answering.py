@@ -30,9 +30,10 @@ class Answer:
     """One item as the server answered it, in the terms eval judges and reports."""
 
     text: str
-    """What the judge reads: the model's own reply (with its escalation marker) when it was asked; otherwise what
-    the server gives in its place — the brand's refusal, or an escalation (the holding reply, marked with the
-    first reason)."""
+    """What the judge reads: what the server sends the customer. The model's reply when it is sent or drafted for
+    an agent; the brand's refusal when the ticket is refused; the holding reply, marked with the first reason,
+    when it goes to a person, whoever decided so (a guard before generation, the model's marker, or a guard after
+    it): the server never sends the model's text then."""
     decision: str
     """auto_send, needs_approval, escalate or refuse."""
     confidence: float | None
@@ -44,22 +45,22 @@ class Answer:
     """The model's mean token log-probability (None when it was not asked): the raw confidence signal."""
     signals: dict[str, float] = field(default_factory=dict)
     """Every confidence signal of the reply (answer.confidence.SIGNALS), for fitting the calibrator."""
+    draft: str | None = None
+    """The model's own text where the server sends something else (a hand-over, a refusal): kept in
+    replies.jsonl to read, never judged."""
 
     @classmethod
     def of(cls, answered: Answered) -> Answer:
         """An Answer from the Responder's outcome for one ticket."""
         result, completion = answered.result, answered.completion
-        if completion is not None:
-            text = completion.text
-        elif result.decision == "escalate":
-            text = add_marker(result.reply, result.reasons[0] if result.reasons else "escalated")
-        else:
-            text = result.reply
+        text = result.reply
+        if result.decision == "escalate":
+            text = add_marker(text, result.reasons[0] if result.reasons else "escalated")
         if completion is None:
             return cls(text, result.decision, None, reasons=list(result.reasons))
         return cls(text, result.decision, result.confidence_score, completion.completion_tokens,
                    completion.finish_reason == "length", list(result.reasons), completion.mean_logprob,
-                   dict(answered.signals))
+                   dict(answered.signals), None if completion.text.strip() == text.strip() else completion.text)
 
 
 def split_items(ws: Workspace, split: str, limit: int | None = None) -> list[Item]:
@@ -104,6 +105,8 @@ class Fitted:
     calibrator: Calibrator | None
     thresholds: dict[str, float | None]
     validation_items: int
+    validation_scores: dict[str, int] = field(default_factory=dict)
+    """Each validation item's score by id (what a calibration's forecast is checked against)."""
 
     @classmethod
     def unfitted(cls) -> Fitted:
@@ -120,10 +123,11 @@ def fit_calibration(ws: Workspace, responder: Responder, judge: Judge) -> Fitted
     verdicts = judged(judge, items, answers)
     asked = [(a, v) for a, v in zip(answers, verdicts, strict=True) if a.confidence is not None]
     calibrator = fit([a.signals for a, _ in asked], [v.score == 3 for _, v in asked])
+    scores = {item.id: v.score for item, v in zip(items, verdicts, strict=True)}
     if calibrator is None:
-        return Fitted(None, fit_thresholds(answers, verdicts), len(items))
+        return Fitted(None, fit_thresholds(answers, verdicts), len(items), scores)
     probabilities = [calibrator.probability(a.signals) for a, _ in asked]
-    return Fitted(calibrator, thresholds(probabilities, [v.score == 3 for _, v in asked]), len(items))
+    return Fitted(calibrator, thresholds(probabilities, [v.score == 3 for _, v in asked]), len(items), scores)
 
 
 def fit_thresholds(answers: list[Answer], verdicts: list[Verdict]) -> dict[str, float | None]:

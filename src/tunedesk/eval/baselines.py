@@ -20,8 +20,9 @@ from tunedesk.store.evaluations import eval_dir, read_replies, read_summary
 from tunedesk.workspace import Workspace
 
 BASELINES = ("retrieval", "base")
-ANSWER_PATH = "server:1"
-"""The version of the way eval produces replies (through the server's Responder); older evaluations differ."""
+ANSWER_PATH = "server:2"
+"""The version of the way eval produces replies (through the server's Responder); older evaluations differ. 2: a
+ticket handed to a person is judged on the holding reply the server sends, not on the model's own text."""
 
 
 @dataclass

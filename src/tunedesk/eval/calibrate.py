@@ -11,7 +11,6 @@ interval from resampling the validation items. Lives in eval (not train) because
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import time
@@ -19,15 +18,17 @@ from pathlib import Path
 
 from tunedesk.errors import TunedeskError
 from tunedesk.eval.answering import answer_items, eval_responder, judged, split_items
+from tunedesk.eval.baselines import answer_path_signature
 from tunedesk.eval.calibrate_records import CalibrationSummary, FullRun, Point
 from tunedesk.eval.calibrate_report import write_reports
 from tunedesk.eval.forecast import forecast, verdict
+from tunedesk.eval.forecast_check import ids_hash
 from tunedesk.eval.judges.base import Item, Judge
 from tunedesk.eval.stage import eval_judge
 from tunedesk.models.template import load_template
 from tunedesk.progress import Reporter, SilentReporter
 from tunedesk.train import stage as train_stage
-from tunedesk.train.data import encode_file
+from tunedesk.train.data import encode_file, sha256_of
 from tunedesk.train.session import plan
 from tunedesk.workspace import Workspace
 
@@ -59,7 +60,9 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, reporter: Reporter
     retrieval = _val_scores(ws, "retrieval", items, judge, reporter)
     predicted = forecast(points, full, cfg.calibration.bootstrap, ws.config.eval.seed)
     retrieval_3 = sum(s == 3 for s in retrieval) / len(retrieval)
-    validation = {"split": "val", "items": len(items), "ids_sha256": _ids_hash(items), "retrieval_score_3": retrieval_3}
+    validation = {"split": "val", "items": len(items), "ids_sha256": ids_hash(items), "retrieval_score_3": retrieval_3,
+                  "train_sha256": sha256_of(ws.output_dir("data") / "train.jsonl"),
+                  "answer_path": answer_path_signature(ws)}
     decided = verdict(predicted, retrieval_3, ws.config.gate.min_score_3, full)
     summary = CalibrationSummary(calibration_id, full, points, predicted, decided, validation)
     summary.paths = write_reports(ws.output_dir("reports"), summary)
@@ -136,8 +139,3 @@ def _val_scores(ws: Workspace, version: str, items: list[Item], judge: Judge, re
         responder.close()
     return [v.score for v in judged(judge, items, answers)]
 
-
-def _ids_hash(items: list[Item]) -> str:
-    import hashlib
-
-    return hashlib.sha256(json.dumps([i.id for i in items]).encode()).hexdigest()[:16]

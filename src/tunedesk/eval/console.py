@@ -61,8 +61,24 @@ def print_eval(console: Console, result: EvalSummary) -> None:
     console.print(f"  confidence thresholds fitted on validation: {_ece(s.get('calibration', {}))} (ECE on held-out); "
                   f"{s['cut_off']} replies cut off; {s['items_per_min'] or 0:,.1f} held-out items / min",
                   highlight=False)
+    if check := s.get("forecast_check"):
+        console.print(f"  {_forecast_line(check)}", highlight=False)
     for name, path in result.paths.items():
         console.print(f"  {name:<10} {path}", highlight=False)
+
+
+def _forecast_line(check: dict[str, Any]) -> str:
+    """The calibration's forecast beside the run's measured validation score, or why they are not compared."""
+    if not check["comparable"]:
+        return f"calibration {check['calibration']}: not compared with this run ({check['why']})"
+    low, high = check["forecast_score_3_ci"]
+    loss = ""
+    if check["forecast_val_loss"] is not None and check["measured_val_loss"] is not None:
+        loss = f"; validation loss forecast {check['forecast_val_loss']:.3f}, measured {check['measured_val_loss']:.3f}"
+    return (f"calibration {check['calibration']} forecast score 3 {_pct(check['forecast_score_3'])} "
+            f"[{100 * low:.0f}–{100 * high:.0f}] on {check['items']} validation tickets; measured "
+            f"{_pct(check['measured_score_3'])} ({100 * check['difference']:+.1f} pts, "
+            f"{'inside' if check['inside_interval'] else 'outside'} the forecast's interval){loss}")
 
 
 def _with_interval(summary: dict[str, Any], key: str) -> str:

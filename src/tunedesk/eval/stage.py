@@ -109,8 +109,20 @@ def evaluate(ws: Workspace, version: str, items: list[Item], judge: Judge, repor
     if not calibrate:
         unrouted(summary)
     summary.update({"judge_failures": failures} if (failures := getattr(judge, "failures", 0)) else {})
+    if summary.get("kind") == "run" and (checked := _forecast_check(ws, name, fitted)) is not None:
+        summary["forecast_check"] = checked
     summary["precedents_sha256"] = shown.index.sha256 if shown is not None else None
     return Evaluated(name, items, answers, verdicts, {**summary, **_provenance(ws)})
+
+
+def _forecast_check(ws: Workspace, name: str, fitted: Fitted) -> dict[str, Any] | None:
+    """The calibration's forecast for this run beside its score on the same validation items (None: no calibration
+    in the workspace, or no validation pass)."""
+    from tunedesk.eval.baselines import answer_path_signature
+    from tunedesk.eval.forecast_check import forecast_check
+    from tunedesk.store.runs import find_run
+
+    return forecast_check(ws, find_run(ws.root, name).record, fitted.validation_scores, answer_path_signature(ws))
 
 
 def _provenance(ws: Workspace) -> dict[str, Any]:
@@ -134,9 +146,10 @@ def _check_adapter_applied(ws: Workspace, candidate: Evaluated) -> None:
     """A run whose replies all equal the base's on the same items has an adapter that does nothing: fail loudly."""
     if candidate.summary.get("kind") != "run":
         return
-    base = {r["id"]: r["reply"] for r in read_replies(eval_dir(ws.root, "base"))[0]}
-    shared = [(item.id, answer.text) for item, answer in zip(candidate.items, candidate.answers, strict=True)
-              if item.id in base]
+    # the models' own texts: a hand-over's holding reply is the workspace's template, the same for every model
+    base = {r["id"]: r["served"].get("draft") or r["reply"] for r in read_replies(eval_dir(ws.root, "base"))[0]}
+    shared = [(item.id, answer.draft or answer.text) for item, answer in zip(candidate.items, candidate.answers,
+                                                                              strict=True) if item.id in base]
     if len(shared) >= 5 and all(base[i] == text for i, text in shared):
         raise EvalError(f"run {candidate.name} gives exactly the base model's replies on all {len(shared)} held-out "
                         "items evaluated for both: its adapter is not being applied")
