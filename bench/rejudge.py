@@ -1,8 +1,9 @@
 """Stored evaluations judged again the way today's eval would judge them, without generating again: today's judge,
 the text the server sends (a ticket handed to a person is judged on the holding reply marked with the reason, not
-on the model's text; `ANSWER_PATH` server:2), and today's precedent guard applied to the model's stored text where
-it answered. For the whole table after a change to the judge or that guard, at the cost of judging, not of
-answering (generation is deterministic per ticket, so a fresh `tunedesk eval` gives the same model texts).
+on the model's text; `ANSWER_PATH` server:2), and today's precedent guard, built as the server builds it for each
+version, applied to the model's stored text where it answered. For the whole table after a change to the judge or
+that guard, at the cost of judging, not of answering (generation is deterministic per ticket, so a fresh
+`tunedesk eval` gives the same model texts).
 
     python bench/rejudge.py -w bench/.work/real_data/bitext RUN retrieval base
 
@@ -18,8 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tunedesk.answer.backends.scripted import ScriptedBackend
 from tunedesk.answer.guardrails import Guardrails
 from tunedesk.answer.guards import Draft, precedent
+from tunedesk.answer.setup import build_responder
 from tunedesk.checks.marker import add_marker
 from tunedesk.eval.answering import split_items
 from tunedesk.eval.compare import versus, wilson
@@ -48,6 +51,14 @@ def served_text(row: dict[str, Any], item: Item, rails: Guardrails, voice_refusa
     return model_text, False
 
 
+def server_guardrails(ws: Workspace, version: str) -> Guardrails:
+    """The version's guardrails exactly as `tunedesk serve` and eval build them (its training file, the server's
+    embedder), with a stand-in backend so that no model is loaded."""
+    responder = build_responder(ws, version=version, backend=ScriptedBackend(["unused"]), check_index=False)
+    responder.close()
+    return responder.guardrails
+
+
 def shares(verdicts: list[Verdict]) -> dict[str, Any]:
     counts, n = Counter(v.score for v in verdicts), len(verdicts)
     expected = [bool(v.checks.get("escalation_expected")) for v in verdicts]
@@ -62,13 +73,14 @@ def shares(verdicts: list[Verdict]) -> dict[str, Any]:
 
 def rejudge(workspace: Path, versions: list[str]) -> dict[str, Any]:
     ws = Workspace.open(workspace, [])
-    rails, judge = Guardrails.from_workspace(ws), eval_judge(ws)
+    judge = eval_judge(ws)
     items = {i.id: i for i in split_items(ws, "holdout")}
     refusal = ws.policies().voice.refusal
-    found: dict[str, Any] = {"workspace": str(workspace), "escalated_share": rails.kit.escalated_share,
-                             "versions": {}, "versus": {}}
+    found: dict[str, Any] = {"workspace": str(workspace), "escalated_share": {}, "versions": {}, "versus": {}}
     scores: dict[str, list[int]] = {}
     for version in versions:
+        rails = server_guardrails(ws, version)
+        found["escalated_share"][version] = rails.kit.escalated_share
         rows = [json.loads(line) for line in (workspace / "reports" / "eval" / version / "replies.jsonl").open()]
         chosen = [items[r["id"]] for r in rows]
         texts, handed = zip(*(served_text(r, i, rails, refusal) for r, i in zip(rows, chosen, strict=True)),
@@ -96,7 +108,7 @@ def main() -> None:
     parser.add_argument("versions", nargs="+", help="evaluated versions (reports/eval/<version>/replies.jsonl)")
     args = parser.parse_args()
     found = rejudge(args.workspace, args.versions)
-    print(f"precedent guard's escalated share: {found['escalated_share']}")
+    print(f"precedent guard's escalated share by version: {found['escalated_share']}")
     print(f"{'version':24s} {'stored s3':>9s} {'today s3':>9s} {'interval':>12s} {'s1':>7s} {'esc recall':>10s} "
           f"{'halluc':>7s} handed over by the guard")
     for version, v in found["versions"].items():
