@@ -19,7 +19,7 @@ from typing import Any
 
 from tunedesk.answer.calibration import HIGH_PRECISION, MEDIUM_PRECISION, cumulative, thresholds
 from tunedesk.answer.confidence import fit
-from tunedesk.eval.answering import answer_items, eval_responder, judged, split_items
+from tunedesk.eval.answering import answered_by, judged, split_items
 from tunedesk.eval.compare import wilson
 from tunedesk.eval.stage import eval_judge
 from tunedesk.workspace import Workspace
@@ -39,12 +39,8 @@ def share_rule(confidences: list[float], correct: list[bool]) -> dict[str, float
 
 def measure(workspace: Path, model: str, overrides: list[str]) -> dict[str, Any]:
     ws = Workspace.open(workspace, overrides)
-    responder = eval_responder(ws, model)
-    try:
-        items = split_items(ws, "val")
-        answers = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
-    finally:
-        responder.close()
+    items = split_items(ws, "val")
+    answers = answered_by(ws, model, items)
     asked = [(a, v) for a, v in zip(answers, judged(eval_judge(ws), items, answers), strict=True)
              if a.confidence is not None]
     correct = [v.score == 3 for _, v in asked]

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tunedesk.eval.answering import answer_items, eval_responder, split_items
+from tunedesk.eval.answering import answered_by, split_items
 from tunedesk.eval.baselines import answer_path_signature
 from tunedesk.eval.forecast_check import CALIBRATION_FILE, forecast_check
 from tunedesk.eval.stage import eval_judge
@@ -31,11 +31,7 @@ def measure(workspace: Path, model: str, overrides: list[str]) -> dict[str, Any]
     ws = Workspace.open(workspace, overrides)
     calibration = json.loads((ws.output_dir("reports") / CALIBRATION_FILE).read_text(encoding="utf-8"))
     items = split_items(ws, "val", calibration["validation"]["items"])
-    responder = eval_responder(ws, model)
-    try:
-        answers = answer_items(responder, items, batch_size=ws.config.eval.batch_size)
-    finally:
-        responder.close()
+    answers = answered_by(ws, model, items)
     judge, run = eval_judge(ws), find_run(ws.root, model)
     texts = {"as served (today's eval)": [a.text for a in answers],
              "the model's own text (eval before server:2)": [a.draft or a.text for a in answers]}

@@ -83,14 +83,14 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, spli
 
 def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str],
                skip: int = 0) -> int:
-    from tunedesk.eval.answering import answer_items, eval_responder, split_items
+    from tunedesk.eval.answering import answered_by, split_items
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace, overrides)
     items = split_items(ws, "val")[skip:][:limit]
     rows = []
     for model in models:
-        answers = answer_items(eval_responder(ws, model), items, batch_size=ws.config.eval.batch_size)
+        answers = answered_by(ws, model, items)
         rows += [{"id": f"val:{model}:{item.id}", "item": item.id, "model": model, "category": item.category,
                   "kind": item.kind, "messages": item.messages, "reference": item.reference, "reply": answer.text,
                   "split": "val"} for item, answer in zip(items, answers, strict=True)]
@@ -144,14 +144,13 @@ def _retrieved(workspace: Path, ids: list[str]) -> dict[str, str]:
     """The retrieval baseline's replies to these validation tickets, through eval's path."""
     if not ids:
         return {}
-    from tunedesk.eval.answering import answer_items, eval_responder, split_items
+    from tunedesk.eval.answering import answered_by, split_items
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace)
     wanted = set(ids)
     items = [item for item in split_items(ws, "val") if item.id in wanted]
-    return {item.id: answer.text for item, answer in zip(items, answer_items(eval_responder(ws, "retrieval"), items),
-                                                           strict=True)}
+    return {item.id: answer.text for item, answer in zip(items, answered_by(ws, "retrieval", items), strict=True)}
 
 
 def judged(workspace: Path, graded: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from tunedesk.checks.marker import add_marker
 from tunedesk.eval.answering import split_items
 from tunedesk.eval.compare import versus, wilson
 from tunedesk.eval.judges.base import Item, Verdict
+from tunedesk.eval.metrics import escalation, score_shares, share
 from tunedesk.eval.stage import eval_judge
 from tunedesk.records import TicketIn
 from tunedesk.workspace import Workspace
@@ -60,15 +61,11 @@ def server_guardrails(ws: Workspace, version: str) -> Guardrails:
 
 
 def shares(verdicts: list[Verdict]) -> dict[str, Any]:
+    """Today's score shares with intervals, escalation and hallucination, as eval's metrics compute them."""
     counts, n = Counter(v.score for v in verdicts), len(verdicts)
-    expected = [bool(v.checks.get("escalation_expected")) for v in verdicts]
-    predicted = [bool(v.checks.get("escalation_predicted")) for v in verdicts]
-    both = sum(e and p for e, p in zip(expected, predicted, strict=True))
-    return {"n": n, **{f"score_{s}": counts[s] / n for s in (3, 2, 1)},
-            "score_3_ci": wilson(counts[3], n), "score_1_ci": wilson(counts[1], n),
-            "escalation_recall": both / max(1, sum(expected)), "escalation_precision": both / max(1, sum(predicted)),
-            "escalations": sum(expected), "hallucination_rate": sum(bool(v.checks.get("hallucinations"))
-                                                                   for v in verdicts) / n}
+    return {"n": n, **score_shares(verdicts), "score_3_ci": wilson(counts[3], n), "score_1_ci": wilson(counts[1], n),
+            **escalation(verdicts), "hallucination_rate": share(sum(bool(v.checks.get("hallucinations"))
+                                                                    for v in verdicts), n)}
 
 
 def rejudge(workspace: Path, versions: list[str]) -> dict[str, Any]:

@@ -111,14 +111,14 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Calibrated:
     (root / "data" / "holdout.jsonl").unlink()  # anything that reads the held-out set now fails
     ws = Workspace.open(root, tiny_overrides(*FAST))
     answered: list[str] = []
-    real = calibrate.answer_items
+    real = calibrate.answered_by
 
-    def spy(responder, items, reporter=None, batch_size=8):  # type: ignore[no-untyped-def]
+    def spy(ws, version, items, reporter=None):  # type: ignore[no-untyped-def]
         answered.extend(i.id for i in items)
-        return real(responder, items, reporter, batch_size)
+        return real(ws, version, items, reporter)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(calibrate, "answer_items", spy)
+        patch.setattr(calibrate, "answered_by", spy)
         return ws, calibrate.run(ws, overrides=tiny_overrides(*FAST)), answered
 
 

@@ -319,8 +319,8 @@ def precedent(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | N
     declined = sum(label == "refusal" for label in near)
     escalated = sum(label == "escalation" for label in near)
     declines = refuses(body, kit.voice.refusal)
-    if near and kit.escalated_share is not None and escalated >= kit.escalated_share * len(near) and not (
-            marker or declines):
+    answers = not (marker or declines)
+    if near and answers and kit.escalated_share is not None and escalated >= kit.escalated_share * len(near):
         return GuardVerdict("precedent", "escalate", "like_escalated_tickets",
                             f"{escalated} of the {len(near)} most similar past tickets went to a person; this answers")
     if near and declined >= kit.precedent_share * len(near) and not declines:

@@ -97,6 +97,15 @@ def answer_items(responder: Responder, items: list[Item], reporter: Reporter | N
     return [Answer.of(answered) for answered in responder.answer_many(tickets, reporter, batch_size)]
 
 
+def answered_by(ws: Workspace, version: str, items: list[Item], reporter: Reporter | None = None) -> list[Answer]:
+    """`version`'s answers to the items through eval's responder (closed afterwards)."""
+    responder = eval_responder(ws, version)
+    try:
+        return answer_items(responder, items, reporter, ws.config.eval.batch_size)
+    finally:
+        responder.close()
+
+
 @dataclass
 class Fitted:
     """What eval fits on the validation split for a version: the multi-signal calibrator (None when validation
@@ -106,7 +115,8 @@ class Fitted:
     thresholds: dict[str, float | None]
     validation_items: int
     validation_scores: dict[str, int] = field(default_factory=dict)
-    """Each validation item's score by id (what a calibration's forecast is checked against)."""
+    """Each validation item's score by id, in data/val.jsonl's order (what a calibration's forecast is checked
+    against)."""
 
     @classmethod
     def unfitted(cls) -> Fitted:

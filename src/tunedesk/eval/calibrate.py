@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tunedesk.errors import TunedeskError
-from tunedesk.eval.answering import answer_items, eval_responder, judged, split_items
+from tunedesk.eval.answering import answered_by, judged, split_items
 from tunedesk.eval.baselines import answer_path_signature
 from tunedesk.eval.calibrate_records import CalibrationSummary, FullRun, Point
 from tunedesk.eval.calibrate_report import write_reports
@@ -60,8 +60,8 @@ def run(ws: Workspace, *, overrides: list[str] | None = None, reporter: Reporter
     retrieval = _val_scores(ws, "retrieval", items, judge, reporter)
     predicted = forecast(points, full, cfg.calibration.bootstrap, ws.config.eval.seed)
     retrieval_3 = sum(s == 3 for s in retrieval) / len(retrieval)
-    validation = {"split": "val", "items": len(items), "ids_sha256": ids_hash(items), "retrieval_score_3": retrieval_3,
-                  "train_sha256": sha256_of(ws.output_dir("data") / "train.jsonl"),
+    validation = {"split": "val", "items": len(items), "ids_sha256": ids_hash([i.id for i in items]),
+                  "retrieval_score_3": retrieval_3, "train_sha256": sha256_of(ws.output_dir("data") / "train.jsonl"),
                   "answer_path": answer_path_signature(ws)}
     decided = verdict(predicted, retrieval_3, ws.config.gate.min_score_3, full)
     summary = CalibrationSummary(calibration_id, full, points, predicted, decided, validation)
@@ -132,10 +132,5 @@ def _point(ws: Workspace, share: float, full: FullRun, calibration_id: str, item
 
 def _val_scores(ws: Workspace, version: str, items: list[Item], judge: Judge, reporter: Reporter) -> list[int]:
     """The version's replies to the validation items, answered as eval answers them, and judged."""
-    responder = eval_responder(ws, version)
-    try:
-        answers = answer_items(responder, items, reporter, ws.config.eval.batch_size)
-    finally:
-        responder.close()
-    return [v.score for v in judged(judge, items, answers)]
+    return [v.score for v in judged(judge, items, answered_by(ws, version, items, reporter))]
 

@@ -13,17 +13,15 @@ import hashlib
 import json
 from typing import Any
 
-from tunedesk.eval.answering import split_items
 from tunedesk.eval.compare import wilson
-from tunedesk.eval.judges.base import Item
 from tunedesk.workspace import Workspace
 
 CALIBRATION_FILE = "calibration.json"
 
 
-def ids_hash(items: list[Item]) -> str:
-    """A short hash of the items' ids, in order: the calibration records it for its validation items."""
-    return hashlib.sha256(json.dumps([i.id for i in items]).encode()).hexdigest()[:16]
+def ids_hash(ids: list[str]) -> str:
+    """A short hash of item ids, in order: the calibration records it for its validation items."""
+    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
 
 
 def forecast_check(ws: Workspace, run: dict[str, Any], scores: dict[str, int],
@@ -35,11 +33,11 @@ def forecast_check(ws: Workspace, run: dict[str, Any], scores: dict[str, int],
         return None
     calibration = json.loads(path.read_text(encoding="utf-8"))
     head = {"calibration": calibration["id"], "path": str(path)}
-    items = split_items(ws, "val", calibration["validation"]["items"])
-    why = _not_comparable(calibration, run, items, scores, answer_path)
+    ids = list(scores)[:calibration["validation"]["items"]]  # scores follow data/val.jsonl's order
+    why = _not_comparable(calibration, run, ids, answer_path)
     if why:
         return {**head, "comparable": False, "why": why}
-    measured = [scores[item.id] for item in items]
+    measured = [scores[i] for i in ids]
     right = sum(s == 3 for s in measured)
     share = right / len(measured)
     forecast = calibration["forecast"]
@@ -51,8 +49,7 @@ def forecast_check(ws: Workspace, run: dict[str, Any], scores: dict[str, int],
             "forecast_val_loss": (forecast.get("val_loss") or {}).get("at_full"),
             "measured_val_loss": (run.get("final") or {}).get("val_loss_last")}
 
-def _not_comparable(calibration: dict[str, Any], run: dict[str, Any], items: list[Item], scores: dict[str, int],
-                    answer_path: str) -> str | None:
+def _not_comparable(calibration: dict[str, Any], run: dict[str, Any], ids: list[str], answer_path: str) -> str | None:
     planned, validation = calibration["full_run"], calibration["validation"]
     train = (run.get("data") or {}).get("train") or {}
     if run.get("calibration"):
@@ -63,7 +60,7 @@ def _not_comparable(calibration: dict[str, Any], run: dict[str, Any], items: lis
         return "the run trained on other data than the calibration's data/train.jsonl"
     if train.get("rows", 0) - train.get("skipped", 0) != planned["examples"]:
         return f"the run trained on {train.get('rows')} examples, the calibration planned {planned['examples']}"
-    if ids_hash(items) != validation["ids_sha256"] or any(item.id not in scores for item in items):
+    if ids_hash(ids) != validation["ids_sha256"]:
         return "data/val.jsonl is not the validation split the calibration runs were scored on"
     if validation.get("answer_path") not in (None, answer_path):
         return "the answering path (serve settings, guardrails, prompt) differs from the calibration's"
