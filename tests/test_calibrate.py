@@ -72,6 +72,35 @@ def test_the_verdict_follows_its_rule() -> None:
     assert unbeatable["action"] == "change_approach" and "already scores 100.0%" in unbeatable["recommendation"]
 
 
+def test_the_time_forecast_takes_the_validation_passes_out_of_the_speed() -> None:
+    """Calibration runs spend most of their time on one validation-loss pass each: the full run's time is its
+    tokens at the training speed plus its own passes, not its tokens at the runs' wall-clock speed."""
+    from tunedesk.eval.calibrate_records import Point
+    from tunedesk.eval.forecast import forecast
+
+    scores = [[3, 1, 1, 3], [3, 3, 1, 1], [3, 3, 3, 1]]
+    points = [Point(s, f"r{i}", 10, 1, t, t, t / 10 + 400.0, 1.0 / (i + 1), 0.5, 0.5, rows, 400.0)
+              for i, (s, t, rows) in enumerate(zip((0.1, 0.2, 0.4), (1_000, 2_000, 4_000), scores, strict=True))]
+    full = FullRun(examples=100, steps=100, tokens=10_000, tokens_per_step=100.0, val_passes=3)
+    time = forecast(points, full, resamples=50, seed=1)
+    assert time["train_seconds"] == pytest.approx(1_000.0)  # 7,000 tokens in 700 s of training: 10 tokens/s...
+    assert time["val_seconds"] == pytest.approx(1_200.0)  # ...and three passes of 400 s
+    assert time["seconds"] == pytest.approx(2_200.0)  # the wall-clock speed would say 10,000 / 7,000 × 1,900 s
+
+
+def test_the_full_run_counts_its_validation_passes(tmp_path: Path) -> None:
+    from tiny_data import tiny_overrides
+
+    tiny_workspace(tmp_path / "ws")
+    every = Workspace.open(tmp_path / "ws", tiny_overrides("train.max_steps=90", "train.eval_every=40"))
+    assert calibrate.full_run(every).val_passes == 4  # the start, steps 40 and 80, the last step
+    fewer = Workspace.open(tmp_path / "ws", tiny_overrides("train.max_steps=80", "train.eval_every=40",
+                                                           "train.eval_at_start=false"))
+    assert calibrate.full_run(fewer).val_passes == 2
+    (tmp_path / "ws" / "data" / "val.jsonl").write_text("", encoding="utf-8")
+    assert calibrate.full_run(every).val_passes == 0
+
+
 def test_shares_that_round_to_the_same_steps_are_refused_before_training(tmp_path: Path) -> None:
     from tiny_data import tiny_overrides
 
@@ -141,6 +170,8 @@ def test_calibration_runs_train_on_their_share_of_examples_and_tokens(
         evals = [m for m in metrics if "eval_loss" in m]
         assert evals and all(m["step"] > 0 for m in evals)  # the base's starting loss is not measured per slice
         assert record["final"]["val_loss_start"] is None and point.val_loss == evals[-1]["eval_loss"]
+        assert 0 < point.eval_seconds == record["final"]["eval_seconds"] < point.seconds
+        assert point.eval_seconds == pytest.approx(evals[-1]["eval_runtime"], abs=0.001)
         rows = (ws.root / "data" / "calibration" / f"train-{share:g}.jsonl").read_text().splitlines()
         slices.append([json.loads(r)["id"] for r in rows])
     assert slices[1][:len(slices[0])] == slices[0]  # nested slices of one shuffle

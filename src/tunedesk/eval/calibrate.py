@@ -11,6 +11,7 @@ interval from resampling the validation items. Lives in eval (not train) because
 
 from __future__ import annotations
 
+import math
 import random
 import shutil
 import time
@@ -82,7 +83,17 @@ def full_run(ws: Workspace) -> FullRun:
     steps, _ = plan(cfg, encoded)
     per_epoch, _ = plan(cfg.model_copy(update={"max_steps": None, "epochs": 1.0}), encoded)
     per_step = encoded.tokens / per_epoch
-    return FullRun(len(encoded.examples), steps, round(steps * per_step), per_step)
+    return FullRun(len(encoded.examples), steps, round(steps * per_step), per_step, _val_passes(ws, steps))
+
+
+def _val_passes(ws: Workspace, steps: int) -> int:
+    """The validation-loss passes of a run of `steps`: one every train.eval_every steps, one at the last step when
+    that is not one of them, one at the start with train.eval_at_start; none without a validation file."""
+    cfg = ws.config.train
+    val = ws.output_dir("data") / "val.jsonl"
+    if not val.is_file() or val.stat().st_size == 0:
+        return 0
+    return math.ceil(steps / cfg.eval_every) + int(cfg.eval_at_start)
 
 
 def share_steps(share: float, full: FullRun) -> int:
@@ -127,7 +138,8 @@ def _point(ws: Workspace, share: float, full: FullRun, calibration_id: str, item
     scores = _val_scores(ws, trained.run.id, items, judge, reporter)
     return Point(share, trained.run.id, len(rows), steps, budget, int(final.get("tokens") or budget),
                  float(final.get("seconds") or 0.0), final.get("val_loss_last"),
-                 sum(s == 3 for s in scores) / len(scores), sum(s == 1 for s in scores) / len(scores), scores)
+                 sum(s == 3 for s in scores) / len(scores), sum(s == 1 for s in scores) / len(scores), scores,
+                 float(final.get("eval_seconds") or 0.0))
 
 
 def _val_scores(ws: Workspace, version: str, items: list[Item], judge: Judge, reporter: Reporter) -> list[int]:

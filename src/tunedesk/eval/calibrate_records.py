@@ -21,6 +21,8 @@ class Point:
     score_3: float
     score_1: float
     scores: list[int] = field(repr=False)
+    eval_seconds: float = 0.0
+    """Of `seconds`, the time its validation-loss pass took (not training)."""
 
 
 @dataclass
@@ -31,6 +33,8 @@ class FullRun:
     steps: int
     tokens: int
     tokens_per_step: float
+    val_passes: int = 0
+    """Validation-loss passes the full run will make (every train.eval_every steps, the last step, the start)."""
 
 
 @dataclass

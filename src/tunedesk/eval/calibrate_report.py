@@ -38,19 +38,21 @@ def markdown(summary: CalibrationSummary) -> str:
              f"Full run planned: {full.steps:,} optimizer steps, {full.tokens:,} training tokens on "
              f"{full.examples:,} examples. Each calibration run is scored on {summary.validation['items']} "
              "validation tickets (never the held-out set), answered as `tunedesk eval` answers.", "",
-             "| share | run | examples | steps | tokens | val loss | score 3 | score 1 | seconds |",
+             "| share | run | examples | steps | tokens | val loss | score 3 | score 1 | seconds (validation loss) |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for p in summary.points:
         loss = f"{p.val_loss:.3f}" if p.val_loss is not None else "-"
         lines.append(f"| {p.share:g} | {p.run} | {p.examples:,} | {p.steps:,} | {p.tokens:,} | {loss} | "
-                     f"{p.score_3:.1%} | {p.score_1:.1%} | {p.seconds:,.0f} |")
+                     f"{p.score_3:.1%} | {p.score_1:.1%} | {p.seconds:,.0f} ({p.eval_seconds:,.0f}) |")
     loss = f["val_loss"]
     lines += ["", "## Forecast for the full run", "",
               f"- score 3: **{f['score_3']:.1%}** (95 % interval {low:.1%} to {high:.1%}, {f['interval_covers']})",
               f"- score 1: {f['score_1']:.1%}",
               f"- validation loss: {loss['at_full']:.3f} (power law, exponent {loss['exponent']:.3f})" if loss
               else "- validation loss: not fitted",
-              f"- time: {_duration(f['seconds'])} at the calibration runs' measured speed",
+              f"- time: {_duration(f['seconds'])}: training at the calibration runs' measured speed"
+              + (f" ({_duration(f['train_seconds'])}) and {full.val_passes} validation-loss passes "
+                 f"({_duration(f['val_seconds'])})" if f.get("train_seconds") is not None else ""),
               "", "## Verdict", "",
               f"- gate bar (gate.min_score_3): {v['bar']:.0%}: {'cleared' if v['clears_bar'] else 'not cleared'}",
               f"- nearest past reply (retrieval) on the same validation items: {v['retrieval_score_3']:.1%}: "

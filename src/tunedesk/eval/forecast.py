@@ -45,13 +45,25 @@ def forecast(points: list[Point], full: FullRun, resamples: int, seed: int) -> d
             loss = {"scale": law.scale, "exponent": law.exponent, "at_full": round(law.at(full.tokens), 4)}
         except CurveError:
             loss = None
-    seconds = seconds_for(tokens, [p.seconds for p in points], full.tokens)
     return {"tokens": full.tokens, "score_3": round(share_at(three, full.tokens), 4),
             "score_3_ci": [round(low, 4), round(high, 4)], "score_1": round(share_at(one, full.tokens), 4),
             "score_3_line": {"intercept": three.intercept, "slope_per_ln_token": three.slope},
             "score_1_line": {"intercept": one.intercept, "slope_per_ln_token": one.slope},
-            "val_loss": loss, "seconds": round(seconds, 1) if seconds is not None else None,
+            "val_loss": loss, **_time(points, full),
             "interval_covers": "validation-item resampling (not the choice of curve)"}
+
+
+def _time(points: list[Point], full: FullRun) -> dict[str, float | None]:
+    """The full run's time: its training tokens at the calibration runs' training speed (their validation-loss
+    passes taken out), plus its own validation-loss passes at the calibration runs' time per pass."""
+    trained = seconds_for([float(p.tokens) for p in points], [p.seconds - p.eval_seconds for p in points],
+                          full.tokens)
+    per_pass = [p.eval_seconds for p in points if p.eval_seconds > 0]
+    validating = full.val_passes * sum(per_pass) / len(per_pass) if per_pass else 0.0
+    if trained is None:
+        return {"seconds": None, "train_seconds": None, "val_seconds": None}
+    return {"seconds": round(trained + validating, 1), "train_seconds": round(trained, 1),
+            "val_seconds": round(validating, 1)}
 
 
 def verdict(predicted: dict[str, Any], retrieval: float, bar: float, full: FullRun) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from tunedesk.progress import Task
 if TYPE_CHECKING:
     from transformers import TrainerControl, TrainerState, TrainingArguments
 
-_KEEP = ("loss", "eval_loss", "learning_rate", "grad_norm", "epoch")
+_KEEP = ("loss", "eval_loss", "eval_runtime", "learning_rate", "grad_norm", "epoch")
 
 
 class RunLog(TrainerCallback):  # type: ignore[misc]
@@ -59,6 +59,17 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def eval_seconds(metrics: list[dict[str, Any]]) -> float:
+    """Seconds spent on validation-loss passes: each pass's logged runtime; for rows logged before the runtime was
+    kept, the time since the row before it (with one log per step, as calibration runs log, that is the pass)."""
+    total, before = 0.0, 0.0
+    for row in metrics:
+        if "eval_loss" in row:
+            total += float(row["eval_runtime"]) if "eval_runtime" in row else float(row["elapsed_s"]) - before
+        before = float(row.get("elapsed_s", before))
+    return round(total, 3)
 
 
 def plot_losses(metrics: list[dict[str, Any]], path: Path, title: str) -> Path | None:

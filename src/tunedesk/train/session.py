@@ -14,7 +14,7 @@ from tunedesk.progress import Reporter
 from tunedesk.store.runs import Run
 from tunedesk.train.batching import Collator, micro_batches, padding_share
 from tunedesk.train.data import EncodedFile
-from tunedesk.train.progress import RunLog, plot_losses, read_metrics
+from tunedesk.train.progress import RunLog, eval_seconds, plot_losses, read_metrics
 from tunedesk.train.setup import TrainError, accumulation, device_kind, load_base, peft_config
 from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
@@ -141,10 +141,12 @@ def _final(trainer: TunedeskTrainer, metrics: list[dict[str, Any]], seconds: flo
     start = next((m["eval_loss"] for m in metrics if "eval_loss" in m and m.get("step") == 0), None)
     losses = [m["loss"] for m in metrics if "loss" in m]
     tokens = int(trainer._total_train_tokens)
+    validating = min(eval_seconds(metrics), seconds)
     return {
         "train_loss_first": losses[0] if losses else None, "train_loss_last": losses[-1] if losses else None,
         "val_loss_start": start, "val_loss_best": min(evals) if evals else None,
         "val_loss_last": evals[-1] if evals else None, "seconds": round(seconds, 1), "tokens": tokens,
+        "eval_seconds": validating, "train_seconds": round(seconds - validating, 3),
         "tokens_per_s": round(tokens / seconds, 1) if seconds else None,
         "padding_share": round(padding, 4),
         "best_checkpoint": trainer.state.best_model_checkpoint,
