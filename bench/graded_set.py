@@ -122,7 +122,8 @@ def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[
     data = workspace / "data"
     tickets = {r["id"]: r for name in ("holdout", "val") for r in _jsonl(data / f"{name}.jsonl")}
     retrieved_path = workspace / "reports" / "eval" / "retrieval" / "replies.jsonl"
-    retrieved = {r["id"]: r["reply"] for r in _jsonl(retrieved_path)} if retrieved_path.is_file() else {}
+    retrieved = ({r["id"]: [r["reply"], (r.get("served") or {}).get("draft")] for r in _jsonl(retrieved_path)}
+                 if retrieved_path.is_file() else {})
     graded_rows = _jsonl(graded)
     again = sorted({r["item"] for r in graded_rows if "reply_sha256" in r and r["item"] not in retrieved
                     and r["item"] in tickets})
@@ -130,8 +131,8 @@ def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[
     rows, missing = [], []
     for row in graded_rows:
         item = tickets.get(row["item"])
-        reply = row.get("reply") or retrieved.get(row["item"])
-        if item is None or reply is None or ("reply_sha256" in row and _sha(str(reply)) != row["reply_sha256"]):
+        reply = row.get("reply") or _graded_text(retrieved.get(row["item"], []), row.get("reply_sha256"))
+        if item is None or reply is None:
             missing.append(str(row["id"]))
             continue
         messages = item["messages"]
@@ -140,8 +141,15 @@ def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[
     return len(rows), missing
 
 
-def _retrieved(workspace: Path, ids: list[str]) -> dict[str, str]:
-    """The retrieval baseline's replies to these validation tickets, through eval's path."""
+def _graded_text(candidates: list[str | None], sha: str | None) -> str | None:
+    """The retrieved text that was graded: what the server sent then, or the retrieved reply itself where a guard
+    added since then hands the ticket to a person (eval keeps that reply as the draft)."""
+    return next((c for c in candidates if c is not None and _sha(c) == sha), None)
+
+
+def _retrieved(workspace: Path, ids: list[str]) -> dict[str, list[str | None]]:
+    """The retrieval baseline's replies to these validation tickets through eval's path: what it sends, and its
+    own reply where it sends something else."""
     if not ids:
         return {}
     from tunedesk.eval.answering import answered_by, split_items
@@ -150,7 +158,8 @@ def _retrieved(workspace: Path, ids: list[str]) -> dict[str, str]:
     ws = Workspace.open(workspace)
     wanted = set(ids)
     items = [item for item in split_items(ws, "val") if item.id in wanted]
-    return {item.id: answer.text for item, answer in zip(items, answered_by(ws, "retrieval", items), strict=True)}
+    return {item.id: [answer.text, answer.draft]
+            for item, answer in zip(items, answered_by(ws, "retrieval", items), strict=True)}
 
 
 def judged(workspace: Path, graded: Path) -> dict[str, Any]:
