@@ -86,6 +86,21 @@ def test_policy_checker_kinds() -> None:
     assert checker.contradictions("Free over $75.00 and returns within 30 days") == []
 
 
+def test_a_reply_that_says_support_never_closes_contradicts_set_hours() -> None:
+    """An hours fact is contradicted in words no pattern captures ("24/7"); a fact without set hours is not."""
+    hours = {"value": "Monday to Friday, 9 am to 6 pm", "kind": "text", "topic": "contact",
+             "text": "Customer support is open Monday to Friday, 9 am to 6 pm."}
+    limited = PolicyChecker(POLICIES.model_copy(update={"facts": {"support_hours": POLICIES.facts["free_shipping"]
+                                                                   .model_copy(update=hours)}}))
+    stale = "If you need more help, reach out to our support team. They are available 24/7 by phone."
+    assert [(c.fact, c.claimed) for c in limited.contradictions(stale)] == [("support_hours", "24/7")]
+    assert limited.contradictions("As a valued customer you can shop on our website 24/7.") == []
+    always = hours | {"value": "24/7", "text": "Customer support is open 24/7."}
+    open_all_day = PolicyChecker(POLICIES.model_copy(update={"facts": {"support_hours": POLICIES.facts[
+        "free_shipping"].model_copy(update=always)}}))
+    assert open_all_day.contradictions(stale) == []
+
+
 def test_escalation_target_hands_over_with_the_marker() -> None:
     built = builder().build(ticket("5", (C, "I will file a chargeback, <NAME_1> here"), (A, "Hi <NAME_1>, passed on."),
                                    category="billing", escalation="chargeback"))

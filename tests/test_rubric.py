@@ -102,6 +102,23 @@ def test_contradicting_a_fact_the_reference_does_not_mention_is_caught() -> None
     assert [c["fact"] for c in v.checks["contradictions"]] == ["warranty_years"]
 
 
+@pytest.mark.parametrize("claim", ["Our support team is available 24/7 if you need anything else.",
+                                   "Questions? Contact our support team. They are available around the clock.",
+                                   "Our phone line is open 24 hours a day, 7 days a week.",
+                                   "The flagship store is open day and night."])
+def test_open_at_all_hours_contradicts_the_opening_hours(claim: str) -> None:
+    v = verdict(RETURN_ITEM, RETURN_PARAPHRASE.replace(SIGN, " " + claim + SIGN))
+    assert v.score == 1
+    assert [c["fact"] for c in v.checks["contradictions"]] in (["support_hours"], ["store_hours"])
+
+
+@pytest.mark.parametrize("fine", ["You can place an order on our website 24/7.",
+                                  "Our support team will reply within 24 hours.",
+                                  "Feel free to reach out to our support team any time."])
+def test_what_is_not_a_claim_about_opening_hours(fine: str) -> None:
+    assert verdict(RETURN_ITEM, RETURN_PARAPHRASE.replace(SIGN, " " + fine + SIGN)).checks["contradictions"] == []
+
+
 def test_missing_policy_fact_is_partial() -> None:
     reply = "Hi there,\n\nYou have 30 days from delivery to return unused items; start at " \
             "https://trailhead-outfitters.example/returns." + SIGN
