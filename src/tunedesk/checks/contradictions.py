@@ -18,7 +18,8 @@ _NUMBER_WORDS = {"a single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
                  "eight": 8, "nine": 9, "ten": 10, "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
-_TIME_RANGE = re.compile(r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s*(?:-|–|to)\s*\d{1,2}(?::\d\d)?\s*[ap]\.?m\b", re.IGNORECASE)
+_TIME_RANGE = re.compile(r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s*(?:-|–|to)\s*\d{1,2}(?::\d\d)?\s*[ap]\.?m\b",
+                         re.IGNORECASE)
 _ROUND_THE_CLOCK = re.compile(
     r"\b24\s*/\s*7\b(?:\s*/\s*365)?|\b24 hours a day\b|\b24 hours,? (?:a day,? )?(?:7|seven) days a week\b"
     r"|\b(?:a)?round[- ]the[- ]clock\b|\bat any (?:time|hour) of (?:the )?(?:day|night)\b|\bday (?:and|or) night\b",
@@ -52,7 +53,8 @@ class PolicyChecker:
         self.facts = [(key, fact, [compile_ci([p]) for p in fact.patterns])
                       for key, fact in policies.facts.items() if fact.patterns]
         self.hours = [(key, fact, subjects) for key, fact in policies.facts.items()
-                      if _TIME_RANGE.search(str(fact.value)) and not _ROUND_THE_CLOCK.search(f"{fact.value} {fact.text}")
+                      if _TIME_RANGE.search(str(fact.value))
+                      and not _ROUND_THE_CLOCK.search(f"{fact.value} {fact.text}")
                       and (subjects := _subjects(fact.text))]
 
     def claims(self, reply: str) -> list[tuple[str, Fact, str, str]]:
