@@ -79,12 +79,13 @@ class PolicyChecker:
                 continue
             seen.add((key, claimed.lower()))
             out.append(Contradiction(key, claimed, str(fact.value), evidence))
-        return out + [c for c in self.round_the_clock(reply) if c.fact not in {o.fact for o in out}]
+        found = {c.fact for c in out}
+        return out + [c for c in self.round_the_clock(reply) if c.fact not in found]
 
     def round_the_clock(self, reply: str) -> list[Contradiction]:
         """Claims of being open at all hours about something an hours fact keeps to set hours: the claim's sentence
         (with the one before it when it opens with "they" or "it") names what the fact's sentence names."""
-        out: list[Contradiction] = []
+        out: dict[str, Contradiction] = {}
         said = sentences(reply)
         for i, sentence in enumerate(said):
             claim = _ROUND_THE_CLOCK.search(sentence)
@@ -92,10 +93,10 @@ class PolicyChecker:
                 continue
             window = f"{said[i - 1]} {sentence}" if i and _PRONOUN_START.match(sentence) else sentence
             named = set(_WORD.findall(window.lower()))
-            out += [Contradiction(key, claim.group(0), str(fact.value), sentence)
-                    for key, fact, subjects in self.hours
-                    if subjects & named and key not in {c.fact for c in out}]
-        return out
+            for key, fact, subjects in self.hours:
+                if subjects & named:
+                    out.setdefault(key, Contradiction(key, claim.group(0), str(fact.value), sentence))
+        return list(out.values())
 
 
 def same_value(fact: Fact, claimed: str) -> bool:

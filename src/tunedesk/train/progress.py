@@ -62,14 +62,8 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 
 def eval_seconds(metrics: list[dict[str, Any]]) -> float:
-    """Seconds spent on validation-loss passes: each pass's logged runtime; for rows logged before the runtime was
-    kept, the time since the row before it (with one log per step, as calibration runs log, that is the pass)."""
-    total, before = 0.0, 0.0
-    for row in metrics:
-        if "eval_loss" in row:
-            total += float(row["eval_runtime"]) if "eval_runtime" in row else float(row["elapsed_s"]) - before
-        before = float(row.get("elapsed_s", before))
-    return round(total, 3)
+    """Seconds spent on validation-loss passes: the sum of their logged runtimes."""
+    return round(sum(float(row.get("eval_runtime") or 0.0) for row in metrics if "eval_loss" in row), 3)
 
 
 def plot_losses(metrics: list[dict[str, Any]], path: Path, title: str) -> Path | None:
