@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tunedesk.brief import catalogue as cat
 from tunedesk.brief import stage
-from tunedesk.brief.estimates import estimated_throughput, measured_throughput
+from tunedesk.brief.estimates import estimated_throughput, measured_throughput, phase_estimates
 from tunedesk.brief.local import in_hub_cache
 from tunedesk.brief.selection import deployment_of
 from tunedesk.build import stage as build_stage
@@ -175,12 +175,42 @@ def test_training_throughput_is_measured_when_a_run_matches(tmp_path: Path) -> N
     run.mkdir(parents=True)
     record = {"method": "full", "base": {"name": "smollm2-135m"}, "final": {"tokens_per_s": 412.5}}
     (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    # a run recorded before training and validation seconds were kept apart: its wall-clock rate
     assert measured_throughput(tmp_path, "SmolLM2-135M", "full") == {
-        "tokens_per_s": 412.5, "source": "measured: runs/20261201-100000-full"}
+        "tokens_per_s": 412.5, "seconds_per_val_pass": None,
+        "source": "measured: runs/20261201-100000-full (wall clock, validation passes included)"}
     assert measured_throughput(tmp_path, "SmolLM2-135M", "lora") is None
     dep = deployment_of(Config.model_validate({"deployment": {"target": "gpu-80gb"}}), 800)
     # 312 TFLOPs × 35 % / (6 × 1e9) = 18,200 tokens/s
     assert estimated_throughput(1e9, "full", dep)["tokens_per_s"] == 18200.0
+
+
+def test_the_time_estimate_counts_training_steps_at_their_own_speed_and_each_validation_pass_apart(
+        tmp_path: Path) -> None:
+    # 7,000 tokens in 1,900 s, of which 2 validation passes took 1,200 s: 10 tokens/s of training, 600 s a pass
+    run = tmp_path / "runs" / "20261201-100000-full"
+    run.mkdir(parents=True)
+    final = {"tokens_per_s": 3.7, "tokens": 7000, "seconds": 1900.0, "eval_seconds": 1200.0, "train_seconds": 700.0}
+    record = {"method": "full", "base": {"name": "smollm2-135m"}, "final": final}
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    rows = [{"step": 0, "eval_loss": 1.6}, {"step": 5, "loss": 1.2}, {"step": 10, "eval_loss": 1.1}]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    speed = measured_throughput(tmp_path, "SmolLM2-135M", "full")
+    assert speed is not None and speed["tokens_per_s"] == 10.0 and speed["seconds_per_val_pass"] == 600.0
+    config = Config.model_validate({"train": {"max_steps": 90, "batch_tokens": 100, "eval_every": 40,
+                                              "calibration": {"shares": [0.1, 0.2]}}})
+    inv = {"card": {"examples": {"holdout": 10, "val": 5}, "tokens": {"train": {"tokens": 50_000}}},
+           "store": {"tickets": 100}}
+    dep = deployment_of(config, 800)
+    phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, inv, dep, "SmolLM2-135M", "full")["phases"]}
+    # 9,000 tokens at 10/s = 900 s, and passes at steps 0, 40, 80 and 90 = 2,400 s
+    assert phases["full run"]["hours"] == round(3300 / 3600, 5)
+    # 9 steps (900 tokens, 90 s) and 18 steps (1,800 tokens, 180 s), 2 passes each (start and end)
+    assert phases["calibration runs"]["hours"] == round((90 + 180 + 4 * 600) / 3600, 5)
+    # without a validation split there are no passes
+    no_val = inv | {"card": inv["card"] | {"examples": {"holdout": 10, "val": 0}}}
+    phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, no_val, dep, "SmolLM2-135M", "full")["phases"]}
+    assert phases["full run"]["hours"] == round(900 / 3600, 5)
 
 
 def test_deployment_config_names_every_bad_key_at_once(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ catalogue's estimate for the target), each labelled with where its number comes 
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +23,37 @@ QLORA_SLOWDOWN = 1.3
 
 
 def measured_throughput(root: Path, model: str, method: str) -> dict[str, Any] | None:
-    """The newest completed run in the workspace with this base model and method, and its training tokens/s."""
+    """The newest completed run in the workspace with this base model and method: its training tokens/s (its
+    validation-loss passes taken out when the run recorded them) and its seconds per validation pass."""
     for run in reversed(list_runs(root)):
         record = run.record
         base = (record.get("base") or {}).get("name") or ""
         final = record.get("final") or {}
         entry = by_name(str(base)) or by_name(Path(str(base)).name)
         if entry and entry.name == model and record.get("method") == method and final.get("tokens_per_s"):
-            return {"tokens_per_s": float(final["tokens_per_s"]), "source": f"measured: runs/{run.id}"}
+            return _measured(run.path, run.id, final)
     return None
+
+
+def _measured(path: Path, run_id: str, final: dict[str, Any]) -> dict[str, Any]:
+    """A run's speed on its training steps alone, and its time per validation pass; a run recorded before the two
+    were kept apart gives its wall-clock rate, which counts its passes as training."""
+    tokens, training = final.get("tokens"), final.get("train_seconds")
+    if not (tokens and training):
+        return {"tokens_per_s": float(final["tokens_per_s"]), "seconds_per_val_pass": None,
+                "source": f"measured: runs/{run_id} (wall clock, validation passes included)"}
+    passes = _val_passes_logged(path / "metrics.jsonl")
+    per_pass = round(float(final.get("eval_seconds") or 0) / passes, 1) if passes else None
+    return {"tokens_per_s": round(tokens / training, 1), "seconds_per_val_pass": per_pass,
+            "source": f"measured: runs/{run_id} (training steps only; validation passes timed apart)"}
+
+
+def _val_passes_logged(metrics: Path) -> int:
+    """How many validation-loss passes a run's metrics.jsonl logged."""
+    if not metrics.is_file():
+        return 0
+    rows = (json.loads(line) for line in metrics.read_text(encoding="utf-8").splitlines() if line.strip())
+    return sum(1 for row in rows if "eval_loss" in row)
 
 
 def estimated_throughput(params: float, method: str, dep: Deployment) -> dict[str, Any]:
@@ -45,7 +69,7 @@ def estimated_throughput(params: float, method: str, dep: Deployment) -> dict[st
         rate = dep.target.tflops * 1e12 * MFU * gpus / (k * params) / slow
         basis = (f"estimate: {dep.target.tflops:g} TFLOPs × {gpus} GPU(s) at {MFU:.0%} utilisation, {k}·N FLOPs per "
                  "token" + (f", QLoRA ×{QLORA_SLOWDOWN} slower" if slow > 1 else ""))
-    return {"tokens_per_s": round(rate, 1), "source": basis}
+    return {"tokens_per_s": round(rate, 1), "seconds_per_val_pass": None, "source": basis}
 
 
 def run_tokens(config: Config, train_tokens: int) -> int:
@@ -76,9 +100,14 @@ def phase_estimates(ws_root: Path, config: Config, inv: dict[str, Any], dep: Dep
     else:
         full = run_tokens(config, tokens)
         shares = calibration_shares(config)
-        phases.append(_phase("calibration runs", sum(shares) * full / speed["tokens_per_s"], speed["source"],
+        per_pass = _seconds_per_pass(speed, inv)
+        steps = max(1, math.ceil(full / config.train.batch_tokens))
+        calibrating = sum(s * full / speed["tokens_per_s"] + _passes(config, max(1, round(s * steps)), per_pass)
+                          for s in shares)
+        phases.append(_phase("calibration runs", calibrating, speed["source"] + per_pass[1],
                              f"{len(shares)} runs on {', '.join(f'{s:.0%}' for s in shares)} of {full:,} tokens"))
-        phases.append(_phase("full run", full / speed["tokens_per_s"], speed["source"], f"{full:,} tokens"))
+        phases.append(_phase("full run", full / speed["tokens_per_s"] + _passes(config, steps, per_pass),
+                             speed["source"] + per_pass[1], f"{full:,} tokens"))
     phases.append(_eval_phase(inv, config, dep, params))
     cost = config.deployment.cost_per_gpu_hour
     for p in phases:
@@ -86,6 +115,27 @@ def phase_estimates(ws_root: Path, config: Config, inv: dict[str, Any], dep: Dep
         p["cost"] = round(p["hours"] * units * cost, 2) if cost is not None and p["hours"] is not None else None
     return {"throughput": speed, "phases": phases, "cost_per_gpu_hour": cost,
             "total_hours": round(sum(p["hours"] or 0 for p in phases), 2)}
+
+
+def _seconds_per_pass(speed: dict[str, Any], inv: dict[str, Any]) -> tuple[float, str]:
+    """Seconds per validation-loss pass, and how they were found: measured by the run the speed comes from, else
+    the validation split's tokens at a third of the training time per token (a forward pass, no backward)."""
+    if not ((inv.get("card") or {}).get("examples") or {}).get("val"):
+        return 0.0, ""  # no validation split, no passes
+    if speed.get("seconds_per_val_pass") is not None:
+        return float(speed["seconds_per_val_pass"]), ""
+    if speed["source"].startswith("measured") and "included" in speed["source"]:
+        return 0.0, ""  # the wall-clock rate already counts them
+    val = (((inv.get("card") or {}).get("tokens") or {}).get("val") or {}).get("tokens") or 0
+    seconds = val / (3 * speed["tokens_per_s"])
+    return seconds, f"; validation passes: {val:,} tokens each at 3× the training rate" if val else ""
+
+
+def _passes(config: Config, steps: int, per_pass: tuple[float, str]) -> float:
+    """Seconds of a run's validation-loss passes: one every train.eval_every steps and one at the last step, plus
+    one at the start with train.eval_at_start (the trainer's schedule)."""
+    count = math.ceil(steps / config.train.eval_every) + int(config.train.eval_at_start)
+    return count * per_pass[0]
 
 
 def _train_tokens(inv: dict[str, Any]) -> int | None:
