@@ -63,12 +63,13 @@ def _sha(text: str) -> str:
 
 
 def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, split: str = "holdout",
-          overrides: list[str] | None = None, skip: int = 0) -> int:
+          overrides: list[str] | None = None, skip: int = 0, ungraded: bool = False) -> int:
     """Rows to grade for every model's evaluation of the held-out set (the same items for each model), or its
-    replies to the validation split answered now through eval's path (after the first `skip` tickets, so a new
-    blind set can take tickets no earlier set graded)."""
+    replies to the validation split answered now through eval's path (after the first `skip` tickets, or only
+    tickets no Bitext set graded yet with `ungraded`, so a new blind set takes tickets no earlier set graded even
+    when a rebuild has moved the split's order)."""
     if split == "val":
-        return _val_sheet(workspace, models, out, limit, overrides or [], skip)
+        return _val_sheet(workspace, models, out, limit, overrides or [], skip, ungraded)
     held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
     rows = []
     for model in models:
@@ -82,12 +83,13 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, spli
 
 
 def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str],
-               skip: int = 0) -> int:
+               skip: int = 0, ungraded: bool = False) -> int:
     from tunedesk.eval.answering import answered_by, split_items
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace, overrides)
-    items = split_items(ws, "val")[skip:][:limit]
+    graded = {r["item"] for r in _jsonl(BITEXT_GRADED)} if ungraded and BITEXT_GRADED.is_file() else set()
+    items = [i for i in split_items(ws, "val")[skip:] if i.id not in graded][:limit]
     rows = []
     for model in models:
         answers = answered_by(ws, model, items)
@@ -246,6 +248,7 @@ def main() -> None:
     make.add_argument("--limit", type=int, default=None)
     make.add_argument("--skip", type=int, default=0, help="--split val: leave out the first SKIP tickets")
     make.add_argument("--split", choices=("holdout", "val"), default="holdout")
+    make.add_argument("--ungraded", action="store_true", help="--split val: only tickets no Bitext set graded yet")
     make.add_argument("overrides", nargs="*", help="config overrides for --split val")
     keep = sub.add_parser("keep", help="keep graded Bitext rows without Bitext's texts")
     keep.add_argument("--bitext", type=Path, required=True)
@@ -254,7 +257,8 @@ def main() -> None:
     check.add_argument("--bitext-workspace", type=Path, default=BITEXT_WS)
     args = parser.parse_args()
     if args.command == "sheet":
-        written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides, args.skip)
+        written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides, args.skip,
+                        args.ungraded)
         print(f"{written} rows in {args.out}")
     elif args.command == "keep":
         print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")

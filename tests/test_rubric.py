@@ -549,6 +549,23 @@ def test_asking_for_details_instead_of_answering_is_a_detail_missing_unless_the_
     assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, both).reasons)
 
 
+
+def test_asking_for_a_list_of_details_or_naming_a_person_by_title_is_still_only_asking() -> None:
+    # Bitext's shape: the request introduces a numbered list of what to send, and "Ms. <NAME_1>" is no sentence end
+    listed = ("Hi there,\n\nI understand you'd like to return your boots. To assist you, please provide us with the "
+              "following details:\n\n1. The date of purchase\n2. Your order number\n3. Any other relevant "
+              "information\n\nOnce we have this information, I will guide you through the process." + SIGN)
+    v = verdict(RETURN_ITEM, listed)
+    assert v.score <= 2 and any("instead of answering" in r for r in v.reasons), v.reasons
+    titled = ("Hi there,\n\nI understand you'd like to return the boots you bought from Ms. Rivera. To assist "
+              "you, could you please provide me with your order number?" + SIGN)
+    assert any("instead of answering" in r for r in verdict(RETURN_ITEM, titled).reasons)
+    # steps after a request that does not introduce them are an answer, not what it asks for
+    steps = ("Hi there,\n\nCould you please confirm your order number?\n1. Sign in\n2. Open Orders\n"
+             "3. Click Return" + SIGN)
+    assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, steps).reasons)
+
+
 def test_a_reply_asking_for_what_the_reference_asks_for_is_the_same_answer_in_other_words() -> None:
     # Bitext's "when will my article arrive?": the best agent asks for the order or tracking number; so does a reply
     # in other words, however far apart the two read

@@ -472,6 +472,18 @@ def test_sentences_end_at_stops_and_line_breaks_and_clauses_also_at_semicolons()
     assert sentences("  \n ") == [] and clauses("") == []
 
 
+def test_a_stop_inside_a_word_a_number_a_title_or_a_list_marker_ends_no_sentence() -> None:
+    from tunedesk.text.sentences import sentences
+
+    text = ("Your invoice from Ms. <NAME_1> is on shop.com, e.g. under Orders. It takes 3.5 days!\n"
+            "Please send:\n1. The date of purchase\n2. The invoice number\n10. Anything else")
+    assert sentences(text) == ["Your invoice from Ms. <NAME_1> is on shop.com, e.g. under Orders.",
+                               "It takes 3.5 days!", "Please send:", "1. The date of purchase",
+                               "2. The invoice number", "10. Anything else"]
+    # a sentence that ends in a number still ends there
+    assert sentences("Call 555 0100. We open at 9.") == ["Call 555 0100.", "We open at 9."]
+
+
 def test_a_list_item_whose_text_sits_in_a_paragraph_keeps_its_dash() -> None:
     html = ("<p>Steps:</p><ul><li><p>Open the admin page.</p></li><li><p>Restart.</p><p>Then check.</p></li>"
             "</ul><ol><li>One <b>bold</b></li><li></li></ol>")

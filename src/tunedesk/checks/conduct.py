@@ -63,8 +63,10 @@ _REQUEST_WORDS = frozenset({"provide", "share", "send", "confirm", "specify", "c
                             "information", "details", "necessary", "further", "additional", "specific", "able",
                             "accurate", "better", "enable", "allow", "proceed"})
 _WANTS_TO_HELP = re.compile(
-    r"\b(?:assist|help|serve) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
+    r"\b(?:assist|help|serve|guide) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
     r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b")
+# A list item: "1. The date of purchase", "- your order number".
+_LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+")
 # A sentence that is only an interjection: "Certainly!"
 _INTERJECTION = re.compile(r"^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
 
@@ -212,11 +214,19 @@ def asks_alike(reply: str, reference: str, sign_off: str = "") -> bool:
 
 def _only_requests(text: str, sign_off: str) -> list[str]:
     """The request sentences of a body that does nothing but ask (and acknowledge, offer help or put the answer
-    off); empty when it also says something else."""
-    sentences = [s.lower() for s in body_sentences(text, sign_off)]
-    requests = [s for s in sentences if _REQUEST.search(s)]
-    rest = [s for s in sentences if not any(p.search(s) for p in (_REQUEST, _ACKNOWLEDGE, _WANTS_TO_HELP, _DEFERS,
-                                                                   _INTERJECTION))]
+    off); empty when it also says something else. The items of a list that a request introduces ("please provide the
+    following:" then "1. The date of purchase") are what it asks for, so they count as part of the request."""
+    requests: list[str] = []
+    rest: list[str] = []
+    listing = False
+    for sentence in (s.lower() for s in body_sentences(text, sign_off)):
+        if _REQUEST.search(sentence) or (listing and _LIST_ITEM.match(sentence)):
+            requests.append(sentence)
+            listing = listing or sentence.endswith(":")
+            continue
+        listing = False
+        if not any(p.search(sentence) for p in (_ACKNOWLEDGE, _WANTS_TO_HELP, _DEFERS, _INTERJECTION)):
+            rest.append(sentence)
     return requests if not rest else []
 
 
