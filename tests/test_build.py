@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,21 @@ def test_planted_near_duplicates_never_straddle_two_splits() -> None:
         split, stats = assign_splits(units, DatasetConfig(seed=seed, holdout=0.3, holdout_max_fraction=0.5))
         assert split["dup-a"] == split["dup-b"]
     assert stats["tickets_in_shared_clusters"] >= 2
+
+
+def test_an_outsized_cluster_of_near_duplicates_stays_in_training() -> None:
+    # Bitext's shape: 60 rewordings of one "track my refund" question are one cluster; the stratum's held-out and
+    # validation quotas are a few tickets, and the cluster used to fill one of them by itself
+    same = "i want to track my refund for order number {} please"
+    units = [Unit(f"dup{i}", ("track_refund", "answer"), same.format(1000 + i)) for i in range(60)]
+    units += [Unit(f"t{i}", (f"cat{i % 4}" if i % 5 else "track_refund", "answer"),
+                   f"unique question {i} about parcel {i * 7} in colour {i * 3}") for i in range(400)]
+    for seed in range(10):
+        split, _ = assign_splits(units, DatasetConfig(seed=seed, holdout=0.1, validation=0.05))
+        assert {split[f"dup{i}"] for i in range(60)} == {"train"}, seed
+        for name in ("holdout", "val"):
+            sizes = Counter(u.stratum[0] for u in units if split[u.ticket_id] == name)
+            assert 0 < sizes["track_refund"] <= 2 * sizes["cat1"] + 2, (seed, name, sizes)
 
 
 def test_splits_are_deterministic_stratified_and_sized() -> None:

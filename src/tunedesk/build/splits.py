@@ -62,7 +62,9 @@ def assign_splits(units: list[Unit], config: DatasetConfig,
 
 def _stratified_pick(groups: dict[str, list[Unit]], order: list[str], target: int, taken: set[str]) -> set[str]:
     """Clusters for a split of about `target` tickets, each stratum in proportion and every stratum with at
-    least three tickets represented."""
+    least three tickets represented. A cluster is taken only when it brings its stratum at least as close to its
+    quota as leaving it out: one outsized cluster (65 near-identical "track my refund" tickets) would otherwise fill
+    a quota of 5 by itself and make a twelfth of the split one question, so it stays in training."""
     if target <= 0:
         return set()
     sizes = Counter(u.stratum for key in order if key not in taken for u in groups[key])
@@ -74,7 +76,7 @@ def _stratified_pick(groups: dict[str, list[Unit]], order: list[str], target: in
         if key in taken:
             continue
         stratum = Counter(u.stratum for u in groups[key]).most_common(1)[0][0]
-        if filled[stratum] < quota[stratum]:
+        if filled[stratum] < quota[stratum] and len(groups[key]) <= 2 * (quota[stratum] - filled[stratum]):
             picked.add(key)
             filled.update(u.stratum for u in groups[key])
     return picked
