@@ -118,11 +118,13 @@ def keep_bitext(graded_sheet: Path) -> int:
 
 
 def hydrate_bitext(graded: Path, workspace: Path, out: Path) -> tuple[int, list[str]]:
-    """The graded Bitext rows with their conversation, reference and (retrieval) reply from the bench workspace
-    (held-out and validation tickets; a retrieved reply to a validation ticket is retrieved again, which needs no
-    model); rows whose retrieved reply no longer hashes the same are left out and named."""
+    """The graded Bitext rows with their conversation, reference and (retrieval) reply from the bench workspace.
+    A graded ticket is found in whichever split a rebuild has put it (a change to the splits or to what build
+    drops moves tickets between them; the grade is of the reply, whatever split the ticket is in now); a retrieved
+    reply to a validation or training ticket is retrieved again, which needs no model. Rows whose ticket is gone
+    (dropped by build) or whose retrieved reply no longer hashes the same are left out and named."""
     data = workspace / "data"
-    tickets = {r["id"]: r for name in ("holdout", "val") for r in _jsonl(data / f"{name}.jsonl")}
+    tickets = {r["id"]: r for name in ("holdout", "val", "train") for r in _jsonl(data / f"{name}.jsonl")}
     retrieved_path = workspace / "reports" / "eval" / "retrieval" / "replies.jsonl"
     retrieved = ({r["id"]: [r["reply"], (r.get("served") or {}).get("draft")] for r in _jsonl(retrieved_path)}
                  if retrieved_path.is_file() else {})
@@ -150,8 +152,8 @@ def _graded_text(candidates: list[str | None], sha: str | None) -> str | None:
 
 
 def _retrieved(workspace: Path, ids: list[str]) -> dict[str, list[str | None]]:
-    """The retrieval baseline's replies to these validation tickets through eval's path: what it sends, and its
-    own reply where it sends something else."""
+    """The retrieval baseline's replies to these validation (or, since a rebuild, training) tickets through eval's
+    path: what it sends, and its own reply where it sends something else."""
     if not ids:
         return {}
     from tunedesk.eval.answering import answered_by, split_items
@@ -159,7 +161,7 @@ def _retrieved(workspace: Path, ids: list[str]) -> dict[str, list[str | None]]:
 
     ws = Workspace.open(workspace)
     wanted = set(ids)
-    items = [item for item in split_items(ws, "val") if item.id in wanted]
+    items = [item for split in ("val", "train") for item in split_items(ws, split) if item.id in wanted]
     return {item.id: [answer.text, answer.draft]
             for item, answer in zip(items, answered_by(ws, "retrieval", items), strict=True)}
 
