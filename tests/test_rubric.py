@@ -535,19 +535,25 @@ def test_a_claimed_act_is_a_promise_but_sending_the_message_to_a_team_is_a_hand_
     assert not verdict(RETURN_ITEM, toll).checks["commitments"]
 
 
+def _asks_instead(case: Item, reply: str) -> bool:
+    """Whether the judge marks the reply down as asking for details instead of answering (and scores it 2 or less)."""
+    v = verdict(case, reply)
+    found = any("instead of answering" in r for r in v.reasons)
+    assert not found or v.score <= 2, v.reasons
+    return found
+
+
 def test_asking_for_details_instead_of_answering_is_a_detail_missing_unless_the_reference_asks_too() -> None:
     asks = ("Hi there,\n\nI understand that you would like to know about returning your boots. To assist you, "
             "could you please provide me with your order details? This will enable me to give you accurate "
             "information." + SIGN)
-    v = verdict(RETURN_ITEM, asks)
-    assert v.score <= 2 and any("instead of answering" in r for r in v.reasons), v.reasons
+    assert _asks_instead(RETURN_ITEM, asks)
     asking_reference = item("answer", "can I return my boots?", "Hi there,\n\nCould you please provide your order "
                             "number so I can check the return window?" + SIGN)
-    assert not any("instead of answering" in r for r in verdict(asking_reference, asks).reasons)
+    assert not _asks_instead(asking_reference, asks)
     # answering and asking for something more is an answer
     both = RETURN_PARAPHRASE.replace(" days.", " days. Could you please provide your order number?")
-    assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, both).reasons)
-
+    assert not _asks_instead(RETURN_ITEM, both)
 
 
 def test_asking_for_a_list_of_details_or_naming_a_person_by_title_is_still_only_asking() -> None:
@@ -555,15 +561,14 @@ def test_asking_for_a_list_of_details_or_naming_a_person_by_title_is_still_only_
     listed = ("Hi there,\n\nI understand you'd like to return your boots. To assist you, please provide us with the "
               "following details:\n\n1. The date of purchase\n2. Your order number\n3. Any other relevant "
               "information\n\nOnce we have this information, I will guide you through the process." + SIGN)
-    v = verdict(RETURN_ITEM, listed)
-    assert v.score <= 2 and any("instead of answering" in r for r in v.reasons), v.reasons
+    assert _asks_instead(RETURN_ITEM, listed)
     titled = ("Hi there,\n\nI understand you'd like to return the boots you bought from Ms. Rivera. To assist "
               "you, could you please provide me with your order number?" + SIGN)
-    assert any("instead of answering" in r for r in verdict(RETURN_ITEM, titled).reasons)
+    assert _asks_instead(RETURN_ITEM, titled)
     # steps after a request that does not introduce them are an answer, not what it asks for
     steps = ("Hi there,\n\nCould you please confirm your order number?\n1. Sign in\n2. Open Orders\n"
              "3. Click Return" + SIGN)
-    assert not any("instead of answering" in r for r in verdict(RETURN_ITEM, steps).reasons)
+    assert not _asks_instead(RETURN_ITEM, steps)
 
 
 def test_a_reply_asking_for_what_the_reference_asks_for_is_the_same_answer_in_other_words() -> None:
