@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -199,8 +200,8 @@ def test_the_time_estimate_counts_training_steps_at_their_own_speed_and_each_val
     assert speed is not None and speed["tokens_per_s"] == 10.0 and speed["seconds_per_val_pass"] == 600.0
     config = Config.model_validate({"train": {"max_steps": 90, "batch_tokens": 100, "eval_every": 40,
                                               "calibration": {"shares": [0.1, 0.2]}}})
-    inv = {"card": {"examples": {"holdout": 10, "val": 5}, "tokens": {"train": {"tokens": 50_000}}},
-           "store": {"tickets": 100}}
+    tokens = {"train": {"tokens": 50_000}}
+    inv: dict[str, Any] = {"card": {"examples": {"holdout": 10, "val": 5}, "tokens": tokens}, "store": {"tickets": 100}}
     dep = deployment_of(config, 800)
     phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, inv, dep, "SmolLM2-135M", "full")["phases"]}
     # 9,000 tokens at 10/s = 900 s, and passes at steps 0, 40, 80 and 90 = 2,400 s
@@ -208,7 +209,7 @@ def test_the_time_estimate_counts_training_steps_at_their_own_speed_and_each_val
     # 9 steps (900 tokens, 90 s) and 18 steps (1,800 tokens, 180 s), 2 passes each (start and end)
     assert phases["calibration runs"]["hours"] == round((90 + 180 + 4 * 600) / 3600, 5)
     # without a validation split there are no passes
-    no_val = inv | {"card": inv["card"] | {"examples": {"holdout": 10, "val": 0}}}
+    no_val = inv | {"card": {"examples": {"holdout": 10, "val": 0}, "tokens": tokens}}
     phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, no_val, dep, "SmolLM2-135M", "full")["phases"]}
     assert phases["full run"]["hours"] == round(900 / 3600, 5)
 
