@@ -64,7 +64,7 @@ def _stratified_pick(groups: dict[str, list[Unit]], order: list[str], target: in
     """Clusters for a split of about `target` tickets, each stratum in proportion and every stratum with at
     least three tickets represented. A cluster is taken only when it brings its stratum at least as close to its
     quota as leaving it out: one outsized cluster (65 near-identical "track my refund" tickets) would otherwise fill
-    a quota of 5 by itself and make a twelfth of the split one question, so it stays in training."""
+    a quota of 5 by itself and make more than a quarter of the split one question, so it stays in training."""
     if target <= 0:
         return set()
     sizes = Counter(u.stratum for key in order if key not in taken for u in groups[key])
