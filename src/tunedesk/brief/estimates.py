@@ -4,7 +4,6 @@ catalogue's estimate for the target), each labelled with where its number comes 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from tunedesk.brief.catalogue import TARGETS, by_name, reply_seconds
 from tunedesk.brief.selection import Deployment
 from tunedesk.config import Config
-from tunedesk.store.runs import list_runs
+from tunedesk.store.runs import Run, list_runs
 from tunedesk.validate.estimate import CPU_LORA_TOKENS_PER_S, FLOPS_PER_TOKEN, MFU, REFERENCE_PARAMS
 
 DATA_RATES = {"ingest": 6880.0, "clean": 1950.0, "build": 990.0}
@@ -25,35 +24,43 @@ QLORA_SLOWDOWN = 1.3
 def measured_throughput(root: Path, model: str, method: str) -> dict[str, Any] | None:
     """The newest completed run in the workspace with this base model and method: its training tokens/s (its
     validation-loss passes taken out when the run recorded them) and its seconds per validation pass."""
+    run = _newest_run(root, model, method)
+    return _measured(run) if run else None
+
+
+def _newest_run(root: Path, model: str, method: str) -> Run | None:
+    """The newest completed run with this base model and method (one that recorded its speed)."""
     for run in reversed(list_runs(root)):
         record = run.record
         base = (record.get("base") or {}).get("name") or ""
-        final = record.get("final") or {}
         entry = by_name(str(base)) or by_name(Path(str(base)).name)
-        if entry and entry.name == model and record.get("method") == method and final.get("tokens_per_s"):
-            return _measured(run.path, run.id, final)
+        if entry and entry.name == model and record.get("method") == method and _final(run).get("tokens_per_s"):
+            return run
     return None
 
 
-def _measured(path: Path, run_id: str, final: dict[str, Any]) -> dict[str, Any]:
+def _final(run: Run) -> dict[str, Any]:
+    return run.record.get("final") or {}
+
+
+def _wall_clock(run: Run) -> bool:
+    """Whether the run was recorded before training and validation seconds were kept apart: its rate then counts
+    its validation passes as training."""
+    final = _final(run)
+    return not (final.get("tokens") and final.get("train_seconds"))
+
+
+def _measured(run: Run) -> dict[str, Any]:
     """A run's speed on its training steps alone, and its time per validation pass; a run recorded before the two
-    were kept apart gives its wall-clock rate, which counts its passes as training."""
-    tokens, training = final.get("tokens"), final.get("train_seconds")
-    if not (tokens and training):
+    were kept apart gives its wall-clock rate, which counts its passes as training (no time per pass, then)."""
+    final = _final(run)
+    if _wall_clock(run):
         return {"tokens_per_s": float(final["tokens_per_s"]), "seconds_per_val_pass": None,
-                "source": f"measured: runs/{run_id} (wall clock, validation passes included)"}
-    passes = _val_passes_logged(path / "metrics.jsonl")
+                "source": f"measured: runs/{run.id} (wall clock, validation passes included)"}
+    passes = sum(1 for row in run.metrics() if "eval_loss" in row)
     per_pass = round(float(final.get("eval_seconds") or 0) / passes, 1) if passes else None
-    return {"tokens_per_s": round(tokens / training, 1), "seconds_per_val_pass": per_pass,
-            "source": f"measured: runs/{run_id} (training steps only; validation passes timed apart)"}
-
-
-def _val_passes_logged(metrics: Path) -> int:
-    """How many validation-loss passes a run's metrics.jsonl logged."""
-    if not metrics.is_file():
-        return 0
-    rows = (json.loads(line) for line in metrics.read_text(encoding="utf-8").splitlines() if line.strip())
-    return sum(1 for row in rows if "eval_loss" in row)
+    return {"tokens_per_s": round(final["tokens"] / final["train_seconds"], 1), "seconds_per_val_pass": per_pass,
+            "source": f"measured: runs/{run.id} (training steps only; validation passes timed apart)"}
 
 
 def estimated_throughput(params: float, method: str, dep: Deployment) -> dict[str, Any]:
@@ -92,22 +99,15 @@ def phase_estimates(ws_root: Path, config: Config, inv: dict[str, Any], dep: Dep
     entry = by_name(model)
     params = entry.params if entry else REFERENCE_PARAMS
     train_method = "lora" if method in ("distill", "none") else method
-    speed = measured_throughput(ws_root, model, method) or estimated_throughput(params, train_method, dep)
+    run = _newest_run(ws_root, model, method)
+    speed = _measured(run) if run else estimated_throughput(params, train_method, dep)
     tokens = _train_tokens(inv)
     phases = [_data_phase(inv)]
     if tokens is None:
         phases += [_unknown("calibration runs"), _unknown("full run")]
     else:
-        full = run_tokens(config, tokens)
-        shares = calibration_shares(config)
-        per_pass = _seconds_per_pass(speed, inv)
-        steps = max(1, math.ceil(full / config.train.batch_tokens))
-        calibrating = sum(s * full / speed["tokens_per_s"] + _passes(config, max(1, round(s * steps)), per_pass)
-                          for s in shares)
-        phases.append(_phase("calibration runs", calibrating, speed["source"] + per_pass[1],
-                             f"{len(shares)} runs on {', '.join(f'{s:.0%}' for s in shares)} of {full:,} tokens"))
-        phases.append(_phase("full run", full / speed["tokens_per_s"] + _passes(config, steps, per_pass),
-                             speed["source"] + per_pass[1], f"{full:,} tokens"))
+        per_pass = _seconds_per_pass(speed, inv, counted=run is not None and _wall_clock(run))
+        phases += _training_phases(config, run_tokens(config, tokens), speed, per_pass)
     phases.append(_eval_phase(inv, config, dep, params))
     cost = config.deployment.cost_per_gpu_hour
     for p in phases:
@@ -117,25 +117,33 @@ def phase_estimates(ws_root: Path, config: Config, inv: dict[str, Any], dep: Dep
             "total_hours": round(sum(p["hours"] or 0 for p in phases), 2)}
 
 
-def _seconds_per_pass(speed: dict[str, Any], inv: dict[str, Any]) -> tuple[float, str]:
-    """Seconds per validation-loss pass, and how they were found: measured by the run the speed comes from, else
-    the validation split's tokens at a third of the training time per token (a forward pass, no backward)."""
-    if not ((inv.get("card") or {}).get("examples") or {}).get("val"):
-        return 0.0, ""  # no validation split, no passes
+def _training_phases(config: Config, full: int, speed: dict[str, Any], per_pass: tuple[float, str]
+                     ) -> list[dict[str, Any]]:
+    """The calibration runs and the full run: their tokens at the training speed plus their validation passes."""
+    shares = calibration_shares(config)
+    steps = max(1, math.ceil(full / config.train.batch_tokens))
+
+    def seconds(tokens: float, run_steps: int) -> float:
+        return tokens / speed["tokens_per_s"] + config.train.val_passes(run_steps) * per_pass[0]
+
+    basis = speed["source"] + per_pass[1]
+    calibrating = sum(seconds(s * full, max(1, round(s * steps))) for s in shares)
+    return [_phase("calibration runs", calibrating, basis,
+                   f"{len(shares)} runs on {', '.join(f'{s:.0%}' for s in shares)} of {full:,} tokens"),
+            _phase("full run", seconds(full, steps), basis, f"{full:,} tokens")]
+
+
+def _seconds_per_pass(speed: dict[str, Any], inv: dict[str, Any], counted: bool) -> tuple[float, str]:
+    """Seconds per validation-loss pass, and what to add to the basis: none without a validation split or when the
+    rate already `counted` the passes (a wall-clock rate); the time the measured run took per pass; else the
+    validation split's tokens at a third of the training time per token (a forward pass, no backward)."""
+    if counted or not ((inv.get("card") or {}).get("examples") or {}).get("val"):
+        return 0.0, ""
     if speed.get("seconds_per_val_pass") is not None:
         return float(speed["seconds_per_val_pass"]), ""
-    if speed["source"].startswith("measured") and "included" in speed["source"]:
-        return 0.0, ""  # the wall-clock rate already counts them
     val = (((inv.get("card") or {}).get("tokens") or {}).get("val") or {}).get("tokens") or 0
     seconds = val / (3 * speed["tokens_per_s"])
     return seconds, f"; validation passes: {val:,} tokens each at 3× the training rate" if val else ""
-
-
-def _passes(config: Config, steps: int, per_pass: tuple[float, str]) -> float:
-    """Seconds of a run's validation-loss passes: one every train.eval_every steps and one at the last step, plus
-    one at the start with train.eval_at_start (the trainer's schedule)."""
-    count = math.ceil(steps / config.train.eval_every) + int(config.train.eval_at_start)
-    return count * per_pass[0]
 
 
 def _train_tokens(inv: dict[str, Any]) -> int | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Literal
 
@@ -110,6 +111,11 @@ class TrainConfig(Section):
     """The teacher for method=distill."""
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     """Calibration runs (`tunedesk train --calibrate`): short runs on growing slices that forecast the full run."""
+
+    def val_passes(self, steps: int) -> int:
+        """Validation-loss passes of a run of `steps` with a validation split: one every eval_every steps, one at
+        the last step when that is not one of them, one at the start with eval_at_start."""
+        return math.ceil(steps / self.eval_every) + int(self.eval_at_start)
 
 
 class LlmJudgeConfig(Section):

@@ -11,7 +11,6 @@ interval from resampling the validation items. Lives in eval (not train) because
 
 from __future__ import annotations
 
-import math
 import random
 import shutil
 import time
@@ -89,11 +88,10 @@ def full_run(ws: Workspace) -> FullRun:
 def _val_passes(ws: Workspace, steps: int) -> int:
     """The validation-loss passes of a run of `steps`: one every train.eval_every steps, one at the last step when
     that is not one of them, one at the start with train.eval_at_start; none without a validation file."""
-    cfg = ws.config.train
     val = ws.output_dir("data") / "val.jsonl"
     if not val.is_file() or val.stat().st_size == 0:
         return 0
-    return math.ceil(steps / cfg.eval_every) + int(cfg.eval_at_start)
+    return ws.config.train.val_passes(steps)
 
 
 def share_steps(share: float, full: FullRun) -> int:

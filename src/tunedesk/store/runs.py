@@ -46,6 +46,13 @@ class Run:
         self.record.update(fields)
         self.save()
 
+    def metrics(self) -> list[dict[str, Any]]:
+        """The rows of the run's metrics.jsonl, one per logged step or validation pass (none before the first)."""
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
 
 def runs_dir(workspace_root: Path) -> Path:
     """The workspace's runs folder."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 
+_NO_BREAK_AFTER = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.")
+"""Abbreviations whose full stop ends no sentence (matched in any case)."""
 _SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?])(?<!\bmr\.)(?<!\bmrs\.)(?<!\bms\.)(?<!\bdr\.)(?<!\bst\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
-    r"(?<!^\d\.)(?<!^\d\d\.)[ \t]+|\n+", re.IGNORECASE | re.MULTILINE)
+    r"(?<=[.!?])" + "".join(rf"(?<!\b{re.escape(a)})" for a in _NO_BREAK_AFTER)
+    + r"(?<!^\d\.)(?<!^\d\d\.)[ \t]+|\n+",  # nor the number that opens a list item
+    re.IGNORECASE | re.MULTILINE)
 _CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 

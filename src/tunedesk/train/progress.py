@@ -54,13 +54,6 @@ class RunLog(TrainerCallback):  # type: ignore[misc]
             self.on_eval(row)
 
 
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """The rows of a metrics.jsonl (an absent file is no rows)."""
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def eval_seconds(metrics: list[dict[str, Any]]) -> float:
     """Seconds spent on validation-loss passes: the sum of their logged runtimes."""
     return round(sum(float(row.get("eval_runtime") or 0.0) for row in metrics if "eval_loss" in row), 3)

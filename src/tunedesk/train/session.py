@@ -14,7 +14,7 @@ from tunedesk.progress import Reporter
 from tunedesk.store.runs import Run
 from tunedesk.train.batching import Collator, micro_batches, padding_share
 from tunedesk.train.data import EncodedFile
-from tunedesk.train.progress import RunLog, eval_seconds, plot_losses, read_metrics
+from tunedesk.train.progress import RunLog, eval_seconds, plot_losses
 from tunedesk.train.setup import TrainError, accumulation, device_kind, load_base, peft_config
 from tunedesk.trainfile.reading import read_rows
 from tunedesk.workspace import Workspace
@@ -130,7 +130,7 @@ def _finish(run: Run, trainer: TunedeskTrainer, template: ChatTemplate, seconds:
     if text is None:  # not reached: without a chat template no example could have been encoded
         raise TrainError(f"run {run.id}: no chat template to save with the model")
     (model_dir / "chat_template.jinja").write_text(text, encoding="utf-8")
-    metrics = read_metrics(run.path / "metrics.jsonl")
+    metrics = run.metrics()
     plot_losses(metrics, run.path / "loss.png", f"{run.id} ({run.record['method']}, {run.record['base']['name']})")
     run.update(status="completed", finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), steps=trainer.state.global_step,
                planned_steps=steps, final=_final(trainer, metrics, seconds, padding))
