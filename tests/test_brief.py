@@ -206,8 +206,9 @@ def test_the_time_estimate_counts_training_steps_at_their_own_speed_and_each_val
     phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, inv, dep, "SmolLM2-135M", "full")["phases"]}
     # 9,000 tokens at 10/s = 900 s, and passes at steps 0, 40, 80 and 90 = 2,400 s
     assert phases["full run"]["hours"] == round(3300 / 3600, 5)
-    # 9 steps (900 tokens, 90 s) and 18 steps (1,800 tokens, 180 s), 2 passes each (start and end)
-    assert phases["calibration runs"]["hours"] == round((90 + 180 + 4 * 600) / 3600, 5)
+    # 9 steps (900 tokens, 90 s) and 18 steps (1,800 tokens, 180 s), one pass each, at the end: calibration runs
+    # validate at their last step only, whatever the full run's eval_every and eval_at_start
+    assert phases["calibration runs"]["hours"] == round((90 + 180 + 2 * 600) / 3600, 5)
     # without a validation split there are no passes
     no_val = inv | {"card": {"examples": {"holdout": 10, "val": 0}, "tokens": tokens}}
     phases = {p["phase"]: p for p in phase_estimates(tmp_path, config, no_val, dep, "SmolLM2-135M", "full")["phases"]}

@@ -17,6 +17,9 @@ from tunedesk.validate.estimate import CPU_LORA_TOKENS_PER_S, FLOPS_PER_TOKEN, M
 DATA_RATES = {"ingest": 6880.0, "clean": 1950.0, "build": 990.0}
 """Tickets per second measured by bench/clean_throughput.py and bench/build_throughput.py on 2 CPU cores."""
 DEFAULT_CALIBRATION_SHARES = (0.1, 0.2, 0.4)
+CALIBRATION_VAL_PASSES = 1
+"""A calibration run validates once, at its last step (eval/calibrate.py trains it with eval_every at its own
+steps and no pass at the start); it is then scored on the validation split, which the eval phase does not count."""
 QLORA_SLOWDOWN = 1.3
 """QLoRA computes like LoRA plus dequantising the 4-bit base on every pass."""
 
@@ -123,14 +126,14 @@ def _training_phases(config: Config, full: int, speed: dict[str, Any], per_pass:
     shares = calibration_shares(config)
     steps = max(1, math.ceil(full / config.train.batch_tokens))
 
-    def seconds(tokens: float, run_steps: int) -> float:
-        return tokens / speed["tokens_per_s"] + config.train.val_passes(run_steps) * per_pass[0]
+    def seconds(tokens: float, passes: int) -> float:
+        return tokens / speed["tokens_per_s"] + passes * per_pass[0]
 
     basis = speed["source"] + per_pass[1]
-    calibrating = sum(seconds(s * full, max(1, round(s * steps))) for s in shares)
+    calibrating = sum(seconds(s * full, CALIBRATION_VAL_PASSES) for s in shares)
     return [_phase("calibration runs", calibrating, basis,
                    f"{len(shares)} runs on {', '.join(f'{s:.0%}' for s in shares)} of {full:,} tokens"),
-            _phase("full run", seconds(full, steps), basis, f"{full:,} tokens")]
+            _phase("full run", seconds(full, config.train.val_passes(steps)), basis, f"{full:,} tokens")]
 
 
 def _seconds_per_pass(speed: dict[str, Any], inv: dict[str, Any], counted: bool) -> tuple[float, str]:
