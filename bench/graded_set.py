@@ -40,6 +40,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,13 @@ def _sha(text: str) -> str:
 
 
 def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, split: str = "holdout",
-          overrides: list[str] | None = None, skip: int = 0, ungraded: bool = False) -> int:
+          overrides: list[str] | None = None, skip: int = 0, ungraded: bool = False, stratify: bool = False) -> int:
     """Rows to grade for every model's evaluation of the held-out set (the same items for each model), or its
     replies to the validation split answered now through eval's path (after the first `skip` tickets, or only
     tickets no Bitext set graded yet with `ungraded`, so a new blind set takes tickets no earlier set graded even
     when a rebuild has moved the split's order)."""
     if split == "val":
-        return _val_sheet(workspace, models, out, limit, overrides or [], skip, ungraded)
+        return _val_sheet(workspace, models, out, limit, overrides or [], skip, ungraded, stratify)
     held = {r["id"]: r for r in _jsonl(workspace / "data" / "holdout.jsonl")}
     rows = []
     for model in models:
@@ -83,13 +84,15 @@ def sheet(workspace: Path, models: list[str], out: Path, limit: int | None, spli
 
 
 def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None, overrides: list[str],
-               skip: int = 0, ungraded: bool = False) -> int:
+               skip: int = 0, ungraded: bool = False, stratify: bool = False) -> int:
     from tunedesk.eval.answering import answered_by, split_items
     from tunedesk.workspace import Workspace
 
     ws = Workspace.open(workspace, overrides)
     graded = {r["item"] for r in _jsonl(BITEXT_GRADED)} if ungraded and BITEXT_GRADED.is_file() else set()
-    items = [i for i in split_items(ws, "val")[skip:] if i.id not in graded][:limit]
+    split = split_items(ws, "val")
+    items = [i for i in split[skip:] if i.id not in graded]
+    items = in_proportion(items, Counter(i.kind for i in split), limit) if stratify and limit else items[:limit]
     rows = []
     for model in models:
         answers = answered_by(ws, model, items)
@@ -98,6 +101,23 @@ def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None,
                   "split": "val"} for item, answer in zip(items, answers, strict=True)]
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
+
+
+def in_proportion(items: list[Any], kinds: Counter[str], limit: int) -> list[Any]:
+    """`limit` of the items, in their order, with each kind (answer, escalation, ...) in the share `kinds` gives it
+    (largest remainders), so a blind set is graded on the split's own mix and not on whatever the first tickets
+    happen to be."""
+    total = sum(kinds.values())
+    exact = {k: limit * n / total for k, n in kinds.items()}
+    quota = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: quota[k] - exact[k])[: limit - sum(quota.values())]:
+        quota[k] += 1
+    taken = []
+    for item in items:
+        if quota.get(item.kind, 0) > 0:
+            quota[item.kind] -= 1
+            taken.append(item)
+    return taken
 
 
 def keep_bitext(graded_sheet: Path) -> int:
@@ -251,6 +271,8 @@ def main() -> None:
     make.add_argument("--skip", type=int, default=0, help="--split val: leave out the first SKIP tickets")
     make.add_argument("--split", choices=("holdout", "val"), default="holdout")
     make.add_argument("--ungraded", action="store_true", help="--split val: only tickets no Bitext set graded yet")
+    make.add_argument("--stratify", action="store_true",
+                      help="--split val with --limit: tickets of each kind in the validation split's own shares")
     make.add_argument("overrides", nargs="*", help="config overrides for --split val")
     keep = sub.add_parser("keep", help="keep graded Bitext rows without Bitext's texts")
     keep.add_argument("--bitext", type=Path, required=True)
@@ -260,7 +282,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "sheet":
         written = sheet(args.workspace, args.models, args.out, args.limit, args.split, args.overrides, args.skip,
-                        args.ungraded)
+                        args.ungraded, args.stratify)
         print(f"{written} rows in {args.out}")
     elif args.command == "keep":
         print(f"{keep_bitext(args.bitext)} rows in {BITEXT_GRADED}")

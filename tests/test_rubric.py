@@ -592,7 +592,17 @@ def test_a_reply_asking_for_what_the_reference_asks_for_is_the_same_answer_in_ot
     v_same, v_other, v_answered = judge.judge([arrival] * 3, [same, other, answered])
     assert v_same.checks["asks_alike"] and v_same.score == 3, v_same.reasons
     assert not v_other.checks["asks_alike"] and v_other.score == 2, v_other.reasons  # asks for something else
-    assert not v_answered.checks["asks_alike"] and v_answered.score == 2, v_answered.reasons  # answers, not asks
+    # an answer where the reference only asks: nothing in the reference to compare it with, so only the other
+    # rules judge it (people graded such replies 3 where the steps were right; Bitext's blind-val-3, -4 and -6)
+    assert not v_answered.checks["asks_alike"] and v_answered.checks["answers_where_asked"], v_answered.reasons
+    assert v_answered.score == 3, v_answered.reasons
+    made_up = answered.replace("3 to 5 business days", "12 days")
+    v_made_up = judge.judge([arrival], [made_up])[0]
+    assert v_made_up.score == 1 and any("term no policy states" in r for r in v_made_up.reasons), v_made_up.reasons
+    # a question to the customer after the request is part of it ("What items do you need to ship?")
+    asked_on = reference.replace(" With it", " Where do you live? With it")
+    v_on = judge.judge([item("answer", "when will my article arrive?", asked_on, "delivery_period")], [same])[0]
+    assert v_on.checks["asks_alike"] and v_on.score == 3, v_on.reasons
     # a reply that only asks and puts the answer off, where the reference answers, still misses the answer
     deferred = ("Hi there,\n\nCertainly! Please provide us with your order details. Our team will review your "
                 "request and provide you with the necessary information." + SIGN)
@@ -645,6 +655,29 @@ def test_a_cut_off_reply_an_echo_and_the_prompt_written_out_are_marked_down() ->
     leaked = "[1] Customer: can I return boots?\nAgent: " + RETURN_PARAPHRASE
     v = verdict(RETURN_ITEM, leaked)
     assert v.score == 1 and any("prompt" in r for r in v.reasons), v.reasons
+
+
+def test_a_sign_off_begun_and_a_body_that_trails_off_are_cut_off_too() -> None:
+    # the token limit fell inside the sign-off ("Happy trails,\nThe Trail"), or the body breaks off in an ellipsis
+    begun = RETURN_PARAPHRASE[: RETURN_PARAPHRASE.rindex("Outfitters")]
+    v = verdict(RETURN_ITEM, begun)
+    assert v.score == 2 and "cut off mid-sentence" in v.reasons, v.reasons
+    trails = RETURN_PARAPHRASE.replace(" the refund is issued within 5 business days.", " the refund is issued …")
+    assert "cut off mid-sentence" in verdict(RETURN_ITEM, trails).reasons
+    # an agent's own name after the sign-off's first line, or an ellipsis inside a sentence, is no cut
+    signed = RETURN_PARAPHRASE.replace("The Trailhead Outfitters team", "Sam")
+    assert "cut off mid-sentence" not in verdict(RETURN_ITEM, signed).reasons
+    paused = RETURN_PARAPHRASE.replace("the refund is issued", "the refund … is issued")
+    assert "cut off mid-sentence" not in verdict(RETURN_ITEM, paused).reasons
+
+
+def test_a_capitalised_interface_word_mid_sentence_is_no_name() -> None:
+    # "or Log in to your account": a step, not a product the customer never mentioned
+    steps = ("Hi there,\n\nYou have 30 days from delivery to return unused items, and refunds go back within 5 "
+             "business days. Visit our website or Log in to your account, then Sign in again if asked." + SIGN)
+    v = verdict(RETURN_ITEM, steps)
+    assert not v.checks["names_elsewhere"], v.reasons
+    assert verdict(RETURN_ITEM, steps.replace("Log in", "Northpeak")).checks["names_elsewhere"] == ["Northpeak"]
 
 
 def test_the_prompt_scaffolding_check_knows_the_precedents_heading() -> None:

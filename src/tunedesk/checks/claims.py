@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tunedesk.checks.grounding import CAPITALISED, NOT_NAMES, interface_labels, without_possessive
+from tunedesk.checks.grounding import (
+    CAPITALISED,
+    INTERFACE_WORDS,
+    NOT_NAMES,
+    interface_labels,
+    without_possessive,
+)
 from tunedesk.config.policies import Policies
 from tunedesk.text.sentences import sentences
 
@@ -149,13 +155,15 @@ _NAME_WORD = re.compile(r"[a-z][\w'’-]*")
 
 
 def proper_names(text: str) -> list[str]:
-    """Capitalised words inside a sentence (not opening one or a line, nor in an interface label): the names of
-    products, places, people."""
+    """Capitalised words inside a sentence (not opening one or a line, nor in an interface label, nor a word shop
+    interfaces are labelled with: "Visit our website or Log in"): the names of products, places, people."""
     names, labels = [], interface_labels(text)
     for match in CAPITALISED.finditer(text):
         word = without_possessive(match.group(0))
         before = text[:match.start()].rstrip(" \t\"'(“‘")
         if not before or before[-1] in ".!?:;>\n" or word in NOT_NAMES or word.isupper():
+            continue
+        if word.lower() in INTERFACE_WORDS:
             continue
         if any(match.start() in label for label in labels):  # the page or button to look for
             continue

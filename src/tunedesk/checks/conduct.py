@@ -66,6 +66,7 @@ _WANTS_TO_HELP = re.compile(
     r"\b(?:assist|help|serve|guide) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
     r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b")
 # A list item: "1. The date of purchase", "- your order number".
+_YOU = re.compile(r"\byou(?:r)?\b")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+")
 # A sentence that is only an interjection: "Certainly!"
 _INTERJECTION = re.compile(r"^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
@@ -157,18 +158,30 @@ def structure(reply: str, sign_off: str = "") -> dict[str, bool]:
             "next_step": any(_NEXT_STEP.search(s) for s in lowered)}
 
 
+_TRAILS_OFF = re.compile(r"\b[a-z]+\s*(?:…|\.\.\.)\s*$")
+"""A sentence that trails off after a lowercase word: "compare that with the chart before you …"."""
 _FINISHED = re.compile(r"""(?:[.!?…:;)\]"'”’*]|https?://\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF])\s*$""")
 
 
 def cut_off(reply: str, sign_off: str = "") -> bool:
     """A reply that stops mid-sentence (the model's token limit cut it): it ends neither with a sentence's last
     character, nor with the brand's sign-off, nor with a short line after one ending in a comma
-    ("Best regards,\nSam")."""
+    ("Best regards,\nSam"); or it ends with only the start of the brand's sign-off ("Best regards,\nBitext" for
+    "Best regards,\nBitext Shop"); or its body breaks off in an ellipsis mid-clause ("before you …")."""
     text = reply.rstrip()
-    if not text or _FINISHED.search(text):
+    if not text:
         return False
-    if sign_off.strip() and " ".join(text.split()).endswith(" ".join(sign_off.split())):
+    body = body_sentences(text, sign_off)
+    if body and _TRAILS_OFF.search(body[-1]):
+        return True
+    if _FINISHED.search(text):
         return False
+    said, brand = " ".join(text.split()), " ".join(sign_off.split())
+    if brand and said.endswith(brand):
+        return False
+    opening = sign_off.strip().split("\n")[0].strip()
+    if brand and opening != sign_off.strip() and opening in said:  # a sign-off of several lines, begun
+        return brand.startswith(said[said.rfind(opening):])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return not (len(lines) > 1 and lines[-2].endswith(",") and len(lines[-1].split()) <= 5)
 
@@ -202,6 +215,12 @@ def asks_instead(reply: str, reference: str, sign_off: str = "") -> str | None:
     return requests[0] if requests else None
 
 
+def answers_where_asked(reply: str, reference: str, sign_off: str = "") -> bool:
+    """Whether the reference only asks the customer for details and the reply does more than ask (it answers, or
+    shows the way): the reference then gives nothing to compare the answer with, however far apart the two read."""
+    return bool(_only_requests(reference, sign_off)) and not _only_requests(reply, sign_off)
+
+
 def asks_alike(reply: str, reference: str, sign_off: str = "") -> bool:
     """Whether the reply, like the reference, answers by asking the customer for details and nothing else, and asks
     for something the reference asks for too ("your order or tracking number"): the same answer in other words,
@@ -215,12 +234,15 @@ def asks_alike(reply: str, reference: str, sign_off: str = "") -> bool:
 def _only_requests(text: str, sign_off: str) -> list[str]:
     """The request sentences of a body that does nothing but ask (and acknowledge, offer help or put the answer
     off); empty when it also says something else. The items of a list that a request introduces ("please provide the
-    following:" then "1. The date of purchase") are what it asks for, so they count as part of the request."""
+    following:" then "1. The date of purchase") are what it asks for, so they count as part of the request, and so
+    do the questions to the customer that follow one ("could you provide some details? What items do you need to
+    ship?")."""
     requests: list[str] = []
     rest: list[str] = []
     listing = False
     for sentence in (s.lower() for s in body_sentences(text, sign_off)):
-        if _REQUEST.search(sentence) or (listing and _LIST_ITEM.match(sentence)):
+        asks_on = bool(requests) and sentence.endswith("?") and bool(_YOU.search(sentence))
+        if _REQUEST.search(sentence) or (listing and _LIST_ITEM.match(sentence)) or asks_on:
             requests.append(sentence)
             listing = listing or sentence.endswith(":")
             continue

@@ -119,7 +119,7 @@ _LABEL_BEFORE = re.compile(r"(?:\b(?:option|button|link|tab)s? (?:to|called|labe
 
 # The words shop interfaces are labelled with. A run with any other word ("the Northpeak Returns page", "the Lumen
 # 400 page") may be a name the reply made up, and stays one.
-_INTERFACE_WORDS = frozenset({
+INTERFACE_WORDS = frozenset({
     "account", "accounts", "add", "address", "addresses", "all", "article", "articles", "billing", "book", "buy",
     "cancel", "cancellation", "cart", "catalog", "change", "chat", "checkout", "code", "codes", "contact", "create",
     "customer", "delete", "delivery", "details", "download", "edit", "email", "faq", "feedback", "fees", "forgot",
@@ -140,7 +140,7 @@ def interface_labels(text: str) -> list[range]:
     "an option to Switch Article")."""
     labels = quoted_labels(text)
     for match in _LABEL_RUN.finditer(text):
-        if not all(w.lower().strip("'’-") in _INTERFACE_WORDS for w in match.group(0).split()):
+        if not all(w.lower().strip("'’-") in INTERFACE_WORDS for w in match.group(0).split()):
             continue
         before = text[max(0, match.start() - 30):match.start()]
         if _LABEL_AFTER.match(text, match.end()) or _LABEL_BEFORE.search(before):

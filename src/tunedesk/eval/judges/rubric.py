@@ -20,7 +20,8 @@ Each rule caps the score; the verdict is the lowest cap, and its reasons are sor
   reference states are expected: none of them stated → 1 (another answer; with a single expected fact only when
   similarity < `high_similarity`), some missing → 2 unless similarity ≥ `high_similarity`. With no expected
   facts, similarity below `high_similarity` → 2 (only partly matches), unless reference and reply both only ask the
-  customer for details and ask for a same thing (conduct.asks_alike). Both thresholds were set on the graded
+  customer for details and ask for a same thing (conduct.asks_alike), or the reference only asks and the reply
+  answers instead (conduct.answers_where_asked: nothing to compare). Both thresholds were set on the graded
   set's dev part (bench/graded/): below 0.5 every reply was graded 1 by a person.
 - Claims (checks/claims.py): degenerate repetition, a promise neither the reference nor a company text makes, a
   duration or rate no source states, a name (capitalised word) that neither the customer, the reference nor the
@@ -44,6 +45,7 @@ from typing import Any
 from tunedesk.checks.claims import commitments, denials, names_elsewhere, repetition, unstated_terms
 from tunedesk.checks.conduct import (
     answers_anyway,
+    answers_where_asked,
     asks_alike,
     asks_instead,
     body_sentences,
@@ -226,6 +228,7 @@ class RubricJudge:
         refused = refuses(text, self.policies.voice.refusal)
         checks["refused"] = refused
         checks["asks_alike"] = item.kind == "answer" and asks_alike(text, reference, self.sign_off)
+        checks["answers_where_asked"] = item.kind == "answer" and answers_where_asked(text, reference, self.sign_off)
         if item.kind == "refusal":
             if not refused:
                 caps.add(1, "did not decline an off-topic question")
@@ -255,11 +258,13 @@ class RubricJudge:
             caps.add(1, f"states none of the facts the answer needs: {', '.join(expected)}")
         elif missing and not high:
             caps.add(2, f"missing policy facts: {', '.join(missing)}")
-        elif not expected and similarity is not None and not high and not checks["asks_alike"]:
+        elif not expected and similarity is not None and not high and not (
+                checks["asks_alike"] or checks["answers_where_asked"]):
             # Nothing checkable in the reference: only closeness to it shows the answer is there. Measured on the
             # demo run's replies: "I'll get back to you as soon as I can" scores 0.60 against a how-to reference,
             # a correct paraphrase 0.89. A reference that only asks for details is matched by a reply asking for the
-            # same thing, in any words (checks["asks_alike"]).
+            # same thing, in any words (checks["asks_alike"]); against a reply that answers instead it has nothing
+            # to compare (checks["answers_where_asked"]): the other rules judge that answer.
             caps.add(2, f"only partly matches the reference: similarity {similarity:.2f}")
 
     def _shape(self, caps: _Caps, checks: dict[str, Any], kind: str, text: str, reference: str) -> None:
