@@ -599,6 +599,11 @@ def test_a_reply_asking_for_what_the_reference_asks_for_is_the_same_answer_in_ot
     made_up = answered.replace("3 to 5 business days", "12 days")
     v_made_up = judge.judge([arrival], [made_up])[0]
     assert v_made_up.score == 1 and any("term no policy states" in r for r in v_made_up.reasons), v_made_up.reasons
+    # a reply that only acknowledges and puts the answer off answers nothing: still "only partly matches"
+    put_off = ("Hi there,\n\nI understand you'd like to know when your parcel arrives. Our team will review your "
+               "request." + SIGN)
+    v_put_off = judge.judge([arrival], [put_off])[0]
+    assert not v_put_off.checks["answers_where_asked"] and v_put_off.score == 2, v_put_off.reasons
     # a question to the customer after the request is part of it ("What items do you need to ship?")
     asked_on = reference.replace(" With it", " Where do you live? With it")
     v_on = judge.judge([item("answer", "when will my article arrive?", asked_on, "delivery_period")], [same])[0]

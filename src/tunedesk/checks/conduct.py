@@ -66,8 +66,9 @@ _WANTS_TO_HELP = re.compile(
     r"\b(?:assist|help|serve|guide) you\b|\b(?:enable|allow) (?:me|us)\b|\bour goal\b|\bi (?:can|will|am able to) "
     r"(?:assist|help)\b|\bi(?:'m| am) here to\b|\b(?:i|we)(?:'ll| will) (?:then )?be able to\b")
 # A list item: "1. The date of purchase", "- your order number".
-_YOU = re.compile(r"\byou(?:r)?\b")
 _LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+")
+# The customer addressed: a question with it after a request asks for more details.
+_YOU = re.compile(r"\byour?\b")
 # A sentence that is only an interjection: "Certainly!"
 _INTERJECTION = re.compile(r"^(?:certainly|sure|of course|absolutely|definitely|no problem)[!.]?$")
 
@@ -180,8 +181,8 @@ def cut_off(reply: str, sign_off: str = "") -> bool:
     if brand and said.endswith(brand):
         return False
     opening = sign_off.strip().split("\n")[0].strip()
-    if brand and opening != sign_off.strip() and opening in said:  # a sign-off of several lines, begun
-        return brand.startswith(said[said.rfind(opening):])
+    if brand and opening != sign_off.strip() and opening in said and brand.startswith(said[said.rfind(opening):]):
+        return True  # a sign-off of several lines, begun and not finished
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return not (len(lines) > 1 and lines[-2].endswith(",") and len(lines[-1].split()) <= 5)
 
@@ -218,7 +219,7 @@ def asks_instead(reply: str, reference: str, sign_off: str = "") -> str | None:
 def answers_where_asked(reply: str, reference: str, sign_off: str = "") -> bool:
     """Whether the reference only asks the customer for details and the reply does more than ask (it answers, or
     shows the way): the reference then gives nothing to compare the answer with, however far apart the two read."""
-    return bool(_only_requests(reference, sign_off)) and not _only_requests(reply, sign_off)
+    return bool(_only_requests(reference, sign_off)) and bool(_requests_and_rest(reply, sign_off)[1])
 
 
 def asks_alike(reply: str, reference: str, sign_off: str = "") -> bool:
@@ -237,6 +238,13 @@ def _only_requests(text: str, sign_off: str) -> list[str]:
     following:" then "1. The date of purchase") are what it asks for, so they count as part of the request, and so
     do the questions to the customer that follow one ("could you provide some details? What items do you need to
     ship?")."""
+    requests, rest = _requests_and_rest(text, sign_off)
+    return requests if not rest else []
+
+
+def _requests_and_rest(text: str, sign_off: str) -> tuple[list[str], list[str]]:
+    """A body's request sentences, and its sentences that neither ask nor only acknowledge, offer help or put the
+    answer off (what it says)."""
     requests: list[str] = []
     rest: list[str] = []
     listing = False
@@ -249,7 +257,7 @@ def _only_requests(text: str, sign_off: str) -> list[str]:
         listing = False
         if not any(p.search(sentence) for p in (_ACKNOWLEDGE, _WANTS_TO_HELP, _DEFERS, _INTERJECTION)):
             rest.append(sentence)
-    return requests if not rest else []
+    return requests, rest
 
 
 def _asked_words(requests: list[str]) -> set[str]:
