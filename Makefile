@@ -37,7 +37,7 @@ demo: install
 	@# docs/training.md and docs/quality.md).
 	$(TD) train -w $(DEMO) $(DEMO_TRAIN)
 	$(TD) runs -w $(DEMO)
-	@# The first 60 held-out tickets (of 205) keep this near 8 minutes on 2 cores; drop --limit for all. The run's
+	@# The first 60 held-out tickets (of 203) keep this near 8 minutes on 2 cores; drop --limit for all. The run's
 	@# evaluation answers as the server does and prints the three-way table: retrieval, base and the run (the
 	@# baselines are compared by their replies; `eval --model base` would also fit the base's confidence).
 	$(TD) eval -w $(DEMO) --model latest --limit 60 serve.backend.max_new_tokens=160
