@@ -44,7 +44,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tunedesk.eval.human import cohen_kappa
+from tunedesk.eval.human import allocate, cohen_kappa
 
 HERE = Path(__file__).resolve().parent
 GRADED = HERE / "graded" / "example_replies.jsonl"
@@ -105,13 +105,9 @@ def _val_sheet(workspace: Path, models: list[str], out: Path, limit: int | None,
 
 def in_proportion(items: list[Any], kinds: Counter[str], limit: int) -> list[Any]:
     """`limit` of the items, in their order, with each kind (answer, escalation, ...) in the share `kinds` gives it
-    (largest remainders), so a blind set is graded on the split's own mix and not on whatever the first tickets
-    happen to be."""
-    total = sum(kinds.values())
-    exact = {k: limit * n / total for k, n in kinds.items()}
-    quota = {k: int(v) for k, v in exact.items()}
-    for k in sorted(exact, key=lambda k: quota[k] - exact[k])[: limit - sum(quota.values())]:
-        quota[k] += 1
+    (the review sheet's allocation), so a blind set is graded on the split's own mix and not on whatever the first
+    tickets happen to be."""
+    quota = allocate(dict(kinds), limit, one_each=False)
     taken = []
     for item in items:
         if quota.get(item.kind, 0) > 0:

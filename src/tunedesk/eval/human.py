@@ -145,15 +145,16 @@ def stratified_sample(rows: list[dict[str, Any]], sample: int | None, seed: int)
     groups: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         groups[_category(row)].append(index)
-    quotas = _allocate({name: len(members) for name, members in groups.items()}, sample)
+    quotas = allocate({name: len(members) for name, members in groups.items()}, sample)
     rng = random.Random(seed)
     chosen = [i for name in sorted(groups) for i in rng.sample(groups[name], quotas[name])]
     return [rows[i] for i in sorted(chosen)]
 
 
-def _allocate(sizes: dict[str, int], sample: int) -> dict[str, int]:
-    # One row per category first, so a small category is not left unreviewed; the rest by largest remainder.
-    quotas = {name: 1 if sample >= len(sizes) else 0 for name in sizes}
+def allocate(sizes: dict[str, int], sample: int, one_each: bool = True) -> dict[str, int]:
+    """`sample` shared between groups in proportion to their `sizes`, by largest remainder; with `one_each`, one
+    for every group first (when the sample allows), so a small group is not left out."""
+    quotas = {name: 1 if one_each and sample >= len(sizes) else 0 for name in sizes}
     remaining = sample - sum(quotas.values())
     capacity = {name: sizes[name] - quotas[name] for name in sizes}
     total = sum(capacity.values())
