@@ -16,7 +16,14 @@ import orjson
 import pytest
 
 from tunedesk.answer.guardrails import Guardrails, kb_passages, spread, training_customer_texts
-from tunedesk.answer.guards import PRECEDENT_PRIOR_SHARE, TopicIndex, fit_declined_share, fit_escalated_share
+from tunedesk.answer.guards import (
+    PRECEDENT_PRIOR_SHARE,
+    Draft,
+    TopicIndex,
+    fit_declined_share,
+    fit_escalated_share,
+    model_escalated,
+)
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.config import load_config
 from tunedesk.errors import ConfigError
@@ -492,7 +499,8 @@ def test_the_escalated_share_is_fitted_only_on_enough_escalated_tickets() -> Non
 
 @pytest.mark.parametrize("marker", ["[[escalate: up: 1]]", "[[escalate: 20% off]]", "[[ escalate ]]",
                                     "[[escalate: x y"])
-def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails: Guardrails, marker: str) -> None:
+def test_a_garbled_marker_never_reaches_the_customer_and_a_person_sees_the_reply(rails: Guardrails,
+                                                                                 marker: str) -> None:
     from tunedesk.checks.marker import readable, strip_marker
 
     reply = f"Hi there,\n\nYou can unsubscribe with the link at the bottom of any newsletter.\n\nBest\n{marker}"
@@ -500,9 +508,41 @@ def test_a_garbled_marker_still_hands_over_and_never_reaches_the_customer(rails:
     assert reason == "handover" and "[[" not in text and text.endswith("Best")
     assert not readable(reply)
     found = by_guard(rails.after(ticket("Stop the emails"), reply, context(), 0.9))
-    assert found["model_escalated"].action == "escalate"
+    assert (found["model_escalated"].action, found["model_escalated"].reason) == ("review", "unclear_handover")
+    assert "unreadable" in found["model_escalated"].detail
+    holding = "Hi there,\n\nA member of our team will pick this up personally and get back to you.\n\nBest\n"
+    found = by_guard(rails.after(ticket("Stop the emails"), holding + marker, context(), 0.9))
+    assert (found["model_escalated"].action, found["model_escalated"].reason) == ("escalate", "handover")
     assert strip_marker("Hi\n[[escalate: x y\nBest") == ("Hi\n\nBest", "handover")
     assert strip_marker("Please don't escalate this, [[just]] answer.")[1] is None
+
+
+@pytest.mark.parametrize(("reply", "marker", "action"), [
+    # an answer with a reason the workspace never hands over for: the model contradicts itself, a person checks it
+    ("Sorry, we only ship to addresses in the United States.", "shipping_details", "review"),
+    ("You can find our store hours on the contact page.", "sign_out", "review"),
+    # a reason the workspace hands over for, or a name a model uses for one: the marker is trusted
+    ("You can find our store hours on the contact page.", "chargeback", "escalate"),
+    ("Returns are free within 30 days.", "refunds", "escalate"),
+    # an unknown reason after a reply that hands over: the promise is kept
+    ("I've passed your message to our billing team, who will be in touch.", "sale", "escalate"),
+])
+def test_a_marker_is_trusted_when_its_reason_is_one_the_workspace_hands_over_for_or_the_reply_hands_over(
+        rails: Guardrails, reply: str, marker: str, action: str) -> None:
+    draft = f"Hi there,\n\n{reply}\n\nBest\n[[escalate: {marker}]]"
+    verdict = by_guard(rails.after(ticket("Can you ship it to Canada?"), draft, context(), 0.9))["model_escalated"]
+    assert verdict.action == action
+    assert verdict.reason == (marker if action == "escalate" else "unclear_handover")
+    assert {"chargeback", "refund_exception", "refunds", "handover"} <= rails.kit.reasons
+    assert "shipping_details" not in rails.kit.reasons and "default" not in rails.kit.reasons
+
+
+def test_a_kit_that_names_no_reasons_trusts_every_marker(rails: Guardrails) -> None:
+    from dataclasses import replace
+
+    draft = Draft("Hi there,\n\nWe ship to the US only.\n\nBest\n[[escalate: shipping_details]]", context(), 0.9)
+    verdict = model_escalated(ticket("Canada?"), draft, replace(rails.kit, reasons=frozenset()))
+    assert verdict is not None and (verdict.action, verdict.reason) == ("escalate", "shipping_details")
 
 
 @pytest.mark.parametrize(("reply", "handed_over"), [

@@ -26,7 +26,9 @@ from tunedesk.answer.guards import (
 )
 from tunedesk.answer.types import Context, GuardVerdict
 from tunedesk.answer.vocabulary import SupportVocabulary
+from tunedesk.checks.conduct import REASON_ALIASES
 from tunedesk.checks.escalation import EscalationMatcher
+from tunedesk.checks.marker import reason_code
 from tunedesk.config.guardrails import GuardrailsConfig
 from tunedesk.errors import ConfigError
 from tunedesk.models.embed import Embedder, minilm_embedder
@@ -77,7 +79,7 @@ class Guardrails:
                        mask_thread=redactor.redact_texts, precedents=past,
                        precedent_share=config.precedent_declined_share or fit_declined_share(past, config.precedent_k),
                        escalated_share=_escalated_share(config, past),
-                       vocabulary=vocabulary, brand=policies.brand,
+                       vocabulary=vocabulary, brand=policies.brand, reasons=handover_reasons(ws),
                        intents=tuple((name, compile_ci([p])) for name, p in config.off_topic_intents.items()))
         return cls(kit, warnings)
 
@@ -130,6 +132,17 @@ class Guardrails:
             return GuardVerdict(name, "review", "guard_error", f"{type(exc).__name__}: the guard could not run")
         finally:
             self._local.timings[name] = (time.perf_counter() - start) * 1000
+
+
+def handover_reasons(ws: Workspace) -> frozenset[str]:
+    """The reason codes this workspace hands over for: its escalation rules, categories and teams, the holding
+    replies' keys and `handover`, with the other names a model uses for them (checks.conduct.REASON_ALIASES). Build
+    writes every escalation target with one of these; a model's marker with another reason is a slip."""
+    escalation = ws.config.escalation
+    names = {rule.name for rule in escalation.rules} | set(escalation.categories) | {"handover"}
+    names |= set(ws.config.dataset.escalation_teams) | set(ws.config.serve.guardrails.holding_replies)
+    codes = {reason_code(name) for name in names} - {"default"}  # the holding replies' fallback, no reason
+    return frozenset(codes | {alias for code in codes for alias in REASON_ALIASES.get(code, ())})
 
 
 def training_customer_texts(path: Path) -> list[str]:

@@ -21,7 +21,7 @@ from tunedesk.build.targets import frame
 from tunedesk.checks.conduct import refuses
 from tunedesk.checks.escalation import EscalationMatcher, sentiment
 from tunedesk.checks.grounding import Claim, Sources, extract_claims
-from tunedesk.checks.marker import strip_marker
+from tunedesk.checks.marker import readable, strip_marker
 from tunedesk.config.guardrails import DEFAULT_HOLDING_REPLIES, GuardrailsConfig
 from tunedesk.config.policies import Voice
 from tunedesk.errors import ConfigError
@@ -144,6 +144,8 @@ class GuardKit:
     handover: CaseInsensitive | None = None
     """serve.guardrails.handover_patterns, compiled (None: a hand-over counts only with the marker)."""
     brand: str = ""
+    reasons: frozenset[str] = frozenset()
+    """The reason codes this workspace hands over for (handover_reasons); empty: every model marker is trusted."""
 
 
 @dataclass
@@ -262,15 +264,28 @@ def _off_topic_intent(text: str, kit: GuardKit) -> tuple[str | None, str]:
 @register_after("model_escalated")
 def model_escalated(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdict | None:
     """The model's own escalation marker hands the ticket to a person, with the model's reason; so does a reply that
-    tells the customer a person takes over without the marker (reason handover), so the promise is kept."""
-    reason = strip_marker(draft.text)[1]
-    if reason is not None:
+    tells the customer a person takes over without the marker (reason handover), so the promise is kept. A marker
+    whose reason is garbled or none this workspace hands over for (kit.reasons), after a reply that answers and
+    promises no person, is the model contradicting itself: a person checks the draft (review, unclear_handover),
+    the marker stripped, instead of the customer getting a holding reply for an answered question."""
+    body, reason = strip_marker(draft.text)
+    promise = promised_handover(body, kit.handover)
+    if reason is not None and (promise is not None or _known_reason(draft.text, reason, kit)):
         return GuardVerdict("model_escalated", "escalate", reason, "the reply carries the escalation marker")
-    promise = promised_handover(draft.text, kit.handover)
+    if reason is not None:
+        shown = reason if readable(draft.text) else "unreadable"
+        return GuardVerdict("model_escalated", "review", "unclear_handover",
+                            f"the marker's reason ({shown}) is none this workspace hands over for, and the reply "
+                            "answers without handing over")
     if promise is None:
         return None
     return GuardVerdict("model_escalated", "escalate", "handover",
                         f"the reply says a person takes over ({_quote(promise)}) but carries no escalation marker")
+
+
+def _known_reason(text: str, reason: str, kit: GuardKit) -> bool:
+    """A readable marker with a reason the workspace hands over for; every marker when the kit names none."""
+    return not kit.reasons or (readable(text) and reason in kit.reasons)
 
 
 _CONDITIONAL = re.compile(r"\b(?:if|once|unless|when you|after you)\b", re.IGNORECASE)

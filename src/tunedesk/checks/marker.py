@@ -8,9 +8,10 @@ it from the text and acts on it. Format (one line, at the very end of the reply)
 `<reason>` is a short snake_case reason code (`refund_exception`, `chargeback`, `legal_threat`, `gdpr_deletion`,
 `furious_customer`, `bug_report`, `cancellation`, `handover`, …). Reading is lenient (case, spaces, a missing
 closing bracket at the end of a truncated generation); writing is always exact. A marker whose reason cannot be
-read at all (`[[escalate: up: 1]]`, a small model's slip) still hands over, as `handover`: a reply that started to
-hand over is never sent, and a customer never sees half a marker. Validation asks for the exact form
-(`readable`).
+read at all (`[[escalate: up: 1]]`, a small model's slip) reads as `handover`: a reply that started to hand over is
+never sent as it is, and a customer never sees half a marker. The server hands it over when the reply itself hands
+over and otherwise holds the draft for a person (answer/guards.py, model_escalated). Validation asks for the exact
+form (`readable`).
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ from tunedesk.store.evaluations import eval_dir, read_replies, read_summary
 from tunedesk.workspace import Workspace
 
 BASELINES = ("retrieval", "base")
-ANSWER_PATH = "server:2"
+ANSWER_PATH = "server:3"
 """The version of the way eval produces replies (through the server's Responder); older evaluations differ. 2: a
-ticket handed to a person is judged on the holding reply the server sends, not on the model's own text."""
+ticket handed to a person is judged on the holding reply the server sends, not on the model's own text. 3: a model
+marker that is garbled or names a reason the workspace never hands over for, after a reply that answers, holds the
+draft for a person (unclear_handover) instead of handing the ticket over."""
 
 
 @dataclass
