@@ -7,7 +7,7 @@ the held-out pass that `tunedesk eval` makes as well.
 It answers the calibration's validation items once (about 5 s a ticket on 2 cores, so it is not in `make bench`)
 and judges two texts of each: what the server sends (today's eval: a hand-over is judged on its holding reply) and
 the model's own text (how eval judged before that change, `ANSWER_PATH` server:1, and so how calibrations made
-before it scored their runs). Writes bench/results/forecast_check.json.
+before it scored their runs). Writes bench/results/forecast_check_<workspace folder>.json.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tunedesk.eval.stage import eval_judge
 from tunedesk.store.runs import find_run
 from tunedesk.workspace import Workspace
 
-RESULTS = Path(__file__).resolve().parent / "results" / "forecast_check.json"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def measure(workspace: Path, model: str, overrides: list[str]) -> dict[str, Any]:
@@ -62,9 +62,10 @@ def main() -> None:
         print(f"{name:46s} {check['items']:>5d} {check['forecast_score_3']:>9.1%} {f'{low:.0%}-{high:.0%}':>13s} "
               f"{check['measured_score_3']:>9.1%} {100 * check['difference']:>+6.1f}  "
               f"{check['forecast_val_loss']} vs {check['measured_val_loss']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
+    out = RESULTS / f"forecast_check_{args.workspace.resolve().name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

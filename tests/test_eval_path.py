@@ -55,7 +55,7 @@ def test_a_served_reply_and_the_eval_reply_are_the_same_with_sampling(ws: Worksp
     assert compared >= 3  # the model answered most tickets, so the comparison could fail
 
 
-MARKED = "Hello,\n\nOur refunds team will send you a new one within 30 days.\n[[escalate: billing_dispute]]"
+MARKED = "Hello,\n\nOur refunds team will send you a new one within 30 days.\n[[escalate: payment_dispute]]"
 PROMISED = "Hello,\n\nI've passed your message to a member of our team, who will reply to you directly."
 
 

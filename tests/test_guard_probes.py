@@ -149,7 +149,7 @@ def test_the_furious_gate_beats_vader_alone_on_the_labelled_messages() -> None:
 
 # --- holding replies -------------------------------------------------------------------------------------------------
 
-MARKED = "Hi there,\n\nOur refunds team will send you a new one within 30 days.\n[[escalate: billing_dispute]]"
+MARKED = "Hi there,\n\nOur refunds team will send you a new one within 30 days.\n[[escalate: payment_dispute]]"
 
 
 def test_an_escalated_reply_is_the_workspace_template_never_the_models_text(ws: Workspace, rails: Guardrails) -> None:
@@ -162,7 +162,7 @@ def test_an_escalated_reply_is_the_workspace_template_never_the_models_text(ws: 
     finally:
         responder.close()
     voice = ws.policies().voice
-    assert result.decision == "escalate" and "billing_dispute" in result.reasons
+    assert result.decision == "escalate" and "payment_dispute" in result.reasons
     assert "refunds team" not in result.reply and "30 days" not in result.reply
     assert DEFAULT_HOLDING_REPLIES["default"] in result.reply
     assert result.reply.startswith("Hi there,") and result.reply.rstrip().endswith(voice.sign_off.strip())

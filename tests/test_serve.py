@@ -118,10 +118,18 @@ def test_a_reply_with_an_invented_order_number_is_not_auto_sent(ws: Workspace, s
 
 
 def test_the_models_own_escalation_marker_escalates(ws: Workspace, shared_guardrails: Guards) -> None:
-    marked = "Hi there,\n\nI'm sorry about this; our billing team will look into it.\n[[escalate: billing_dispute]]"
+    marked = "Hi there,\n\nI'm sorry about this; our billing team will look into it.\n[[escalate: payment_dispute]]"
     body = ask(client(ws, shared_guardrails, ScriptedBackend([marked])), "Why was I charged for two tents?")
-    assert body["decision"] == "escalate" and "billing_dispute" in body["reasons"]
+    assert body["decision"] == "escalate" and "payment_dispute" in body["reasons"]
     assert "[[escalate" not in body["reply"]
+
+
+def test_a_marker_with_a_reason_the_workspace_never_hands_over_for_is_a_draft_for_a_person(
+        ws: Workspace, shared_guardrails: Guards) -> None:
+    marked = "Hi there,\n\nSorry, we only ship to addresses in the United States.\n[[escalate: shipping_details]]"
+    body = ask(client(ws, shared_guardrails, ScriptedBackend([marked])), "Can you ship to Canada?")
+    assert body["decision"] == "needs_approval" and "unclear_handover" in body["reasons"]
+    assert body["reply"].endswith("United States.") and "[[escalate" not in body["reply"]
 
 
 @pytest.mark.parametrize("failure", ["error", "hang"])
