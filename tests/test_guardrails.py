@@ -533,7 +533,7 @@ def test_a_marker_is_trusted_when_its_reason_is_one_the_workspace_hands_over_for
     verdict = by_guard(rails.after(ticket("Can you ship it to Canada?"), draft, context(), 0.9))["model_escalated"]
     assert verdict.action == action
     assert verdict.reason == (marker if action == "escalate" else "unclear_handover")
-    assert {"chargeback", "refund_exception", "refunds", "handover"} <= rails.kit.reasons
+    assert {"chargeback", "refund_exception", "refunds", "handover", "like_escalated_tickets"} <= rails.kit.reasons
     assert "shipping_details" not in rails.kit.reasons and "default" not in rails.kit.reasons
 
 

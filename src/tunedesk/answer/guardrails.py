@@ -134,12 +134,19 @@ class Guardrails:
             self._local.timings[name] = (time.perf_counter() - start) * 1000
 
 
+SERVER_HANDOVER_REASONS = ("handover", "negative_sentiment", "prompt_injection", "like_escalated_tickets",
+                           "ungrounded_fact", "model_unavailable", "not_in_rollout")
+"""The reasons the server's own checks hand a ticket over with; an approved escalation in the feedback export is
+taught back with the first of them as its marker (learn/feedback.restore_marker)."""
+
+
 def handover_reasons(ws: Workspace) -> frozenset[str]:
     """The reason codes this workspace hands over for: its escalation rules, categories and teams, the holding
-    replies' keys and `handover`, with the other names a model uses for them (checks.conduct.REASON_ALIASES). Build
-    writes every escalation target with one of these; a model's marker with another reason is a slip."""
+    replies' keys and the server's own (SERVER_HANDOVER_REASONS), with the other names a model uses for them
+    (checks.conduct.REASON_ALIASES). Build and the feedback export write every escalation target with one of these;
+    a model's marker with another reason is a slip."""
     escalation = ws.config.escalation
-    names = {rule.name for rule in escalation.rules} | set(escalation.categories) | {"handover"}
+    names = {rule.name for rule in escalation.rules} | set(escalation.categories) | set(SERVER_HANDOVER_REASONS)
     names |= set(ws.config.dataset.escalation_teams) | set(ws.config.serve.guardrails.holding_replies)
     codes = {reason_code(name) for name in names} - {"default"}  # the holding replies' fallback, no reason
     return frozenset(codes | {alias for code in codes for alias in REASON_ALIASES.get(code, ())})
