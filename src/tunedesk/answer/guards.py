@@ -269,18 +269,21 @@ def model_escalated(ticket: TicketIn, draft: Draft, kit: GuardKit) -> GuardVerdi
     promises no person, is the model contradicting itself: a person checks the draft (review, unclear_handover),
     the marker stripped, instead of the customer getting a holding reply for an answered question."""
     body, reason = strip_marker(draft.text)
+    marked = "the reply carries the escalation marker"
+    if reason is not None and _known_reason(draft.text, reason, kit):
+        return GuardVerdict("model_escalated", "escalate", reason, marked)
     promise = promised_handover(body, kit.handover)
-    if reason is not None and (promise is not None or _known_reason(draft.text, reason, kit)):
-        return GuardVerdict("model_escalated", "escalate", reason, "the reply carries the escalation marker")
-    if reason is not None:
-        shown = reason if readable(draft.text) else "unreadable"
-        return GuardVerdict("model_escalated", "review", "unclear_handover",
-                            f"the marker's reason ({shown}) is none this workspace hands over for, and the reply "
-                            "answers without handing over")
-    if promise is None:
+    if promise is not None and reason is not None:
+        return GuardVerdict("model_escalated", "escalate", reason, marked)
+    if promise is not None:
+        return GuardVerdict("model_escalated", "escalate", "handover",
+                            f"the reply says a person takes over ({_quote(promise)}) but carries no escalation marker")
+    if reason is None:
         return None
-    return GuardVerdict("model_escalated", "escalate", "handover",
-                        f"the reply says a person takes over ({_quote(promise)}) but carries no escalation marker")
+    shown = reason if readable(draft.text) else "unreadable"
+    return GuardVerdict("model_escalated", "review", "unclear_handover",
+                        f"the marker's reason ({shown}) is none this workspace hands over for, and the reply answers "
+                        "without handing over")
 
 
 def _known_reason(text: str, reason: str, kit: GuardKit) -> bool:
